@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import type { ChatStore } from './adapters/chat-store.js';
+import type { PresenceStore } from './adapters/presence-store.js';
+import { ChatError } from './domain/errors.js';
+import { resolveLimits, type ChatLimits } from './domain/limits.js';
+import { createSchemas } from './domain/schemas.js';
+import { createMemoryPresence } from './memory/memory-presence.js';
+import { ChatEvents } from './services/chat-events.js';
+import { ConversationService } from './services/conversation-service.js';
+import { MembershipCache } from './services/membership-cache.js';
+import { MessageService } from './services/message-service.js';
+import {
+  DEFAULT_NOTIFICATION_RETRY,
+  NotificationDispatcher,
+  type NotificationRetryOptions,
+  type Notifier,
+} from './services/notification-dispatcher.js';
+import { SendBatcher } from './services/send-batcher.js';
+import type { ResolveUsers, ServiceContext } from './services/service-context.js';
+import { guardStore } from './services/store-guard.js';
+import { silentLogger, type Logger } from './util/logger.js';
+
+export interface ChatServicesOptions {
+  /** Where conversations and messages live (memory, SQLite, Postgres). */
+  store: ChatStore;
+  /** Online state, typing and caches. Default: in-memory (one process). */
+  presence?: PresenceStore;
+  /** Push hook for offline members; enables the durable notification outbox. */
+  notifier?: Notifier;
+  /** Profiles for member lists and system messages; also rejects unknown user ids. */
+  resolveUsers?: ResolveUsers;
+  /** Overrides of SPEC §6's limits. */
+  limits?: Partial<ChatLimits>;
+  /** Retry policy of the notification outbox. */
+  notificationRetry?: Partial<NotificationRetryOptions>;
+  /** How long membership stays cached without an invalidation. Default 60 s. */
+  membershipTtlMs?: number;
+  logger?: Logger;
+  /** Clock in ms; tests pass a fake one. */
+  now?: () => number;
+}
+
+export interface ChatServices {
+  conversations: ConversationService;
+  messages: MessageService;
+  events: ChatEvents;
+  membership: MembershipCache;
+  store: ChatStore;
+  presence: PresenceStore;
+  limits: ChatLimits;
+  /** Present when a notifier is configured. */
+  notifications: NotificationDispatcher | null;
+  /** Stores what is queued, stops the outbox, and closes the adapters. */
+  close(): Promise<void>;
+}
+
+const adapter = (methods: string[]) =>
+  z.custom<object>(
+    (v) => typeof v === 'object' && v !== null && methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+    `must implement ${methods.join(', ')}`,
+  );
+
+const positive = z.number().int().positive();
+const optionsSchema = z.object({
+  store: adapter(['insertMessages', 'listMessages', 'createConversation', 'ping']),
+  presence: adapter(['addSocket', 'removeSocket', 'setTyping']).optional(),
+  notifier: z.custom<Notifier>((v) => typeof v === 'function', 'must be a function').optional(),
+  resolveUsers: z.custom<ResolveUsers>((v) => typeof v === 'function', 'must be a function').optional(),
+  limits: z
+    .object({
+      maxContentLength: positive,
+      maxAttachments: z.number().int().min(0),
+      maxAttachmentBytes: positive,
+      maxPageSize: positive,
+      maxDistinctReactions: positive,
+      maxEmojiLength: positive,
+      maxGroupMembers: z.number().int().min(2),
+      messageRate: z.object({ limit: positive, windowMs: positive }).partial(),
+    })
+    .partial()
+    .optional(),
+  notificationRetry: z
+    .object({ pollIntervalMs: positive, maxAttempts: positive, baseDelayMs: positive, maxDelayMs: positive, leaseMs: positive, batchSize: positive })
+    .partial()
+    .optional(),
+  membershipTtlMs: positive.optional(),
+  logger: adapter(['debug', 'info', 'warn', 'error']).optional(),
+  now: z.custom<() => number>((v) => typeof v === 'function', 'must be a function').optional(),
+});
+
+/**
+ * Builds Parley's services over the host's adapters. Options are checked up front: one error
+ * lists every bad option.
+ */
+export function createChatServices(options: ChatServicesOptions): ChatServices {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'options', message: i.message }));
+    throw new ChatError('VALIDATION_FAILED', `Invalid Parley options — ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, {
+      field: issues[0]?.field,
+      issues,
+    });
+  }
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const limits = resolveLimits(options.limits);
+  const store = guardStore(options.store, logger);
+  const presence = options.presence ?? createMemoryPresence({ now });
+  const events = new ChatEvents();
+  const membership = new MembershipCache(store, { ttlMs: options.membershipTtlMs ?? 60_000, maxEntries: 50_000, now });
+  const batcher = new SendBatcher(store);
+  const notifications =
+    options.notifier === undefined
+      ? null
+      : new NotificationDispatcher(store, presence, options.notifier, { ...DEFAULT_NOTIFICATION_RETRY, ...options.notificationRetry }, logger, now);
+
+  const ctx: ServiceContext = {
+    store,
+    presence,
+    events,
+    membership,
+    batcher,
+    schemas: createSchemas(limits),
+    limits,
+    logger,
+    now,
+    resolveUsers: options.resolveUsers,
+    notifications: notifications !== null,
+    onNotificationQueued: () => notifications?.kick(),
+    conversationCacheTtlMs: 5 * 60_000,
+  };
+  notifications?.start();
+
+  return {
+    conversations: new ConversationService(ctx),
+    messages: new MessageService(ctx),
+    events,
+    membership,
+    store,
+    presence,
+    limits,
+    notifications,
+    async close() {
+      await batcher.drain();
+      await notifications?.stop();
+      events.removeAllListeners();
+      await options.store.close?.();
+      await options.presence?.close?.();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/** Every limit of SPEC §6, all configurable; the defaults are the spec's. */
+export interface ChatLimits {
+  maxContentLength: number;
+  maxAttachments: number;
+  maxAttachmentBytes: number;
+  maxPageSize: number;
+  maxDistinctReactions: number;
+  maxEmojiLength: number;
+  maxGroupMembers: number;
+  /** Messages per user per window, enforced by MessageService (REST and WebSocket alike). */
+  messageRate: { limit: number; windowMs: number };
+}
+
+export const DEFAULT_LIMITS: ChatLimits = {
+  maxContentLength: 10_000,
+  maxAttachments: 10,
+  maxAttachmentBytes: 100 * 1024 * 1024,
+  maxPageSize: 100,
+  maxDistinctReactions: 50,
+  maxEmojiLength: 32,
+  maxGroupMembers: 1_000,
+  messageRate: { limit: 20, windowMs: 10_000 },
+};
+
+export function resolveLimits(overrides: Partial<ChatLimits> = {}): ChatLimits {
+  return { ...DEFAULT_LIMITS, ...overrides, messageRate: { ...DEFAULT_LIMITS.messageRate, ...overrides.messageRate } };
+}

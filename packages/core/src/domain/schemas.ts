@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import type { ChatLimits } from './limits.js';
+import { MESSAGE_TYPES } from './types.js';
+
+/** Types a client may send; `system` messages are posted by Parley itself. */
+export const SENDABLE_MESSAGE_TYPES = MESSAGE_TYPES.filter((t) => t !== 'system') as Exclude<
+  (typeof MESSAGE_TYPES)[number],
+  'system'
+>[];
+const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'file']);
+
+export const idSchema = z
+  .string({ error: 'must be a string id' })
+  .trim()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters');
+
+const isoDate = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' });
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+const httpUrl = z
+  .string({ error: 'must be a string' })
+  .max(2048, 'must be at most 2048 characters')
+  .refine(isHttpUrl, 'must be an http(s) URL');
+
+function pageLimit(limits: ChatLimits, fallback: number) {
+  return z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(limits.maxPageSize, `must be at most ${limits.maxPageSize}`)
+    .default(Math.min(fallback, limits.maxPageSize));
+}
+
+const seqCursor = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more');
+
+/** All input schemas, built from the configured limits. */
+export function createSchemas(limits: ChatLimits) {
+  const content = z
+    .string({ error: 'must be a string' })
+    .max(limits.maxContentLength, `must be at most ${limits.maxContentLength} characters`);
+
+  const attachment = z.object({
+    url: httpUrl,
+    name: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
+    mimeType: z
+      .string({ error: 'must be a string' })
+      .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type such as image/png'),
+    size: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number of bytes')
+      .min(0, 'must be 0 or more')
+      .max(limits.maxAttachmentBytes, `must be at most ${limits.maxAttachmentBytes} bytes`),
+  });
+
+  const emoji = z
+    .string({ error: 'must be a string' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(limits.maxEmojiLength, `must be at most ${limits.maxEmojiLength} characters`);
+
+  const sendMessage = z
+    .object({
+      conversationId: idSchema,
+      type: z.enum(SENDABLE_MESSAGE_TYPES, { error: `must be one of ${SENDABLE_MESSAGE_TYPES.join(', ')}` }).default('text'),
+      content: content.optional(),
+      replyToId: idSchema.optional(),
+      attachments: z
+        .array(attachment)
+        .max(limits.maxAttachments, `must have at most ${limits.maxAttachments} attachments`)
+        .default([]),
+      metadata: z.record(z.string(), z.unknown()).optional(),
+      clientMessageId: idSchema.optional(),
+    })
+    .superRefine((value, ctx) => {
+      if (value.type === 'text' && (value.content === undefined || value.content.trim() === '')) {
+        ctx.addIssue({ code: 'custom', path: ['content'], message: 'is required for a text message' });
+      }
+      if (MEDIA_TYPES.has(value.type) && value.attachments.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['attachments'], message: `needs at least one attachment for a ${value.type} message` });
+      }
+    });
+
+  const messagePage = z
+    .object({
+      before: seqCursor.optional(),
+      after: seqCursor.optional(),
+      around: seqCursor.optional(),
+      limit: pageLimit(limits, 50),
+    })
+    .refine((v) => [v.before, v.after, v.around].filter((c) => c !== undefined).length <= 1, {
+      message: 'use at most one of before, after and around',
+      path: ['before'],
+    });
+
+  const listConversations = z.object({
+    type: z.enum(['direct', 'group'], { error: 'must be direct or group' }).optional(),
+    archived: z.boolean({ error: 'must be true or false' }).optional(),
+    search: z.string({ error: 'must be a string' }).trim().max(200, 'must be at most 200 characters').optional(),
+    limit: pageLimit(limits, 20),
+    cursor: z.string({ error: 'must be a string' }).max(512).optional(),
+  });
+
+  const groupProfile = {
+    name: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+    description: z.string({ error: 'must be a string' }).max(1000, 'must be at most 1000 characters'),
+    avatarUrl: httpUrl,
+  };
+
+  const createGroup = z.object({
+    name: groupProfile.name,
+    description: groupProfile.description.optional(),
+    avatarUrl: groupProfile.avatarUrl.optional(),
+    memberIds: z
+      .array(idSchema)
+      .max(limits.maxGroupMembers, `must have at most ${limits.maxGroupMembers} members`)
+      .default([]),
+  });
+
+  const updateConversation = z
+    .object({
+      name: groupProfile.name.optional(),
+      description: groupProfile.description.nullable().optional(),
+      avatarUrl: groupProfile.avatarUrl.nullable().optional(),
+    })
+    .refine((v) => v.name !== undefined || v.description !== undefined || v.avatarUrl !== undefined, {
+      message: 'give at least one of name, description and avatarUrl',
+      path: ['name'],
+    });
+
+  const search = z
+    .object({
+      query: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
+      conversationId: idSchema.optional(),
+      senderId: idSchema.optional(),
+      type: z.enum(MESSAGE_TYPES, { error: `must be one of ${MESSAGE_TYPES.join(', ')}` }).optional(),
+      from: isoDate.optional(),
+      to: isoDate.optional(),
+      limit: pageLimit(limits, 20),
+      cursor: z.string({ error: 'must be a string' }).max(64).optional(),
+    });
+
+  return {
+    id: idSchema,
+    content: content.refine((c) => c.trim() !== '', 'must not be empty'),
+    emoji,
+    role: z.enum(['owner', 'admin', 'member'], { error: 'must be owner, admin or member' }),
+    memberIds: z.array(idSchema).min(1, 'must name at least one user').max(limits.maxGroupMembers),
+    mutedUntil: isoDate.nullable().optional(),
+    seq: seqCursor,
+    forEveryone: z.boolean({ error: 'must be true or false' }),
+    sendMessage,
+    messagePage,
+    listConversations,
+    createGroup,
+    updateConversation,
+    search,
+  };
+}
+
+export type Schemas = ReturnType<typeof createSchemas>;
+export type SendMessageInput = z.input<Schemas['sendMessage']>;
+export type ParsedSendMessage = z.output<Schemas['sendMessage']>;
+export type MessagePageOptions = z.input<Schemas['messagePage']>;
+export type ListConversationsOptions = z.input<Schemas['listConversations']>;
+export type CreateGroupInput = z.input<Schemas['createGroup']>;
+export type UpdateConversationInput = z.input<Schemas['updateConversation']>;
+export type SearchOptions = Omit<z.input<Schemas['search']>, 'query'>;

@@ -1,0 +1,161 @@
+/**
+ * Domain types of SPEC §2. Timestamps are ISO-8601 strings so that every object here is
+ * JSON as it stands: the same shape goes to the database adapters, REST and the wire.
+ */
+export type ConversationType = 'direct' | 'group';
+export type MemberRole = 'owner' | 'admin' | 'member';
+export const MESSAGE_TYPES = ['text', 'image', 'video', 'audio', 'file', 'sticker', 'location', 'contact', 'system'] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+/** What the host's `authenticate` returns. Parley stores only the id. */
+export interface ChatUser {
+  id: string;
+  name: string;
+  avatar?: string;
+  status: string;
+}
+
+export interface Attachment {
+  url: string;
+  name: string;
+  mimeType: string;
+  size: number;
+}
+
+export interface ReactionSummary {
+  emoji: string;
+  count: number;
+  userIds: string[];
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  /** Per-conversation counter: strictly increasing, no gaps as stored. All cursors use it. */
+  seq: number;
+  senderId: string;
+  type: MessageType;
+  content: string | null;
+  replyToId: string | null;
+  attachments: Attachment[];
+  metadata: Record<string, unknown> | null;
+  clientMessageId: string | null;
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+  deletedForEveryone: boolean;
+  reactions: ReactionSummary[];
+  /** The conversation's change counter at this message's last change (its seq when new). */
+  version: number;
+}
+
+export interface Conversation {
+  id: string;
+  type: ConversationType;
+  name: string | null;
+  description: string | null;
+  avatarUrl: string | null;
+  createdBy: string;
+  createdAt: string;
+  /** Last activity: creation, a new message or an update of the conversation itself. */
+  updatedAt: string;
+  lastSeq: number;
+  /** Bumped by every change to a message; `seq > N or version > N` is "changed since N". */
+  version: number;
+  lastMessage: Message | null;
+}
+
+export interface Member {
+  conversationId: string;
+  userId: string;
+  role: MemberRole;
+  joinedAt: string;
+  lastReadSeq: number;
+  lastReadAt: string | null;
+  mutedUntil: string | null;
+  archivedAt: string | null;
+}
+
+/** One row of a user's conversation list. */
+export interface ConversationListItem extends Conversation {
+  role: MemberRole;
+  unreadCount: number;
+  muted: boolean;
+  archived: boolean;
+  lastReadSeq: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back as `cursor` for the next page. Null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface MessagePage {
+  /** Ascending by seq. */
+  messages: Message[];
+  hasMoreBefore: boolean;
+  hasMoreAfter: boolean;
+}
+
+export interface ChangesSince {
+  conversationId: string;
+  /** New messages (seq > since), ascending. */
+  messages: Message[];
+  /** Older messages changed since (version > since, seq <= since): edits, deletes, reactions. */
+  changes: Message[];
+  /** The conversation's latest seq: the next `since` once `hasMore` is false. */
+  lastSeq: number;
+  hasMore: boolean;
+}
+
+export interface SearchHit {
+  message: Message;
+  /** Higher is better; comparable only within one result set. */
+  score: number;
+}
+
+export interface SearchFacets {
+  conversations: Array<{ conversationId: string; count: number }>;
+  senders: Array<{ senderId: string; count: number }>;
+  types: Array<{ type: MessageType; count: number }>;
+}
+
+export interface SearchResult extends Page<SearchHit> {
+  total: number;
+  facets: SearchFacets;
+}
+
+export interface ConversationStats {
+  total: number;
+  direct: number;
+  group: number;
+  archived: number;
+  muted: number;
+  unreadConversations: number;
+  unreadMessages: number;
+}
+
+export interface MessageStats {
+  conversationId: string;
+  total: number;
+  byType: Partial<Record<MessageType, number>>;
+  bySender: Array<{ senderId: string; count: number }>;
+  firstMessageAt: string | null;
+  lastMessageAt: string | null;
+}
+
+export interface ReactionStats {
+  messageId: string;
+  total: number;
+  reactions: ReactionSummary[];
+}
+
+export interface ReadReceiptStats {
+  messageId: string;
+  readCount: number;
+  /** Members other than the sender. */
+  memberCount: number;
+  percentage: number;
+  readers: Array<{ userId: string; readAt: string | null }>;
+}

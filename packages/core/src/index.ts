@@ -1,0 +1,29 @@
+export * from './domain/errors.js';
+export * from './domain/types.js';
+export * from './domain/limits.js';
+export * from './domain/schemas.js';
+export { validate } from './domain/validate.js';
+export type * from './adapters/chat-store.js';
+export type * from './adapters/presence-store.js';
+export type * from './adapters/broker.js';
+export { createMemoryStore } from './memory/memory-store.js';
+export { createMemoryPresence, type MemoryPresenceOptions } from './memory/memory-presence.js';
+export { createMemoryBroker, createMemoryBus, type MemoryBus } from './memory/memory-broker.js';
+export { ChatEvents, type ActionContext, type ChatEventMap, type ConversationUpdateType } from './services/chat-events.js';
+export { ConversationService, MUTED_FOREVER, type MemberWithProfile } from './services/conversation-service.js';
+export { MessageService, type ReactionResult } from './services/message-service.js';
+export { MembershipCache } from './services/membership-cache.js';
+export {
+  NotificationDispatcher,
+  DEFAULT_NOTIFICATION_RETRY,
+  type Notification,
+  type Notifier,
+  type NotificationRetryOptions,
+} from './services/notification-dispatcher.js';
+export type { ResolveUsers, UserProfile } from './services/service-context.js';
+export { createChatServices, type ChatServices, type ChatServicesOptions } from './create-chat-services.js';
+export { RateLimiter } from './util/rate-limiter.js';
+export { foldText, searchTerms, escapeLike } from './util/text.js';
+export { directKey, newId } from './util/ids.js';
+export { silentLogger, type Logger } from './util/logger.js';
+export { aroundSplit } from './util/collections.js';

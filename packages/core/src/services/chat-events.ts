@@ -1,0 +1,50 @@
+import { EventEmitter } from 'eventemitter3';
+import type { Message, ReactionSummary } from '../domain/types.js';
+
+/** Who caused a change, so the realtime hub can answer the acting socket differently. */
+export interface ActionContext {
+  /** The socket that sent the request, when it came over WebSocket. */
+  socketId?: string;
+}
+
+/** Every event carries `audience`: the user ids whose sockets must receive it. */
+interface Audience {
+  audience: string[];
+  origin: ActionContext;
+}
+
+export type ConversationUpdateType =
+  | 'created'
+  | 'updated'
+  | 'deleted'
+  | 'members_added'
+  | 'member_removed'
+  | 'member_left'
+  | 'role_changed'
+  | 'archived'
+  | 'unarchived'
+  | 'muted'
+  | 'unmuted';
+
+export interface ChatEventMap {
+  message_created: [event: Audience & { message: Message; clientMessageId: string | null }];
+  message_edited: [event: Audience & { message: Message }];
+  message_deleted: [event: Audience & { conversationId: string; messageId: string; forEveryone: boolean; deletedBy: string }];
+  reaction_updated: [
+    event: Audience & {
+      conversationId: string;
+      messageId: string;
+      reactions: ReactionSummary[];
+      userId: string;
+      emoji: string;
+      action: 'added' | 'removed';
+    },
+  ];
+  messages_read: [event: Audience & { conversationId: string; userId: string; lastReadSeq: number; markedCount: number }];
+  conversation_updated: [event: Audience & { conversationId: string; updateType: ConversationUpdateType; data: Record<string, unknown> }];
+  /** Membership changed: caches and room subscriptions must follow. */
+  membership_changed: [event: { conversationId: string; added: string[]; removed: string[] }];
+}
+
+/** The services' typed event bus; the realtime hub and hosts subscribe to it. */
+export class ChatEvents extends EventEmitter<ChatEventMap> {}

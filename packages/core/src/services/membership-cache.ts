@@ -1,0 +1,81 @@
+import type { ChatStore } from '../adapters/chat-store.js';
+import { ChatError } from '../domain/errors.js';
+import type { MemberRole } from '../domain/types.js';
+
+/**
+ * Member roles per conversation, kept in memory so that the hot path (send, react, typing)
+ * does not query the store for permission. The services invalidate an entry whenever they
+ * change membership; the realtime hub invalidates on other nodes' changes. The TTL bounds
+ * staleness should an invalidation ever be missed.
+ */
+export class MembershipCache {
+  private readonly entries = new Map<string, { roles: Map<string, MemberRole>; expires: number }>();
+  private readonly loading = new Map<string, { generation: number; promise: Promise<Map<string, MemberRole>> }>();
+  private generation = 0;
+
+  constructor(
+    private readonly store: ChatStore,
+    private readonly options: { ttlMs: number; maxEntries: number; now: () => number },
+  ) {}
+
+  /** Roles by user id; an empty map when the conversation does not exist. */
+  async roles(conversationId: string): Promise<ReadonlyMap<string, MemberRole>> {
+    const hit = this.entries.get(conversationId);
+    if (hit !== undefined && hit.expires > this.options.now()) return hit.roles;
+    const pending = this.loading.get(conversationId);
+    if (pending !== undefined) return pending.promise;
+    const generation = this.generation;
+    const promise = this.load(conversationId, generation);
+    this.loading.set(conversationId, { generation, promise });
+    try {
+      return await promise;
+    } finally {
+      if (this.loading.get(conversationId)?.promise === promise) this.loading.delete(conversationId);
+    }
+  }
+
+  async role(conversationId: string, userId: string): Promise<MemberRole | null> {
+    return (await this.roles(conversationId)).get(userId) ?? null;
+  }
+
+  /**
+   * The caller's role, or NOT_FOUND: a non-member learns nothing about whether the
+   * conversation exists.
+   */
+  async require(conversationId: string, userId: string): Promise<MemberRole> {
+    const role = await this.role(conversationId, userId);
+    if (role === null) throw ChatError.notFound('Conversation', 'conversationId');
+    return role;
+  }
+
+  async memberIds(conversationId: string): Promise<string[]> {
+    return [...(await this.roles(conversationId)).keys()];
+  }
+
+  invalidate(conversationId: string): void {
+    this.entries.delete(conversationId);
+    const pending = this.loading.get(conversationId);
+    // A load that started before this change may return the old roles: forget it.
+    if (pending !== undefined) this.loading.delete(conversationId);
+    this.generation += 1;
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.loading.clear();
+    this.generation += 1;
+  }
+
+  private async load(conversationId: string, generation: number): Promise<Map<string, MemberRole>> {
+    const members = await this.store.listMembers(conversationId);
+    const roles = new Map(members.map((m) => [m.userId, m.role] as const));
+    if (generation === this.generation) {
+      if (this.entries.size >= this.options.maxEntries) {
+        const oldest = this.entries.keys().next().value;
+        if (oldest !== undefined) this.entries.delete(oldest);
+      }
+      this.entries.set(conversationId, { roles, expires: this.options.now() + this.options.ttlMs });
+    }
+    return roles;
+  }
+}

@@ -1,0 +1,282 @@
+import { ChatError } from '../domain/errors.js';
+import type { MessagePageOptions, SearchOptions, SendMessageInput } from '../domain/schemas.js';
+import type {
+  ChangesSince,
+  Message,
+  MessagePage,
+  MessageStats,
+  ReactionStats,
+  ReactionSummary,
+  ReadReceiptStats,
+  SearchResult,
+} from '../domain/types.js';
+import { validate } from '../domain/validate.js';
+import { decodeCursor, encodeCursor } from '../util/cursor.js';
+import { newId } from '../util/ids.js';
+import { RateLimiter } from '../util/rate-limiter.js';
+import { searchTerms } from '../util/text.js';
+import type { ActionContext } from './chat-events.js';
+import { nowIso, type ServiceContext } from './service-context.js';
+
+export interface ReactionResult {
+  action: 'added' | 'removed';
+  emoji: string;
+  messageId: string;
+  conversationId: string;
+  reactions: ReactionSummary[];
+}
+
+type SearchCursor = { o: number };
+const isSearchCursor = (v: unknown): v is SearchCursor =>
+  typeof v === 'object' && v !== null && Number.isInteger((v as SearchCursor).o) && (v as SearchCursor).o >= 0;
+
+/**
+ * Messages, reactions, read state, search and catch-up (SPEC §3, seed §I.3). `sendMessage` is
+ * the hot path: membership comes from the in-memory cache, and seq, idempotency and the
+ * conversation's last message are settled by the one batched insert.
+ */
+export class MessageService {
+  private readonly sendLimiter: RateLimiter;
+
+  constructor(private readonly ctx: ServiceContext) {
+    this.sendLimiter = new RateLimiter(ctx.limits.messageRate.limit, ctx.limits.messageRate.windowMs, ctx.now);
+  }
+
+  /** A page of messages, ascending by seq; cursors (`before`, `after`, `around`) are seqs. */
+  async getConversationMessages(conversationId: string, userId: string, options: MessagePageOptions = {}): Promise<MessagePage> {
+    const { id, actor } = await this.requireMember(conversationId, userId);
+    const range = validate(this.ctx.schemas.messagePage, options, 'options');
+    return this.ctx.store.listMessages(id, actor, range);
+  }
+
+  /**
+   * Stores and announces a message. Sending again with the same `clientMessageId` returns
+   * the stored message and creates nothing.
+   */
+  async sendMessage(userId: string, input: SendMessageInput, origin: ActionContext = {}): Promise<Message> {
+    const actor = this.userId(userId);
+    const data = validate(this.ctx.schemas.sendMessage, input, 'input');
+    await this.ctx.membership.require(data.conversationId, actor);
+    if (data.replyToId !== undefined) {
+      const target = await this.ctx.store.getMessage(data.replyToId);
+      if (target === null || target.conversationId !== data.conversationId) {
+        throw ChatError.validation('input.replyToId', 'must name a message of the same conversation');
+      }
+    }
+    this.sendLimiter.consume(actor, 'messages');
+    const { message, created } = await this.ctx.batcher.insert({
+      id: newId(),
+      conversationId: data.conversationId,
+      senderId: actor,
+      type: data.type,
+      content: data.content ?? null,
+      replyToId: data.replyToId ?? null,
+      attachments: data.attachments,
+      metadata: data.metadata ?? null,
+      clientMessageId: data.clientMessageId ?? null,
+      createdAt: nowIso(this.ctx),
+      notify: this.ctx.notifications,
+    });
+    if (created) {
+      this.ctx.events.emit('message_created', {
+        message,
+        clientMessageId: message.clientMessageId,
+        audience: await this.ctx.membership.memberIds(message.conversationId),
+        origin,
+      });
+      if (this.ctx.notifications) this.ctx.onNotificationQueued();
+    }
+    return message;
+  }
+
+  /** Author only; not a deleted or system message. Sets `editedAt`. */
+  async editMessage(messageId: string, userId: string, content: string, origin: ActionContext = {}): Promise<Message> {
+    const text = validate(this.ctx.schemas.content, content, 'content');
+    const { message, actor } = await this.requireMessage(messageId, userId);
+    if (message.senderId !== actor || message.type === 'system') throw ChatError.forbidden('Only the author can edit a message');
+    if (message.deletedForEveryone) throw new ChatError('CONFLICT', 'A deleted message cannot be edited', { field: 'messageId' });
+    const updated = await this.ctx.store.updateMessageContent(message.id, text, nowIso(this.ctx));
+    if (updated === null) throw new ChatError('CONFLICT', 'A deleted message cannot be edited', { field: 'messageId' });
+    this.ctx.events.emit('message_edited', { message: updated, audience: await this.ctx.membership.memberIds(updated.conversationId), origin });
+    return updated;
+  }
+
+  /**
+   * For everyone (the author, or an admin or the owner of a group): clears the message for
+   * all. Otherwise: hides it for the caller only.
+   */
+  async deleteMessage(messageId: string, userId: string, forEveryone = false, origin: ActionContext = {}): Promise<{ messageId: string; conversationId: string; forEveryone: boolean }> {
+    const everyone = validate(this.ctx.schemas.forEveryone, forEveryone, 'forEveryone');
+    const { message, actor, role } = await this.requireMessage(messageId, userId);
+    const conversationId = message.conversationId;
+    if (everyone) {
+      const moderator = role === 'owner' || role === 'admin';
+      const isGroup = moderator && (await this.ctx.store.getConversation(conversationId))?.type === 'group';
+      if (message.senderId !== actor && !isGroup) {
+        throw ChatError.forbidden('Only the author, or an admin of the group, can delete a message for everyone');
+      }
+      if (!message.deletedForEveryone) {
+        await this.ctx.store.deleteMessageForEveryone(message.id, nowIso(this.ctx));
+        this.ctx.events.emit('message_deleted', {
+          conversationId,
+          messageId: message.id,
+          forEveryone: true,
+          deletedBy: actor,
+          audience: await this.ctx.membership.memberIds(conversationId),
+          origin,
+        });
+      }
+    } else {
+      await this.ctx.store.hideMessageForUser(message.id, actor);
+      this.ctx.events.emit('message_deleted', { conversationId, messageId: message.id, forEveryone: false, deletedBy: actor, audience: [actor], origin });
+    }
+    return { messageId: message.id, conversationId, forEveryone: everyone };
+  }
+
+  async getMessageById(messageId: string, userId: string): Promise<Message> {
+    return (await this.requireMessage(messageId, userId)).message;
+  }
+
+  /**
+   * Moves the caller's read position forward (never back) to `messageId`, or to the latest
+   * message. `markedCount` is how many unread messages that covered.
+   */
+  async markAsRead(conversationId: string, userId: string, messageId?: string, origin: ActionContext = {}): Promise<{ markedCount: number; lastReadSeq: number }> {
+    const { id, actor } = await this.requireMember(conversationId, userId);
+    let upTo: number | null = null;
+    if (messageId !== undefined && messageId !== null) {
+      const msgId = validate(this.ctx.schemas.id, messageId, 'messageId');
+      const message = await this.ctx.store.getMessage(msgId);
+      if (message === null || message.conversationId !== id) throw ChatError.notFound('Message', 'messageId');
+      upTo = message.seq;
+    }
+    const before = await this.ctx.store.getMember(id, actor);
+    const result = await this.ctx.store.markRead(id, actor, upTo, nowIso(this.ctx));
+    if (before !== null && result.lastReadSeq > before.lastReadSeq) {
+      this.ctx.events.emit('messages_read', {
+        conversationId: id,
+        userId: actor,
+        lastReadSeq: result.lastReadSeq,
+        markedCount: result.markedCount,
+        audience: await this.ctx.membership.memberIds(id),
+        origin,
+      });
+    }
+    return result;
+  }
+
+  /** Toggles the caller's reaction: adds it, or removes it when present. */
+  async reactToMessage(messageId: string, userId: string, emoji: string, origin: ActionContext = {}): Promise<ReactionResult> {
+    const symbol = validate(this.ctx.schemas.emoji, emoji, 'emoji');
+    const { message, actor } = await this.requireLiveMessage(messageId, userId);
+    const change = await this.ctx.store.toggleReaction(message.id, actor, symbol, this.ctx.limits.maxDistinctReactions, nowIso(this.ctx));
+    if (change.action === 'limit_reached') {
+      throw new ChatError('CONFLICT', `A message can have at most ${this.ctx.limits.maxDistinctReactions} different reactions`, { field: 'emoji' });
+    }
+    if (change.message === null || change.action === 'unchanged') throw ChatError.notFound('Message', 'messageId');
+    return this.reactionChanged(change.message, actor, symbol, change.action, origin);
+  }
+
+  /** Removes the caller's reaction; `action: 'removed'` whether or not it was there. */
+  async removeReaction(messageId: string, userId: string, emoji: string, origin: ActionContext = {}): Promise<ReactionResult> {
+    const symbol = validate(this.ctx.schemas.emoji, emoji, 'emoji');
+    const { message, actor } = await this.requireLiveMessage(messageId, userId);
+    const change = await this.ctx.store.removeReaction(message.id, actor, symbol);
+    if (change.message === null) throw ChatError.notFound('Message', 'messageId');
+    if (change.action === 'removed') return this.reactionChanged(change.message, actor, symbol, 'removed', origin);
+    return { action: 'removed', emoji: symbol, messageId: message.id, conversationId: message.conversationId, reactions: change.message.reactions };
+  }
+
+  /**
+   * Full-text search over the caller's conversations only, ranked, with facets by
+   * conversation, sender and type. Any text is safe: it is split into words, never passed
+   * to a query language.
+   */
+  async searchMessages(userId: string, query: string, options: SearchOptions = {}): Promise<SearchResult> {
+    const actor = this.userId(userId);
+    const opts = validate(this.ctx.schemas.search, { ...options, query }, 'options');
+    const offset = opts.cursor === undefined ? 0 : decodeCursor(opts.cursor, 'options.cursor', isSearchCursor).o;
+    const result = await this.ctx.store.searchMessages(actor, {
+      terms: searchTerms(opts.query),
+      text: opts.query,
+      ...(opts.conversationId === undefined ? {} : { conversationId: opts.conversationId }),
+      ...(opts.senderId === undefined ? {} : { senderId: opts.senderId }),
+      ...(opts.type === undefined ? {} : { type: opts.type }),
+      ...(opts.from === undefined ? {} : { from: new Date(opts.from).toISOString() }),
+      ...(opts.to === undefined ? {} : { to: new Date(opts.to).toISOString() }),
+      limit: opts.limit,
+      offset,
+    });
+    const next = offset + result.items.length;
+    return { ...result, nextCursor: next < result.total && result.items.length > 0 ? encodeCursor({ o: next }) : null };
+  }
+
+  async getMessageStats(conversationId: string, userId: string): Promise<MessageStats> {
+    const { id } = await this.requireMember(conversationId, userId);
+    return this.ctx.store.getMessageStats(id);
+  }
+
+  async getReactionStats(messageId: string, userId: string): Promise<ReactionStats> {
+    const { message } = await this.requireMessage(messageId, userId);
+    return { messageId: message.id, total: message.reactions.reduce((n, r) => n + r.count, 0), reactions: message.reactions };
+  }
+
+  /** Derived from members' read positions: a member has read a message when lastReadSeq ≥ its seq. */
+  async getReadReceiptStats(messageId: string, userId: string): Promise<ReadReceiptStats> {
+    const { message } = await this.requireMessage(messageId, userId);
+    const others = (await this.ctx.store.listMembers(message.conversationId)).filter((m) => m.userId !== message.senderId);
+    const readers = others.filter((m) => m.lastReadSeq >= message.seq).map((m) => ({ userId: m.userId, readAt: m.lastReadAt }));
+    return {
+      messageId: message.id,
+      readCount: readers.length,
+      memberCount: others.length,
+      percentage: others.length === 0 ? 0 : Math.round((readers.length / others.length) * 1000) / 10,
+      readers,
+    };
+  }
+
+  /** Catch-up after a disconnect: new messages after `seq`, and older ones changed since. */
+  async getChangesSince(conversationId: string, userId: string, seq: number): Promise<ChangesSince> {
+    const { id, actor } = await this.requireMember(conversationId, userId);
+    const since = validate(this.ctx.schemas.seq, seq, 'seq');
+    return this.ctx.store.getChangesSince(id, actor, since, this.ctx.limits.maxPageSize);
+  }
+
+  private userId(userId: string): string {
+    return validate(this.ctx.schemas.id, userId, 'userId');
+  }
+
+  private async requireMember(conversationId: string, userId: string) {
+    const id = validate(this.ctx.schemas.id, conversationId, 'conversationId');
+    const actor = this.userId(userId);
+    const role = await this.ctx.membership.require(id, actor);
+    return { id, actor, role };
+  }
+
+  /** The message as the caller sees it, in a conversation the caller is in, else NOT_FOUND. */
+  private async requireMessage(messageId: string, userId: string) {
+    const id = validate(this.ctx.schemas.id, messageId, 'messageId');
+    const actor = this.userId(userId);
+    const message = await this.ctx.store.getMessage(id, actor);
+    const role = message === null ? null : await this.ctx.membership.role(message.conversationId, actor);
+    if (message === null || role === null) throw ChatError.notFound('Message', 'messageId');
+    return { message, actor, role };
+  }
+
+  private async requireLiveMessage(messageId: string, userId: string) {
+    const found = await this.requireMessage(messageId, userId);
+    if (found.message.deletedForEveryone) throw new ChatError('CONFLICT', 'A deleted message cannot be reacted to', { field: 'messageId' });
+    return found;
+  }
+
+  private async reactionChanged(message: Message, actor: string, emoji: string, action: 'added' | 'removed', origin: ActionContext): Promise<ReactionResult> {
+    const result = { action, emoji, messageId: message.id, conversationId: message.conversationId, reactions: message.reactions };
+    this.ctx.events.emit('reaction_updated', {
+      ...result,
+      userId: actor,
+      audience: await this.ctx.membership.memberIds(message.conversationId),
+      origin,
+    });
+    return result;
+  }
+}

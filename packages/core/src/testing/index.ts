@@ -1,0 +1,18 @@
+/**
+ * `@parley/core/testing`: the adapter conformance kit. Every storage, presence and broker
+ * adapter runs the same cases, so a behaviour is specified once and checked everywhere.
+ */
+export { runStoreConformance } from './store-conformance.js';
+export { runPresenceConformance, type PresenceConformanceOptions } from './presence-conformance.js';
+export { runBrokerConformance, type BrokerConformanceOptions } from './broker-conformance.js';
+export {
+  TestClock,
+  rejectsWith,
+  collectEvents,
+  type ConformanceRunner,
+  type StoreConformanceOptions,
+  type StoreInspector,
+  type RawMessageRow,
+  type Harness,
+} from './harness.js';
+export { waitFor, sleep } from './wait.js';

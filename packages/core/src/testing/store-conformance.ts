@@ -1,0 +1,36 @@
+import { caseRunner, type StoreConformanceOptions } from './harness.js';
+import { changesCases } from './store/changes.js';
+import { conversationCases } from './store/conversations.js';
+import { editDeleteCases } from './store/edit-delete.js';
+import { memberCases } from './store/members.js';
+import { outboxCases } from './store/outbox.js';
+import { paginationCases } from './store/pagination.js';
+import { rawRowCases } from './store/raw-rows.js';
+import { reactionCases } from './store/reactions.js';
+import { readStateCases } from './store/read-state.js';
+import { searchCases } from './store/search.js';
+import { sendCases } from './store/send.js';
+
+/**
+ * The ChatStore conformance suite: every service method and permission rule, run through
+ * the services over the store under test, with a fresh store per case. An adapter's test
+ * file is a few lines:
+ *
+ *   runStoreConformance({ describe, it, createStore: () => createSqliteStore({ filename: ':memory:' }) });
+ */
+export function runStoreConformance(options: StoreConformanceOptions & { name?: string }): void {
+  const test = caseRunner(options);
+  options.describe(`ChatStore conformance${options.name === undefined ? '' : `: ${options.name}`}`, () => {
+    options.describe('conversations', () => conversationCases(test));
+    options.describe('members', () => memberCases(test));
+    options.describe('sending', () => sendCases(test));
+    options.describe('pagination', () => paginationCases(test));
+    options.describe('edit and delete', () => editDeleteCases(test));
+    options.describe('reactions', () => reactionCases(test));
+    options.describe('read state and stats', () => readStateCases(test));
+    options.describe('catch-up', () => changesCases(test));
+    options.describe('search', () => searchCases(test));
+    options.describe('notification outbox', () => outboxCases(test));
+    if (options.inspect !== undefined) options.describe('raw rows', () => rawRowCases(test));
+  });
+}

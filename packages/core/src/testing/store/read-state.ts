@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { collectEvents, rejectsWith, type CaseFn } from '../harness.js';
+
+export function readStateCases(test: CaseFn): void {
+  test('unread counts others’ messages only, not my own nor system messages', async ({ chat, users, group, send }) => {
+    const [a, b] = users(2) as [string, string];
+    const id = await group(a, [b]);
+    await send(a, id, 'mine');
+    await send(b, id, 'theirs 1');
+    await send(b, id, 'theirs 2');
+    assert.equal((await chat.conversations.getConversationById(id, a)).unreadCount, 2);
+    assert.equal((await chat.conversations.getConversationById(id, b)).unreadCount, 1);
+  });
+
+  test('markAsRead moves to the latest message and reports what it covered', async ({ chat, users, direct, send }) => {
+    const [a, b] = users(2) as [string, string];
+    const id = await direct(a, b);
+    await send(b, id, '1');
+    await send(a, id, '2');
+    const last = await send(b, id, '3');
+    const result = await chat.messages.markAsRead(id, a);
+    assert.deepEqual(result, { markedCount: 2, lastReadSeq: last.seq });
+    assert.equal((await chat.conversations.getConversationById(id, a)).unreadCount, 0);
+    assert.deepEqual(await chat.messages.markAsRead(id, a), { markedCount: 0, lastReadSeq: last.seq });
+  });
+
+  test('markAsRead never moves back', async ({ chat, users, direct, send }) => {
+    const [a, b] = users(2) as [string, string];
+    const id = await direct(a, b);
+    const m1 = await send(b, id, '1');
+    const m2 = await send(b, id, '2');
+    const m3 = await send(b, id, '3');
+    assert.deepEqual(await chat.messages.markAsRead(id, a, m2.id), { markedCount: 2, lastReadSeq: m2.seq });
+    assert.deepEqual(await chat.messages.markAsRead(id, a, m1.id), { markedCount: 0, lastReadSeq: m2.seq });
+    assert.equal((await chat.conversations.getConversationById(id, a)).unreadCount, 1);
+    assert.deepEqual(await chat.messages.markAsRead(id, a, m3.id), { markedCount: 1, lastReadSeq: m3.seq });
+    const events = await collectEvents(chat, 'messages_read', () => chat.messages.markAsRead(id, a, m1.id));
+    assert.equal(events.length, 0, 'nothing moved, nothing announced');
+  });
+
+  test('markAsRead is announced to members; a foreign message id is refused', async ({ chat, users, group, send }) => {
+    const [a, b, c] = users(3) as [string, string, string];
+    const id = await group(a, [b, c]);
+    const other = await group(a, [b]);
+    const foreign = await send(a, other, 'elsewhere');
+    await send(a, id, 'x');
+    const events = await collectEvents(chat, 'messages_read', () => chat.messages.markAsRead(id, b));
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.userId, b);
+    assert.equal(events[0]!.markedCount, 1);
+    assert.deepEqual([...events[0]!.audience].sort(), [a, b, c].sort());
+    await rejectsWith(chat.messages.markAsRead(id, b, foreign.id), 'NOT_FOUND', 'messageId');
+    await rejectsWith(chat.messages.markAsRead(id, 'stranger'), 'NOT_FOUND', 'conversationId');
+  });
+
+  test('unread counts follow deletes, for everyone and for me', async ({ chat, users, direct, send }) => {
+    const [a, b] = users(2) as [string, string];
+    const id = await direct(a, b);
+    const m1 = await send(b, id, '1');
+    const m2 = await send(b, id, '2');
+    await send(b, id, '3');
+    assert.equal((await chat.conversations.getConversationById(id, a)).unreadCount, 3);
+    await chat.messages.deleteMessage(m1.id, b, true);
+    assert.equal((await chat.conversations.getConversationById(id, a)).unreadCount, 2);
+    await chat.messages.deleteMessage(m2.id, a, false);
+    assert.equal((await chat.conversations.getConversationById(id, a)).unreadCount, 1);
+    assert.equal((await chat.conversations.getConversationStats(a)).unreadMessages, 1);
+    assert.deepEqual(await chat.messages.markAsRead(id, a), { markedCount: 1, lastReadSeq: 3 });
+  });
+
+  test('read receipts are derived from members’ read positions', async ({ chat, users, group, send }) => {
+    const [a, b, c, d] = users(4) as [string, string, string, string];
+    const id = await group(a, [b, c, d]);
+    const first = await send(a, id, 'first');
+    const second = await send(a, id, 'second');
+    await chat.messages.markAsRead(id, b);
+    await chat.messages.markAsRead(id, c, first.id);
+    const onFirst = await chat.messages.getReadReceiptStats(first.id, a);
+    assert.equal(onFirst.memberCount, 3);
+    assert.equal(onFirst.readCount, 2);
+    assert.equal(onFirst.percentage, 66.7);
+    assert.deepEqual(onFirst.readers.map((r) => r.userId).sort(), [b, c].sort());
+    assert.ok(onFirst.readers.every((r) => r.readAt !== null));
+    const onSecond = await chat.messages.getReadReceiptStats(second.id, d);
+    assert.deepEqual(onSecond.readers.map((r) => r.userId), [b]);
+    await rejectsWith(chat.messages.getReadReceiptStats(second.id, 'stranger'), 'NOT_FOUND');
+  });
+
+  test('message stats count by type and sender with first and last times', async ({ chat, users, direct, send }) => {
+    const [a, b] = users(2) as [string, string];
+    const id = await direct(a, b);
+    const first = await send(a, id, 'one');
+    await send(b, id, 'two');
+    await send(a, id, 'pic', { type: 'image', attachments: [{ url: 'https://x.example/p.png', name: 'p.png', mimeType: 'image/png', size: 1 }] });
+    const gone = await send(b, id, 'gone');
+    const last = await send(a, id, 'three');
+    await chat.messages.deleteMessage(gone.id, b, true);
+    const stats = await chat.messages.getMessageStats(id, b);
+    assert.equal(stats.total, 4);
+    assert.deepEqual(stats.byType, { text: 3, image: 1 });
+    assert.deepEqual(stats.bySender, [
+      { senderId: a, count: 3 },
+      { senderId: b, count: 1 },
+    ]);
+    assert.equal(stats.firstMessageAt, first.createdAt);
+    assert.equal(stats.lastMessageAt, last.createdAt);
+    await rejectsWith(chat.messages.getMessageStats(id, 'stranger'), 'NOT_FOUND');
+  });
+}
