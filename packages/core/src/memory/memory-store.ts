@@ -445,7 +445,7 @@ export function createMemoryStore(): ChatStore {
       for (const conversationId of userConversations.get(userId) ?? []) {
         if (query.conversationId !== undefined && conversationId !== query.conversationId) continue;
         for (const row of timeline.get(conversationId) ?? []) {
-          if (row.deletedForEveryone || row.content === null || isHidden(row.id, userId)) continue;
+          if (row.deletedForEveryone || row.content === null || row.type === 'system' || isHidden(row.id, userId)) continue;
           if (query.senderId !== undefined && row.senderId !== query.senderId) continue;
           if (query.type !== undefined && row.type !== query.type) continue;
           if (query.from !== undefined && row.createdAt < query.from) continue;

@@ -2,12 +2,12 @@ import type { ChatStore } from '../adapters/chat-store.js';
 import { ChatError } from '../domain/errors.js';
 import type { Logger } from '../util/logger.js';
 
-const PROGRAMMING_ERRORS = [TypeError, RangeError, SyntaxError, ReferenceError];
-
 /**
- * Wraps every store call once, so that an adapter failure reaches callers as a ChatError
- * naming the method, with the original as `cause`: UNAVAILABLE for I/O failures (the store is
- * down, a lock timed out), INTERNAL for bugs. ChatErrors from the adapter pass through.
+ * Wraps every store call once, so that an adapter failure reaches callers as an UNAVAILABLE
+ * ChatError naming the method, with the original as `cause` (SPEC §6: storage down means
+ * UNAVAILABLE, and nothing is acknowledged). Drivers do not tell outages from bugs reliably
+ * (better-sqlite3 throws a TypeError for a closed database), so every failure is logged with
+ * its message. ChatErrors raised by the adapter itself pass through.
  */
 export function guardStore(store: ChatStore, logger: Logger): ChatStore {
   return new Proxy(store, {
@@ -28,9 +28,6 @@ export function guardStore(store: ChatStore, logger: Logger): ChatStore {
 
 function toChatError(error: unknown, method: string, logger: Logger): ChatError {
   if (error instanceof ChatError) return error;
-  const bug = PROGRAMMING_ERRORS.some((type) => error instanceof type);
   logger.error(`store.${method} failed`, { error: error instanceof Error ? error.message : String(error) });
-  return bug
-    ? new ChatError('INTERNAL', `Internal error in store.${method}`, { method }, { cause: error })
-    : new ChatError('UNAVAILABLE', `Storage is unavailable (store.${method} failed)`, { method }, { cause: error });
+  return new ChatError('UNAVAILABLE', `Storage is unavailable (store.${method} failed)`, { method }, { cause: error });
 }

@@ -8,7 +8,7 @@ export function rawRowCases(test: CaseFn): void {
     const [a, b] = users(2) as [string, string];
     const id = await direct(a, b);
     await Promise.all(
-      Array.from({ length: 12 }, (_, i) => chat.messages.sendMessage(i % 2 ? a : b, { conversationId: id, content: `${i}`, clientMessageId: `c${i % 6}` })),
+      Array.from({ length: 12 }, (_, i) => chat.messages.sendMessage(i % 2 ? a : b, { conversationId: id, content: `${i}`, clientMessageId: `c${i}` })),
     );
     const rows = await inspect.messageRows(id);
     assert.deepEqual(rows.map((r) => r.seq), Array.from({ length: 12 }, (_, i) => i + 1));

@@ -1,0 +1,119 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Versioned schema changes, applied in order on open; `PRAGMA user_version` records the
+ * last one applied. Never edit a released migration: add the next one.
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE conversations (
+        id              TEXT PRIMARY KEY,
+        type            TEXT NOT NULL CHECK (type IN ('direct', 'group')),
+        name            TEXT,
+        description     TEXT,
+        avatar_url      TEXT,
+        created_by      TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        last_seq        INTEGER NOT NULL DEFAULT 0,
+        version         INTEGER NOT NULL DEFAULT 0,
+        last_message_id TEXT,
+        direct_key      TEXT UNIQUE
+      );
+
+      CREATE TABLE members (
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        user_id         TEXT NOT NULL,
+        role            TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+        joined_at       TEXT NOT NULL,
+        last_read_seq   INTEGER NOT NULL DEFAULT 0,
+        last_read_at    TEXT,
+        muted_until     TEXT,
+        archived_at     TEXT,
+        PRIMARY KEY (conversation_id, user_id)
+      ) WITHOUT ROWID;
+      -- A user's conversation list and conversation ids.
+      CREATE INDEX members_by_user ON members (user_id, conversation_id);
+
+      CREATE TABLE messages (
+        rowid                INTEGER PRIMARY KEY,
+        id                   TEXT NOT NULL UNIQUE,
+        conversation_id      TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        seq                  INTEGER NOT NULL,
+        sender_id            TEXT NOT NULL,
+        type                 TEXT NOT NULL,
+        content              TEXT,
+        reply_to_id          TEXT,
+        attachments          TEXT NOT NULL DEFAULT '[]',
+        metadata             TEXT,
+        client_message_id    TEXT,
+        created_at           TEXT NOT NULL,
+        edited_at            TEXT,
+        deleted_at           TEXT,
+        deleted_for_everyone INTEGER NOT NULL DEFAULT 0,
+        version              INTEGER NOT NULL,
+        -- Pages, unread counts and catch-up by seq.
+        UNIQUE (conversation_id, seq),
+        -- Idempotent send.
+        UNIQUE (conversation_id, sender_id, client_message_id)
+      );
+      -- Catch-up: messages changed since a version.
+      CREATE INDEX messages_by_version ON messages (conversation_id, version);
+
+      CREATE TABLE hidden_messages (
+        message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        user_id    TEXT NOT NULL,
+        PRIMARY KEY (message_id, user_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE reactions (
+        id         INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        user_id    TEXT NOT NULL,
+        emoji      TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (message_id, user_id, emoji)
+      );
+      -- Distinct emoji per message.
+      CREATE INDEX reactions_by_emoji ON reactions (message_id, emoji);
+
+      CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        kind            TEXT NOT NULL,
+        message_id      TEXT NOT NULL,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'dead')),
+        next_attempt_at TEXT NOT NULL,
+        last_error      TEXT,
+        created_at      TEXT NOT NULL
+      );
+      CREATE INDEX outbox_due ON outbox (status, next_attempt_at, id);
+
+      -- Folded text (lower case, no diacritics) of live messages; rowid = messages.rowid.
+      CREATE VIRTUAL TABLE message_search USING fts5 (body, tokenize = 'unicode61 remove_diacritics 2');
+    `,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** Brings the schema up to date in one transaction; refuses a database from a newer Parley. */
+export function migrate(db: Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > LATEST_VERSION) {
+    throw new Error(`This database has schema version ${current}, newer than this Parley (${LATEST_VERSION}); upgrade @parley/adapter-sqlite`);
+  }
+  const pending = MIGRATIONS.filter((m) => m.version > current);
+  if (pending.length === 0) return current;
+  db.transaction(() => {
+    for (const migration of pending) {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }
+  }).immediate();
+  return LATEST_VERSION;
+}

@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createChatServices, newId, type NewMessage } from '@parley/core';
+import BetterSqlite3 from 'better-sqlite3';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSqliteStore, LATEST_VERSION } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'parley-sqlite-own-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = (name: string) => join(dir, `${name}-${newId()}.db`);
+
+const message = (conversationId: string, senderId: string, content: string): NewMessage => ({
+  id: newId(),
+  conversationId,
+  senderId,
+  type: 'text',
+  content,
+  replyToId: null,
+  attachments: [],
+  metadata: null,
+  clientMessageId: null,
+  createdAt: new Date().toISOString(),
+  notify: false,
+});
+
+describe('SQLite store: schema and durability', () => {
+  it('applies migrations on open and records the version; WAL on files', async () => {
+    const store = createSqliteStore({ filename: file('wal') });
+    expect(store.database.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
+    expect(store.database.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.database.pragma('foreign_keys', { simple: true })).toBe(1);
+    await store.close!();
+  });
+
+  it('keeps everything across a close and reopen', async () => {
+    const filename = file('reopen');
+    const first = createChatServices({ store: createSqliteStore({ filename }) });
+    const group = await first.conversations.createGroupConversation('ann', { name: 'Persist', memberIds: ['ben'] });
+    const sent = await first.messages.sendMessage('ben', { conversationId: group.id, content: 'still here tomorrow', clientMessageId: 'k1' });
+    await first.close();
+    const second = createChatServices({ store: createSqliteStore({ filename }) });
+    const page = await second.messages.getConversationMessages(group.id, 'ann');
+    expect(page.messages.map((m) => m.content)).toContain('still here tomorrow');
+    expect((await second.messages.searchMessages('ann', 'tomorrow')).items[0]?.message.id).toBe(sent.id);
+    const again = await second.messages.sendMessage('ben', { conversationId: group.id, content: 'dup', clientMessageId: 'k1' });
+    expect(again.id).toBe(sent.id);
+    await second.close();
+  });
+
+  it('refuses a database written by a newer schema', () => {
+    const db = new BetterSqlite3(':memory:');
+    db.pragma('user_version = 999');
+    expect(() => createSqliteStore({ database: db })).toThrow(/newer than this Parley/);
+    db.close();
+  });
+
+  it('never closes a database the host owns', async () => {
+    const db = new BetterSqlite3(':memory:');
+    const store = createSqliteStore({ database: db });
+    await store.close!();
+    expect(db.open).toBe(true);
+    db.close();
+  });
+});
+
+describe('SQLite store: transactions', () => {
+  it('a batch with one bad message writes nothing', async () => {
+    const store = createSqliteStore();
+    const { conversation } = await store.createConversation({
+      id: newId(), type: 'group', name: 'g', description: null, avatarUrl: null, createdBy: 'a',
+      createdAt: new Date().toISOString(), directKey: null, members: [{ userId: 'a', role: 'owner' }],
+    });
+    await expect(store.insertMessages([message(conversation.id, 'a', 'ok'), message('missing', 'a', 'bad')])).rejects.toThrow();
+    expect((store.database.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n).toBe(0);
+    expect((await store.getConversation(conversation.id))?.lastSeq).toBe(0);
+    await store.close!();
+  });
+
+  it('the services store the good sends of a batch that held a bad one', async () => {
+    const store = createSqliteStore();
+    const chat = createChatServices({ store });
+    const { id } = await chat.conversations.createGroupConversation('a', { name: 'g', memberIds: [] });
+    const inserts = [store.insertMessages.bind(store)];
+    let failNext = true;
+    // The first batch fails as a whole (a transient fault); the batcher retries one by one.
+    store.insertMessages = async (batch) => {
+      if (failNext && batch.length > 1) {
+        failNext = false;
+        throw new Error('SQLITE_BUSY: database is locked');
+      }
+      return inserts[0]!(batch);
+    };
+    const sent = await Promise.all(['1', '2', '3'].map((content) => chat.messages.sendMessage('a', { conversationId: id, content })));
+    expect(sent.map((m) => m.seq)).toEqual([2, 3, 4]);
+    expect(failNext).toBe(false);
+    await chat.close();
+  });
+
+  it('a storage failure reaches the caller as UNAVAILABLE and is not acknowledged', async () => {
+    const store = createSqliteStore();
+    const chat = createChatServices({ store });
+    const { id } = await chat.conversations.createGroupConversation('a', { name: 'g', memberIds: [] });
+    store.database.close();
+    await expect(chat.messages.sendMessage('a', { conversationId: id, content: 'lost?' })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+});
+
+describe('SQLite store: search index', () => {
+  it('follows edits and deletes, holding folded text only for live messages', async () => {
+    const store = createSqliteStore();
+    const chat = createChatServices({ store });
+    const { id } = await chat.conversations.createGroupConversation('a', { name: 'g', memberIds: [] });
+    const m = await chat.messages.sendMessage('a', { conversationId: id, content: 'Đường Phố' });
+    const indexed = () => store.database.prepare('SELECT body FROM message_search').pluck().all();
+    expect(indexed()).toEqual(['duong pho']);
+    await chat.messages.editMessage(m.id, 'a', 'Hà Nội');
+    expect(indexed()).toEqual(['ha noi']);
+    await chat.messages.deleteMessage(m.id, 'a', true);
+    expect(indexed()).toEqual([]);
+    await chat.close();
+  });
+
+  it('any query text is safe (property)', async () => {
+    const store = createSqliteStore();
+    const chat = createChatServices({ store });
+    const { id } = await chat.conversations.createGroupConversation('a', { name: 'g', memberIds: [] });
+    await chat.messages.sendMessage('a', { conversationId: id, content: 'quotes " and \' and % and _ and * and NEAR( AND OR NOT: 🎉' });
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }), async (query) => {
+        if (query.trim() === '') return;
+        const result = await chat.messages.searchMessages('a', query);
+        expect(result.total).toBeGreaterThanOrEqual(0);
+        expect(await chat.messages.searchMessages('stranger', query)).toMatchObject({ total: 0 });
+      }),
+      { numRuns: 300 },
+    );
+    await chat.close();
+  });
+});
+
+describe('SQLite store: indexes', () => {
+  it('the hot queries use indexes, never a full scan of messages', () => {
+    const store = createSqliteStore();
+    const db = store.database;
+    const plan = (sql: string, ...params: unknown[]) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+    const hidden = 'NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.message_id = m.id AND h.user_id = ?)';
+    const queries = [
+      [`SELECT * FROM messages m WHERE m.conversation_id = ? AND ${hidden} AND m.seq < ? ORDER BY m.seq DESC LIMIT 50`, 'c', 'u', 10],
+      [`SELECT * FROM messages m WHERE m.conversation_id = ? AND ${hidden} AND m.seq > ? ORDER BY m.seq LIMIT 50`, 'c', 'u', 10],
+      [`SELECT * FROM messages m WHERE m.conversation_id = ? AND m.seq <= ? AND m.version > ? ORDER BY m.version LIMIT 9`, 'c', 1, 1],
+      ['SELECT * FROM messages WHERE conversation_id = ? AND sender_id = ? AND client_message_id = ?', 'c', 's', 'k'],
+      ['SELECT COUNT(*) FROM messages m WHERE m.conversation_id = ? AND m.seq > ? AND m.sender_id <> ?', 'c', 1, 'u'],
+      ['SELECT conversation_id FROM members WHERE user_id = ?', 'u'],
+      ["SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 5", 'now'],
+      ['SELECT 1 FROM reactions WHERE message_id = ? AND emoji = ? LIMIT 1', 'm', 'e'],
+    ] as const;
+    // A full scan reads "SCAN <table or alias>" with no index after it.
+    const fullScan = /(^|\| )SCAN \w+( |$)(?!USING)/;
+    expect(plan('SELECT * FROM messages m WHERE m.content = ?', 'x'), 'the check itself sees a scan').toMatch(fullScan);
+    for (const [sql, ...params] of queries) {
+      const detail = plan(sql, ...params);
+      expect(detail, sql).not.toMatch(fullScan);
+      expect(detail, sql).toMatch(/USING (COVERING )?INDEX|USING PRIMARY KEY|USING INTEGER PRIMARY KEY/);
+    }
+    db.close();
+  });
+});
