@@ -27,3 +27,6 @@ export { foldText, searchTerms, escapeLike } from './util/text.js';
 export { directKey, newId } from './util/ids.js';
 export { silentLogger, type Logger } from './util/logger.js';
 export { aroundSplit } from './util/collections.js';
+export { RealtimeHub, type RealtimeHubOptions, type HubEventMap, type ConnectionHandle, type HubHealth } from './realtime/realtime-hub.js';
+export { CloseCode, CLIENT_EVENTS, SUCCESS_REPLIES, clientEventSchemas, clientFrameSchema, type ClientEvent, type ClientFrame, type ServerFrame } from './realtime/protocol.js';
+export type { SocketLike } from './realtime/socket-registry.js';

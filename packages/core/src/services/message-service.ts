@@ -17,6 +17,7 @@ import { RateLimiter } from '../util/rate-limiter.js';
 import { searchTerms } from '../util/text.js';
 import type { ActionContext } from './chat-events.js';
 import { nowIso, type ServiceContext } from './service-context.js';
+import { postSystemMessage } from './system-messages.js';
 
 export interface ReactionResult {
   action: 'added' | 'removed';
@@ -87,6 +88,18 @@ export class MessageService {
       if (this.ctx.notifications) this.ctx.onNotificationQueued();
     }
     return message;
+  }
+
+  /**
+   * Posts a `system` message from the host ("Maintenance at 10:00"), announced like any other.
+   * `fromUserId` names who it is on behalf of; without it the sender is `system`.
+   */
+  async sendSystemMessage(conversationId: string, content: string, fromUserId?: string, origin: ActionContext = {}): Promise<Message> {
+    const id = validate(this.ctx.schemas.id, conversationId, 'conversationId');
+    const text = validate(this.ctx.schemas.content, content, 'content');
+    const sender = fromUserId === undefined ? 'system' : this.userId(fromUserId);
+    if ((await this.ctx.membership.memberIds(id)).length === 0) throw ChatError.notFound('Conversation', 'conversationId');
+    return postSystemMessage(this.ctx, id, sender, text, { event: 'announcement' }, origin);
   }
 
   /** Author only; not a deleted or system message. Sets `editedAt`. */

@@ -1,0 +1,115 @@
+import type { z } from 'zod';
+import type { ChatServices } from '../create-chat-services.js';
+import { ChatError } from '../domain/errors.js';
+import type { SendMessageInput } from '../domain/schemas.js';
+import type { RateLimiter } from '../util/rate-limiter.js';
+import type { ActionContext } from '../services/chat-events.js';
+import type { ClientEvent, clientEventSchemas } from './protocol.js';
+import type { SocketRegistry } from './socket-registry.js';
+import type { TypingTracker } from './typing-tracker.js';
+
+/** What a handler may use: the services, this node's sockets and the acting connection. */
+export interface HandlerContext {
+  services: ChatServices;
+  registry: SocketRegistry;
+  typing: TypingTracker;
+  typingLimiter: RateLimiter;
+  /** Sends a room event to every node (each delivers to its own sockets in the room). */
+  toRoom(conversationId: string, event: string, data: unknown, exceptSocketId?: string): void;
+  userId: string;
+  socketId: string;
+  origin: ActionContext;
+}
+
+type Data<E extends ClientEvent> = z.output<(typeof clientEventSchemas)[E]>;
+type Handlers = { [E in ClientEvent]: (ctx: HandlerContext, data: Data<E>) => Promise<unknown> };
+
+/**
+ * One handler per client event of SPEC §5. Each returns the `data` of its success reply;
+ * broadcasts of message events come from the services' events, so that REST calls raise
+ * exactly the same ones.
+ */
+export const frameHandlers: Handlers = {
+  async join_conversation(ctx, { conversationId }) {
+    await ctx.services.membership.require(conversationId, ctx.userId);
+    ctx.registry.join(ctx.socketId, conversationId);
+    ctx.toRoom(conversationId, 'user_joined_conversation', { conversationId, userId: ctx.userId }, ctx.socketId);
+    const [typingUserIds, onlineUserIds] = await Promise.all([
+      ctx.services.presence.getTyping(conversationId).catch(() => []),
+      ctx.services.membership.memberIds(conversationId).then((ids) => ctx.services.presence.filterOnline(ids)).catch(() => []),
+    ]);
+    return { conversationId, typingUserIds, onlineUserIds };
+  },
+
+  async leave_conversation(ctx, { conversationId }) {
+    if (ctx.registry.leave(ctx.socketId, conversationId)) {
+      ctx.toRoom(conversationId, 'user_left_conversation', { conversationId, userId: ctx.userId });
+    }
+    return { conversationId };
+  },
+
+  async send_message(ctx, { tempId, ...input }) {
+    const clientMessageId = (input as { clientMessageId?: string }).clientMessageId ?? tempId;
+    const message = await ctx.services.messages.sendMessage(
+      ctx.userId,
+      { ...(input as SendMessageInput), ...(clientMessageId === undefined ? {} : { clientMessageId }) },
+      ctx.origin,
+    );
+    return { message, tempId: tempId ?? clientMessageId ?? null };
+  },
+
+  async edit_message(ctx, { messageId, content }) {
+    return { message: await ctx.services.messages.editMessage(messageId, ctx.userId, content, ctx.origin) };
+  },
+
+  async delete_message(ctx, { messageId, forEveryone }) {
+    return ctx.services.messages.deleteMessage(messageId, ctx.userId, forEveryone, ctx.origin);
+  },
+
+  async typing_start(ctx, { conversationId }) {
+    await ctx.services.membership.require(conversationId, ctx.userId);
+    ctx.typingLimiter.consume(ctx.userId, 'typing events');
+    await ctx.typing.start(conversationId, ctx.userId, ctx.socketId);
+    return { conversationId };
+  },
+
+  async typing_stop(ctx, { conversationId }) {
+    await ctx.services.membership.require(conversationId, ctx.userId);
+    await ctx.typing.stop(conversationId, ctx.userId);
+    return { conversationId };
+  },
+
+  async mark_as_read(ctx, { conversationId, messageId }) {
+    return ctx.services.messages.markAsRead(conversationId, ctx.userId, messageId, ctx.origin);
+  },
+
+  async react_to_message(ctx, { messageId, emoji }) {
+    return ctx.services.messages.reactToMessage(messageId, ctx.userId, emoji, ctx.origin);
+  },
+
+  async remove_reaction(ctx, { messageId, emoji }) {
+    return ctx.services.messages.removeReaction(messageId, ctx.userId, emoji, ctx.origin);
+  },
+
+  /** Catch-up for each conversation; one that fails (no longer a member) reports its error. */
+  async sync(ctx, { since }) {
+    const conversations: Record<string, unknown> = {};
+    const errors: Record<string, unknown> = {};
+    await Promise.all(
+      Object.entries(since).map(async ([conversationId, seq]) => {
+        try {
+          const { messages, changes, lastSeq, hasMore } = await ctx.services.messages.getChangesSince(conversationId, ctx.userId, seq);
+          conversations[conversationId] = { messages, changes, lastSeq, hasMore };
+        } catch (error) {
+          if (!(error instanceof ChatError) || error.code === 'UNAVAILABLE') throw error;
+          errors[conversationId] = error.toJSON();
+        }
+      }),
+    );
+    return Object.keys(errors).length === 0 ? { conversations } : { conversations, errors };
+  },
+
+  async ping() {
+    return { serverTime: new Date().toISOString() };
+  },
+};

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { idSchema } from '../domain/schemas.js';
+
+/**
+ * The wire protocol of SPEC §5, as schemas. PROTOCOL.md beside the package lists every frame
+ * with its direction and shape; this file is what the hub enforces.
+ */
+
+/** Close codes, as graphql-ws names them. */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  MessageTooBig: 1009,
+  BadRequest: 4400,
+  Unauthorized: 4401,
+  Forbidden: 4403,
+  TooManyRequests: 4429,
+  InternalError: 4500,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Every client frame: `{ type, id?, data? }`. */
+export const clientFrameSchema = z.object({
+  type: z.string({ error: 'must be a string naming the event' }).min(1).max(64),
+  id: z.union([z.string().max(128), z.number().finite()], { error: 'must be a string or a number' }).optional(),
+  data: z.unknown().optional(),
+});
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+
+const conversationRef = z.object({ conversationId: idSchema });
+const reactionRef = z.object({ messageId: idSchema, emoji: z.string({ error: 'must be a string' }) });
+
+/** The `data` of each client event. Message content itself is validated by the services. */
+export const clientEventSchemas = {
+  join_conversation: conversationRef,
+  leave_conversation: conversationRef,
+  send_message: z.looseObject({
+    conversationId: idSchema,
+    tempId: idSchema.optional(),
+  }),
+  edit_message: z.object({ messageId: idSchema, content: z.string({ error: 'must be a string' }) }),
+  delete_message: z.object({ messageId: idSchema, forEveryone: z.boolean({ error: 'must be true or false' }).default(false) }),
+  typing_start: conversationRef,
+  typing_stop: conversationRef,
+  mark_as_read: z.object({ conversationId: idSchema, messageId: idSchema.optional() }),
+  react_to_message: reactionRef,
+  remove_reaction: reactionRef,
+  sync: z.object({
+    since: z
+      .record(idSchema, z.number({ error: 'must be a seq' }).int('must be a whole number').min(0, 'must be 0 or more'))
+      .refine((since) => Object.keys(since).length <= 200, 'at most 200 conversations per sync'),
+  }),
+  ping: z.looseObject({}),
+} as const;
+
+export type ClientEvent = keyof typeof clientEventSchemas;
+export const CLIENT_EVENTS = Object.keys(clientEventSchemas) as ClientEvent[];
+
+/** What each client event answers with on success. */
+export const SUCCESS_REPLIES: Record<ClientEvent, string> = {
+  join_conversation: 'joined_conversation',
+  leave_conversation: 'left_conversation',
+  send_message: 'message_sent',
+  edit_message: 'message_edit_success',
+  delete_message: 'message_delete_success',
+  typing_start: 'ack',
+  typing_stop: 'ack',
+  mark_as_read: 'mark_as_read_success',
+  react_to_message: 'react_to_message_success',
+  remove_reaction: 'remove_reaction_success',
+  sync: 'sync_result',
+  ping: 'pong',
+};
+
+/** Server → client: `{ type, data, replyTo? }`. */
+export interface ServerFrame {
+  type: string;
+  data: unknown;
+  replyTo?: string | number;
+}

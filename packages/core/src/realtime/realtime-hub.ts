@@ -1,0 +1,418 @@
+import { EventEmitter } from 'eventemitter3';
+import type { Broker, BrokerEnvelope, BrokerTarget } from '../adapters/broker.js';
+import type { ChatServices } from '../create-chat-services.js';
+import { ChatError, type ErrorCode } from '../domain/errors.js';
+import type { ChatUser, Message } from '../domain/types.js';
+import { validate } from '../domain/validate.js';
+import type { ChatEventMap } from '../services/chat-events.js';
+import { newId } from '../util/ids.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { RateLimiter } from '../util/rate-limiter.js';
+import { frameHandlers, type HandlerContext } from './frame-handlers.js';
+import { CLIENT_EVENTS, clientEventSchemas, clientFrameSchema, CloseCode, SUCCESS_REPLIES, type ClientEvent, type ServerFrame } from './protocol.js';
+import { SocketRegistry, type LocalSocket, type SocketLike } from './socket-registry.js';
+import { TypingTracker } from './typing-tracker.js';
+
+export interface RealtimeHubOptions {
+  services: ChatServices;
+  /** Cross-node fan-out; without one the hub serves a single node. */
+  broker?: Broker;
+  /** This node's id in broker envelopes and presence. Default: random. */
+  nodeId?: string;
+  logger?: Logger;
+  /** Typing expires this long after the last `typing_start`. Default 10 s. */
+  typingTtlMs?: number;
+  /** Frames per connection per window (default 120 per 60 s); typing events per user (5 per 5 s). */
+  rateLimits?: Partial<{ frames: number; frameWindowMs: number; typing: number; typingWindowMs: number }>;
+  /** How often this node tells presence it is alive; sockets of a silent node stop counting after `nodeTtlMs`. */
+  heartbeatIntervalMs?: number;
+  nodeTtlMs?: number;
+}
+
+/** Events for the host: metrics, logs, audit. */
+export interface HubEventMap {
+  connected: [{ socketId: string; userId: string }];
+  disconnected: [{ socketId: string; userId: string }];
+  frame_in: [{ socketId: string; type: string }];
+  frame_out: [{ type: string; sockets: number }];
+  frame_error: [{ type: string; code: ErrorCode }];
+  user_online: [{ userId: string }];
+  user_offline: [{ userId: string }];
+}
+
+export interface ConnectionHandle {
+  socketId: string;
+  /** Handles one text frame. Never throws: every failure becomes an `error` frame. */
+  handleFrame(raw: string): Promise<void>;
+  handleClose(): Promise<void>;
+}
+
+export interface HubHealth {
+  status: 'healthy' | 'degraded' | 'unhealthy';
+  storage: boolean;
+  presence: boolean;
+  broker: boolean;
+  nodeId: string;
+  connections: number;
+}
+
+/** Internal envelope: membership changed on some node; caches and rooms must follow. */
+const MEMBERSHIP_CHANGED = 'membership:changed';
+
+/**
+ * The transport-agnostic realtime core (SPEC §5). A transport authenticates a socket and
+ * calls `handleConnection(socketLike, user)`; the hub answers frames, routes the services'
+ * events to every member's sockets through the broker, and keeps presence and typing.
+ */
+export class RealtimeHub extends EventEmitter<HubEventMap> {
+  readonly nodeId: string;
+  private readonly services: ChatServices;
+  private readonly broker: Broker | undefined;
+  private readonly logger: Logger;
+  private readonly registry = new SocketRegistry();
+  private readonly typing: TypingTracker;
+  private readonly frameLimiter: RateLimiter;
+  private readonly typingLimiter: RateLimiter;
+  private readonly frameLimit: number;
+  private readonly overLimit = new Map<string, number>();
+  private readonly nodeTtlMs: number;
+  private readonly heartbeat: ReturnType<typeof setInterval>;
+  private readonly detach: Array<() => void> = [];
+  private readonly ready: Promise<void>;
+  private unsubscribe: (() => Promise<void>) | null = null;
+  private closed = false;
+
+  constructor(options: RealtimeHubOptions) {
+    super();
+    this.services = options.services;
+    this.broker = options.broker;
+    this.logger = options.logger ?? silentLogger;
+    this.nodeId = options.nodeId ?? `node-${newId()}`;
+    const limits = { frames: 120, frameWindowMs: 60_000, typing: 5, typingWindowMs: 5_000, ...options.rateLimits };
+    this.frameLimit = limits.frames;
+    this.frameLimiter = new RateLimiter(limits.frames, limits.frameWindowMs);
+    this.typingLimiter = new RateLimiter(limits.typing, limits.typingWindowMs);
+    this.typing = new TypingTracker(
+      this.services.presence,
+      options.typingTtlMs ?? 10_000,
+      (conversationId, userId, typing, exceptSocketId) =>
+        this.toRoom(conversationId, typing ? 'user_typing' : 'user_stopped_typing', { conversationId, userId }, exceptSocketId),
+      this.logger,
+    );
+    this.nodeTtlMs = options.nodeTtlMs ?? 60_000;
+    this.heartbeat = setInterval(() => void this.beat(), options.heartbeatIntervalMs ?? 20_000);
+    this.heartbeat.unref?.();
+    this.listenToServices();
+    this.ready = this.start();
+  }
+
+  /** Registers an authenticated socket; sends `connected` and announces the user online. */
+  async handleConnection(socket: SocketLike, user: ChatUser): Promise<ConnectionHandle> {
+    await this.ready;
+    const socketId = newId();
+    if (user.status !== 'active') {
+      send(socket, { type: 'connection_error', data: { code: 'FORBIDDEN', message: `User ${user.id} is not active` } });
+      socket.close(CloseCode.Unauthorized, 'user not active');
+      return { socketId, handleFrame: async () => {}, handleClose: async () => {} };
+    }
+    const entry: LocalSocket = { id: socketId, userId: user.id, socket, rooms: new Set() };
+    this.registry.add(entry);
+    send(socket, { type: 'connected', data: { userId: user.id, socketId, serverTime: new Date().toISOString() } });
+    this.emit('connected', { socketId, userId: user.id });
+    let first = true;
+    try {
+      first = (await this.services.presence.addSocket(user.id, socketId, this.nodeId)).firstSocket;
+    } catch (error) {
+      this.logger.warn('presence unavailable; counting local sockets', { error: String(error) });
+      first = [...this.registry.userSockets(user.id)].length === 1;
+    }
+    if (first) await this.announcePresence(user.id, true);
+    let closed = false;
+    return {
+      socketId,
+      handleFrame: (raw) => this.handleFrame(entry, raw),
+      handleClose: async () => {
+        if (closed) return;
+        closed = true;
+        await this.disconnect(entry);
+      },
+    };
+  }
+
+  /** Sends `conversation_updated` to every member's sockets (seed: notifyConversationUpdate). */
+  async notifyConversationUpdate(conversationId: string, updateType: string, data: Record<string, unknown> = {}): Promise<void> {
+    const audience = await this.services.membership.memberIds(conversationId);
+    this.route('conversation_updated', { kind: 'users', userIds: audience }, { conversationId, updateType, data });
+  }
+
+  /** Sends any event to every socket of one user, on any node. */
+  notifyUser(userId: string, event: string, data: unknown): void {
+    this.route(event, { kind: 'users', userIds: [userId] }, data);
+  }
+
+  async isUserOnline(userId: string): Promise<boolean> {
+    try {
+      return await this.services.presence.isOnline(userId);
+    } catch {
+      return [...this.registry.userSockets(userId)].length > 0;
+    }
+  }
+
+  async getOnlineUsers(): Promise<string[]> {
+    try {
+      return await this.services.presence.getOnlineUsers();
+    } catch {
+      return this.registry.userIds();
+    }
+  }
+
+  async getOnlineUsersInConversation(conversationId: string): Promise<string[]> {
+    const members = await this.services.membership.memberIds(conversationId);
+    try {
+      return await this.services.presence.filterOnline(members);
+    } catch {
+      return members.filter((id) => [...this.registry.userSockets(id)].length > 0);
+    }
+  }
+
+  /** Posts a system message, delivered like any message. */
+  async broadcastSystemMessage(conversationId: string, content: string, fromUserId?: string): Promise<Message> {
+    return this.services.messages.sendSystemMessage(conversationId, content, fromUserId);
+  }
+
+  async healthCheck(): Promise<HubHealth> {
+    const probe = async (check: () => Promise<unknown>) => {
+      try {
+        const result = await check();
+        return result !== false;
+      } catch {
+        return false;
+      }
+    };
+    const [storage, presence, broker] = await Promise.all([
+      probe(() => this.services.store.ping()),
+      probe(() => this.services.presence.healthCheck()),
+      this.broker === undefined ? Promise.resolve(true) : probe(() => this.broker!.healthCheck()),
+    ]);
+    const status = !storage ? 'unhealthy' : presence && broker ? 'healthy' : 'degraded';
+    return { status, storage, presence, broker, nodeId: this.nodeId, connections: this.registry.size };
+  }
+
+  get connectionCount(): number {
+    return this.registry.size;
+  }
+
+  /** Stops timers and the broker subscription, and lets go of every socket (announced offline). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    for (const off of this.detach) off();
+    this.typing.close();
+    await Promise.all([...this.registry.all()].map((entry) => this.disconnect(entry)));
+    await this.services.presence.removeNode(this.nodeId).catch(() => undefined);
+    await this.unsubscribe?.().catch(() => undefined);
+  }
+
+  private async start(): Promise<void> {
+    await this.beat();
+    if (this.broker === undefined) return;
+    this.unsubscribe = await this.broker.subscribe((envelope) => {
+      if (envelope.origin !== this.nodeId) this.receive(envelope);
+    });
+  }
+
+  private async beat(): Promise<void> {
+    await this.services.presence.heartbeat(this.nodeId, this.nodeTtlMs).catch((error: unknown) => {
+      this.logger.warn('presence heartbeat failed', { error: String(error) });
+    });
+  }
+
+  private async handleFrame(entry: LocalSocket, raw: string): Promise<void> {
+    let replyTo: string | number | undefined;
+    let type = 'unknown';
+    try {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        parsed = undefined;
+      }
+      const candidate = parsed as { id?: unknown } | null | undefined;
+      if (typeof candidate?.id === 'string' || typeof candidate?.id === 'number') replyTo = candidate.id;
+      this.limitFrames(entry);
+      if (parsed === undefined) throw ChatError.validation('frame', 'is not valid JSON');
+      const frame = validate(clientFrameSchema, parsed, 'frame');
+      type = frame.type;
+      this.emit('frame_in', { socketId: entry.id, type });
+      if (!(CLIENT_EVENTS as string[]).includes(frame.type)) {
+        throw ChatError.validation('frame.type', `unknown event "${frame.type.slice(0, 64)}"; expected one of ${CLIENT_EVENTS.join(', ')}`);
+      }
+      const event = frame.type as ClientEvent;
+      const data = validate(clientEventSchemas[event], frame.data ?? {}, 'data');
+      const result = await (frameHandlers[event] as (ctx: HandlerContext, data: unknown) => Promise<unknown>)(this.handlerContext(entry), data);
+      this.reply(entry, SUCCESS_REPLIES[event], result, replyTo);
+    } catch (error) {
+      const chatError = toChatError(error, this.logger);
+      this.emit('frame_error', { type, code: chatError.code });
+      this.reply(entry, 'error', chatError.toJSON(), replyTo);
+    }
+  }
+
+  /** 120 frames a minute; a connection that keeps going far past the limit is closed. */
+  private limitFrames(entry: LocalSocket): void {
+    try {
+      this.frameLimiter.consume(entry.id, 'frames');
+    } catch (error) {
+      const over = (this.overLimit.get(entry.id) ?? 0) + 1;
+      this.overLimit.set(entry.id, over);
+      if (over > this.frameLimit) entry.socket.close(CloseCode.TooManyRequests, 'too many frames');
+      throw error;
+    }
+  }
+
+  private handlerContext(entry: LocalSocket): HandlerContext {
+    return {
+      services: this.services,
+      registry: this.registry,
+      typing: this.typing,
+      typingLimiter: this.typingLimiter,
+      toRoom: (conversationId, event, data, exceptSocketId) => this.toRoom(conversationId, event, data, exceptSocketId),
+      userId: entry.userId,
+      socketId: entry.id,
+      origin: { socketId: entry.id },
+    };
+  }
+
+  private reply(entry: LocalSocket, type: string, data: unknown, replyTo: string | number | undefined): void {
+    send(entry.socket, replyTo === undefined ? { type, data } : { type, data, replyTo });
+    this.emit('frame_out', { type, sockets: 1 });
+  }
+
+  private async disconnect(entry: LocalSocket): Promise<void> {
+    if (this.registry.remove(entry.id) === undefined) return;
+    this.overLimit.delete(entry.id);
+    this.emit('disconnected', { socketId: entry.id, userId: entry.userId });
+    await this.typing.stopAll(entry.userId);
+    let last = true;
+    try {
+      last = (await this.services.presence.removeSocket(entry.userId, entry.id)).lastSocket;
+    } catch (error) {
+      this.logger.warn('presence unavailable; counting local sockets', { error: String(error) });
+      last = [...this.registry.userSockets(entry.userId)].length === 0;
+    }
+    if (last) await this.announcePresence(entry.userId, false);
+  }
+
+  /** `user_online` / `user_offline` to everyone who shares a conversation with the user. */
+  private async announcePresence(userId: string, online: boolean): Promise<void> {
+    this.emit(online ? 'user_online' : 'user_offline', { userId });
+    try {
+      const conversations = await this.services.conversations.getUserConversationIds(userId);
+      const contacts = new Set<string>();
+      for (const conversationId of conversations) {
+        for (const member of await this.services.membership.memberIds(conversationId)) if (member !== userId) contacts.add(member);
+      }
+      if (contacts.size === 0) return;
+      this.route(online ? 'user_online' : 'user_offline', { kind: 'users', userIds: [...contacts] }, { userId, online, at: new Date().toISOString() });
+    } catch (error) {
+      this.logger.warn('could not announce presence', { userId, error: String(error) });
+    }
+  }
+
+  private toRoom(conversationId: string, event: string, data: unknown, exceptSocketId?: string): void {
+    this.route(event, exceptSocketId === undefined ? { kind: 'room', conversationId } : { kind: 'room', conversationId, exceptSocketId }, data);
+  }
+
+  /** Delivers here at once, and to every other node through the broker. */
+  private route(event: string, target: BrokerTarget, data: unknown): void {
+    const envelope: BrokerEnvelope = { origin: this.nodeId, event, target, data };
+    this.deliver(envelope);
+    this.publish(envelope);
+  }
+
+  private publish(envelope: BrokerEnvelope): void {
+    if (this.broker === undefined || this.closed) return;
+    this.broker.publish(envelope).catch((error: unknown) => {
+      this.logger.warn('broker publish failed; delivered on this node only', { event: envelope.event, error: String(error) });
+    });
+  }
+
+  /** An envelope from another node. */
+  private receive(envelope: BrokerEnvelope): void {
+    if (envelope.event === MEMBERSHIP_CHANGED) {
+      const { conversationId, removed } = envelope.data as { conversationId: string; removed: string[] };
+      this.services.membership.invalidate(conversationId);
+      for (const userId of removed) this.registry.evict(userId, conversationId);
+      return;
+    }
+    this.deliver(envelope);
+  }
+
+  /** Sends one serialized frame to each matching local socket, exactly once. */
+  private deliver(envelope: BrokerEnvelope): void {
+    const { target } = envelope;
+    const sockets = new Set<LocalSocket>();
+    if (target.kind === 'users') {
+      for (const userId of target.userIds) for (const entry of this.registry.userSockets(userId)) sockets.add(entry);
+    } else if (target.kind === 'room') {
+      for (const entry of this.registry.roomSockets(target.conversationId)) sockets.add(entry);
+    } else if (target.kind === 'sockets') {
+      for (const id of target.socketIds) {
+        const entry = this.registry.get(id);
+        if (entry !== undefined) sockets.add(entry);
+      }
+    }
+    const except = 'exceptSocketId' in target ? target.exceptSocketId : undefined;
+    const frame = JSON.stringify({ type: envelope.event, data: envelope.data });
+    let count = 0;
+    for (const entry of sockets) {
+      if (entry.id === except) continue;
+      sendRaw(entry.socket, frame);
+      count += 1;
+    }
+    if (count > 0) this.emit('frame_out', { type: envelope.event, sockets: count });
+  }
+
+  /** The services' events become wire events for every member's sockets (SPEC §5 routing). */
+  private listenToServices(): void {
+    const on = <K extends keyof ChatEventMap>(name: K, handler: (...args: ChatEventMap[K]) => void) => {
+      this.services.events.on(name, handler as never);
+      this.detach.push(() => this.services.events.off(name, handler as never));
+    };
+    const users = (audience: string[], exceptSocketId?: string): BrokerTarget =>
+      exceptSocketId === undefined ? { kind: 'users', userIds: audience } : { kind: 'users', userIds: audience, exceptSocketId };
+    on('message_created', ({ message, audience, origin }) => {
+      this.route('new_message', users(audience, origin.socketId), { message });
+      void this.typing.stopOnSend(message.conversationId, message.senderId);
+    });
+    on('message_edited', ({ message, audience }) => this.route('message_edited', users(audience), { message }));
+    on('message_deleted', ({ audience, origin: _origin, ...data }) => this.route('message_deleted', users(audience), data));
+    on('reaction_updated', ({ audience, origin: _origin, ...data }) => this.route('message_reaction_updated', users(audience), data));
+    on('messages_read', ({ audience, origin: _origin, ...data }) => this.route('messages_read', users(audience), data));
+    on('conversation_updated', ({ audience, origin: _origin, ...data }) => this.route('conversation_updated', users(audience), data));
+    on('membership_changed', ({ conversationId, removed }) => {
+      for (const userId of removed) this.registry.evict(userId, conversationId);
+      this.publish({ origin: this.nodeId, event: MEMBERSHIP_CHANGED, target: { kind: 'nodes' }, data: { conversationId, removed } });
+    });
+  }
+}
+
+function send(socket: SocketLike, frame: ServerFrame): void {
+  sendRaw(socket, JSON.stringify(frame));
+}
+
+/** A socket that fails to send is on its way out; its close handler cleans up. */
+function sendRaw(socket: SocketLike, frame: string): void {
+  try {
+    socket.send(frame);
+  } catch {
+    // ignored: the transport reports the close
+  }
+}
+
+function toChatError(error: unknown, logger: Logger): ChatError {
+  if (error instanceof ChatError) return error;
+  logger.error('frame handler failed', { error: error instanceof Error ? error.stack ?? error.message : String(error) });
+  return new ChatError('INTERNAL', 'Internal error', undefined, { cause: error });
+}

@@ -1,0 +1,46 @@
+import type { IncomingMessage } from 'node:http';
+
+/** The subprotocol a client offers to carry its token: `bearer.<token>` (browsers cannot set headers). */
+export const BEARER_PROTOCOL_PREFIX = 'bearer.';
+/** The subprotocol Parley answers with when the client offers it next to the token. */
+export const PARLEY_PROTOCOL = 'parley';
+
+/**
+ * The token of an upgrade request, from (in order) `Authorization: Bearer`, a
+ * `Sec-WebSocket-Protocol` value `bearer.<token>`, or the `token` query parameter.
+ */
+export function extractToken(request: IncomingMessage): string | null {
+  const header = request.headers.authorization;
+  if (typeof header === 'string') {
+    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+    if (match?.[1] !== undefined) return match[1].trim();
+  }
+  for (const protocol of offeredProtocols(request)) {
+    if (protocol.startsWith(BEARER_PROTOCOL_PREFIX) && protocol.length > BEARER_PROTOCOL_PREFIX.length) {
+      return protocol.slice(BEARER_PROTOCOL_PREFIX.length);
+    }
+  }
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const query = url.searchParams.get('token');
+  return query === null || query === '' ? null : query;
+}
+
+export function offeredProtocols(request: IncomingMessage): string[] {
+  const header = request.headers['sec-websocket-protocol'];
+  if (typeof header !== 'string') return [];
+  return header
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+}
+
+/**
+ * The subprotocol to answer: `parley` when offered, else the bearer one (a browser fails the
+ * handshake when it offered protocols and the server picks none).
+ */
+export function selectProtocol(protocols: Set<string>): string | false {
+  if (protocols.has(PARLEY_PROTOCOL)) return PARLEY_PROTOCOL;
+  for (const protocol of protocols) if (protocol.startsWith(BEARER_PROTOCOL_PREFIX)) return protocol;
+  const first = protocols.values().next();
+  return first.done === true ? false : first.value;
+}
