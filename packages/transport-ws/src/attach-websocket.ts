@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { ChatError, CloseCode, silentLogger, type ChatUser, type ConnectionHandle, type Logger, type RealtimeHub } from '@parley/core';
 import { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
-import type { Authenticate } from './authenticate.js';
+import type { Authenticate } from '@parley/core';
 import { extractToken, selectProtocol } from './token.js';
 
 export interface AttachWebSocketOptions {

@@ -2,7 +2,7 @@ import type { ChatUser } from '@parley/core';
 import { ChatError } from '@parley/core';
 import { createRemoteJWKSet, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import type { Authenticate } from './authenticate.js';
+import type { Authenticate } from '@parley/core';
 
 export interface JwtAuthenticatorOptions {
   /** HMAC secret (HS256/384/512). */

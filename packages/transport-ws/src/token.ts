@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { AuthRequest } from '@parley/core';
 
 /** The subprotocol a client offers to carry its token: `bearer.<token>` (browsers cannot set headers). */
 export const BEARER_PROTOCOL_PREFIX = 'bearer.';
@@ -9,7 +9,7 @@ export const PARLEY_PROTOCOL = 'parley';
  * The token of an upgrade request, from (in order) `Authorization: Bearer`, a
  * `Sec-WebSocket-Protocol` value `bearer.<token>`, or the `token` query parameter.
  */
-export function extractToken(request: IncomingMessage): string | null {
+export function extractToken(request: AuthRequest): string | null {
   const header = request.headers.authorization;
   if (typeof header === 'string') {
     const match = /^Bearer\s+(.+)$/i.exec(header.trim());
@@ -25,7 +25,7 @@ export function extractToken(request: IncomingMessage): string | null {
   return query === null || query === '' ? null : query;
 }
 
-export function offeredProtocols(request: IncomingMessage): string[] {
+export function offeredProtocols(request: AuthRequest): string[] {
   const header = request.headers['sec-websocket-protocol'];
   if (typeof header !== 'string') return [];
   return header

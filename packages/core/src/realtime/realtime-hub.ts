@@ -36,6 +36,8 @@ export interface HubEventMap {
   frame_in: [{ socketId: string; type: string }];
   frame_out: [{ type: string; sockets: number }];
   frame_error: [{ type: string; code: ErrorCode }];
+  /** A client frame was answered; `code` is set when the answer was an error. */
+  frame_handled: [{ type: string; durationMs: number; code?: ErrorCode }];
   user_online: [{ userId: string }];
   user_offline: [{ userId: string }];
 }
@@ -231,6 +233,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
   private async handleFrame(entry: LocalSocket, raw: string): Promise<void> {
     let replyTo: string | number | undefined;
     let type = 'unknown';
+    const started = performance.now();
     try {
       let parsed: unknown;
       try {
@@ -252,10 +255,12 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       const data = validate(clientEventSchemas[event], frame.data ?? {}, 'data');
       const result = await (frameHandlers[event] as (ctx: HandlerContext, data: unknown) => Promise<unknown>)(this.handlerContext(entry), data);
       this.reply(entry, SUCCESS_REPLIES[event], result, replyTo);
+      this.emit('frame_handled', { type, durationMs: performance.now() - started });
     } catch (error) {
       const chatError = toChatError(error, this.logger);
       this.emit('frame_error', { type, code: chatError.code });
       this.reply(entry, 'error', chatError.toJSON(), replyTo);
+      this.emit('frame_handled', { type, durationMs: performance.now() - started, code: chatError.code });
     }
   }
 
