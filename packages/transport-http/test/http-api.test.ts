@@ -181,7 +181,7 @@ describe('health and metrics', () => {
     await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve));
     const res = await fetch(`http://127.0.0.1:${(local.address() as AddressInfo).port}/health`);
     expect(res.status).toBe(503);
-    expect((await res.json()).status).toBe('unhealthy');
+    expect(((await res.json()) as { status: string }).status).toBe('unhealthy');
     expect((await fetch(`http://127.0.0.1:${(local.address() as AddressInfo).port}/metrics`)).status).toBe(404);
     await new Promise<void>((resolve) => local.close(() => resolve()));
   });

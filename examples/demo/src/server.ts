@@ -1,0 +1,145 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createSqliteStore } from '@parley/adapter-sqlite';
+import { createChatServices, RealtimeHub, type Logger } from '@parley/core';
+import { createHttpHandler } from '@parley/transport-http';
+import { attachWebSocket } from '@parley/transport-ws';
+import BetterSqlite3 from 'better-sqlite3';
+import { createDemoAuth } from './demo-auth.js';
+import { DemoUsers } from './demo-users.js';
+
+export interface DemoOptions {
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1: the demo hands out tokens to anyone, keep it on your machine. */
+  host?: string;
+  /** Where parley.db lives. Default ./data. */
+  dataDir?: string;
+  /** Also accept HS256 tokens signed with this secret. Default: PARLEY_JWT_SECRET. */
+  jwtSecret?: string;
+  logger?: Logger;
+}
+
+/** Only these files are served; nothing else on disk is reachable. */
+const PUBLIC_FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+};
+
+/** No inline script can run, whatever a message contains. */
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+/** The demo behind the README quick start: SQLite on disk, in-memory presence, a chat page. */
+export async function startDemo(options: DemoOptions = {}) {
+  const dataDir = resolve(options.dataDir ?? 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const database = new BetterSqlite3(join(dataDir, 'parley.db'));
+  const store = createSqliteStore({ database });
+  const users = new DemoUsers(database);
+  const chat = createChatServices({ store, resolveUsers: users.resolve, ...(options.logger ? { logger: options.logger } : {}) });
+  const hub = new RealtimeHub({ services: chat, ...(options.logger ? { logger: options.logger } : {}) });
+  const auth = createDemoAuth(users, options.jwtSecret ?? process.env.PARLEY_JWT_SECRET);
+  const api = createHttpHandler(chat, { authenticate: auth.authenticate, hub, basePath: '/api' });
+  const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
+
+  const demoRoutes = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
+    if (req.method === 'POST' && path === '/demo/login') {
+      const body = await readSmallJson(req);
+      const name = typeof body.name === 'string' ? body.name : '';
+      let user;
+      try {
+        user = users.login(name);
+      } catch (error) {
+        json(res, 400, { error: { code: 'VALIDATION_FAILED', message: (error as Error).message, details: { field: 'name' } } });
+        return true;
+      }
+      json(res, 200, { user, token: await auth.issue(user), notice: 'Demo token: anyone can sign in as anyone. Not for production.' });
+      return true;
+    }
+    if (req.method === 'GET' && path === '/demo/users') {
+      json(res, 200, users.list());
+      return true;
+    }
+    if (req.method === 'GET' && path === '/demo/online') {
+      json(res, 200, await hub.getOnlineUsers());
+      return true;
+    }
+    const asset = req.method === 'GET' ? PUBLIC_FILES[path] : undefined;
+    if (asset !== undefined) {
+      const content = readFileSync(join(publicDir, asset.file));
+      res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
+      res.end(content);
+      return true;
+    }
+    return false;
+  };
+
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/api' || path.startsWith('/api/')) return api(req, res);
+    demoRoutes(req, res, path)
+      .then((handled) => {
+        if (!handled) json(res, 404, { error: { code: 'NOT_FOUND', message: `No route ${req.method} ${path}` } });
+      })
+      .catch(() => json(res, 400, { error: { code: 'VALIDATION_FAILED', message: 'Bad request', details: { field: 'body' } } }));
+  });
+  const ws = attachWebSocket(hub, { server, path: '/chat', authenticate: auth.authenticate });
+  await new Promise<void>((resolveListen) => server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', resolveListen));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    chat,
+    hub,
+    async close() {
+      await ws.close(2_000);
+      await hub.close();
+      await chat.close();
+      database.close();
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+async function readSmallJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let text = '';
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    text += chunk.toString('utf8');
+    if (text.length > 4096) throw new Error('body too large');
+  }
+  const value: unknown = text === '' ? {} : JSON.parse(text);
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const [name, what] of [
+    ['DATABASE_URL', 'the Postgres adapter'],
+    ['REDIS_URL', 'the Redis adapter'],
+  ] as const) {
+    if (process.env[name]) process.stdout.write(`Note: ${name} is set, but ${what} is not part of Parley yet; the demo uses SQLite and in-memory presence.\n`);
+  }
+  const demo = await startDemo({ port: Number(process.env.PORT ?? 3000), ...(process.env.HOST ? { host: process.env.HOST } : {}) });
+  process.stdout.write(`Parley demo running at ${demo.url}  (data in ./data/parley.db; Ctrl+C to stop)\n`);
+  const stop = () => {
+    void demo.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

@@ -1,0 +1,45 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { createSqliteStore } from '@parley/adapter-sqlite';
+import { createChatServices, RealtimeHub } from '@parley/core';
+import { createHttpHandler } from '@parley/transport-http';
+import { attachWebSocket, jwtAuthenticator } from '@parley/transport-ws';
+import Koa from 'koa';
+
+/** Parley inside a Koa app: the REST API under /api, the WebSocket endpoint at /chat. */
+export async function startKoaApp(options: { secret: string; port?: number; filename?: string }) {
+  const chat = createChatServices({ store: createSqliteStore({ filename: options.filename ?? ':memory:' }) });
+  const hub = new RealtimeHub({ services: chat });
+  const authenticate = jwtAuthenticator({ secret: options.secret, algorithms: ['HS256'] });
+  const api = createHttpHandler(chat, { authenticate, hub, basePath: '/api' }); // Koa passes full paths
+
+  const app = new Koa();
+  app.use(async (ctx, next) => {
+    if (ctx.path !== '/api' && !ctx.path.startsWith('/api/')) return next();
+    ctx.respond = false; // Parley writes the response itself
+    api(ctx.req, ctx.res);
+  });
+  app.use((ctx) => {
+    ctx.body = 'A Koa app with Parley at /api and /chat';
+  });
+
+  const server = createServer(app.callback()); // the WebSocket needs the server, not the app
+  const ws = attachWebSocket(hub, { server, path: '/chat', authenticate });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 3000, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    async close() {
+      await ws.close();
+      await hub.close();
+      await chat.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const app = await startKoaApp({ secret: process.env.PARLEY_JWT_SECRET ?? 'change-me-to-a-long-secret', port: Number(process.env.PORT ?? 3000) });
+  process.stdout.write(`Koa app with Parley on ${app.url}\n`);
+}
