@@ -38,25 +38,17 @@ export function searchMessages(db: Database, reactions: ReactionLoader, userId: 
     rank = '-1.0';
   }
   from += ' JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = @user';
-  if (query.conversationId !== undefined) {
-    where.push('m.conversation_id = @conversationId');
-    params.conversationId = query.conversationId;
-  }
-  if (query.senderId !== undefined) {
-    where.push('m.sender_id = @senderId');
-    params.senderId = query.senderId;
-  }
-  if (query.type !== undefined) {
-    where.push('m.type = @type');
-    params.type = query.type;
-  }
-  if (query.from !== undefined) {
-    where.push('m.created_at >= @from');
-    params.from = query.from;
-  }
-  if (query.to !== undefined) {
-    where.push('m.created_at <= @to');
-    params.to = query.to;
+  const filters = [
+    ['conversationId', 'm.conversation_id ='],
+    ['senderId', 'm.sender_id ='],
+    ['type', 'm.type ='],
+    ['from', 'm.created_at >='],
+    ['to', 'm.created_at <='],
+  ] as const;
+  for (const [name, condition] of filters) {
+    if (query[name] === undefined) continue;
+    where.push(`${condition} @${name}`);
+    params[name] = query[name];
   }
   const hits = `SELECT m.*, ${rank} AS rank FROM ${from} WHERE ${where.join(' AND ')}`;
   const page = db

@@ -1,5 +1,4 @@
 import type {
-  Attachment,
   ChangesSince,
   Conversation,
   ConversationListItem,
@@ -125,19 +124,14 @@ export interface ConversationListQuery {
   now: string;
 }
 
-export interface NewMessage {
-  id: string;
-  conversationId: string;
-  senderId: string;
-  type: MessageType;
-  content: string | null;
-  replyToId: string | null;
-  attachments: Attachment[];
-  metadata: Record<string, unknown> | null;
-  clientMessageId: string | null;
-  createdAt: string;
+/** A message as a service hands it to the store: the store adds seq, version and the rest. */
+export type NewMessage = Pick<
+  Message,
+  'id' | 'conversationId' | 'senderId' | 'type' | 'content' | 'replyToId' | 'attachments' | 'metadata' | 'clientMessageId' | 'createdAt'
+> & {
+  /** Also write a notification outbox row, in the same transaction. */
   notify: boolean;
-}
+};
 
 export interface InsertedMessage {
   message: Message;
