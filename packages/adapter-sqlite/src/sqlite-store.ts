@@ -1,26 +1,24 @@
 import {
   ChatError,
-  aroundSplit,
   foldText,
-  type ChangesSince,
   type ChatStore,
   type ConversationListItem,
   type ConversationStats,
   type InsertedMessage,
   type MemberSeed,
   type Message,
-  type MessagePage,
-  type MessageRange,
   type MessageStats,
   type MessageType,
   type NewMessage,
   type OutboxEntry,
   type ReactionChange,
 } from '@parley/core';
-import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { migrate } from './migrations.js';
 import { ReactionLoader, toConversation, toMember, type ConversationRow, type MemberRow, type MessageRow } from './rows.js';
+import { MessageReads, VISIBLE } from './message-reads.js';
 import { searchMessages } from './search.js';
+import { statementCache } from './statement-cache.js';
 
 export interface SqliteStoreOptions {
   /** A database file (created when missing) or `:memory:`. Ignored when `database` is given. */
@@ -36,14 +34,10 @@ export interface SqliteStore extends ChatStore {
   readonly database: Database;
 }
 
-/** Changes reported by one catch-up call; older ones come again on the next call. */
-const MAX_CHANGES = 1_000;
-
 /** Counts toward unread for member `mb`: another's live, non-system message not hidden for them. */
 const UNREAD = `m.sender_id <> mb.user_id AND m.deleted_for_everyone = 0 AND m.type <> 'system'
   AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.message_id = m.id AND h.user_id = mb.user_id)`;
 const UNREAD_COUNT = `(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = mb.conversation_id AND m.seq > mb.last_read_seq AND ${UNREAD})`;
-const VISIBLE = 'NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.message_id = m.id AND h.user_id = @viewer)';
 
 /**
  * ChatStore on better-sqlite3: WAL, versioned migrations on open, one transaction around
@@ -63,16 +57,8 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
   migrate(db);
 
   const reactions = new ReactionLoader(db);
-  // Queries whose text depends on the call (filters, cursors) are prepared once per shape.
-  const prepared = new Map<string, Statement>();
-  const sql = (text: string): Statement => {
-    let statement = prepared.get(text);
-    if (statement === undefined) {
-      statement = db.prepare(text);
-      prepared.set(text, statement);
-    }
-    return statement;
-  };
+  const sql = statementCache(db);
+  const reads = new MessageReads(sql, reactions);
   const q = {
     conversation: db.prepare<[string], ConversationRow>('SELECT * FROM conversations WHERE id = ?'),
     conversationByKey: db.prepare<[string], ConversationRow>('SELECT * FROM conversations WHERE direct_key = ?'),
@@ -198,37 +184,6 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       return { message, created: true };
     }),
   );
-
-  /** Rows of one page, ascending, with whether more visible rows lie on either side. */
-  const page = (conversationId: string, viewer: string, range: MessageRange): MessagePage => {
-    const base = `SELECT * FROM messages m WHERE m.conversation_id = @conversationId AND ${VISIBLE}`;
-    const params = { conversationId, viewer, limit: range.limit };
-    const below = (bound: number | null, inclusive: boolean, limit: number) =>
-      (sql(`${base} ${bound === null ? '' : `AND m.seq ${inclusive ? '<=' : '<'} @bound`} ORDER BY m.seq DESC LIMIT @limit`)
-        .all({ ...params, bound, limit }) as MessageRow[]).reverse();
-    const above = (bound: number, limit: number) =>
-      sql(`${base} AND m.seq > @bound ORDER BY m.seq LIMIT @limit`).all({ ...params, bound, limit }) as MessageRow[];
-    let rows: MessageRow[];
-    if (range.after !== undefined) rows = above(range.after, range.limit);
-    else if (range.around !== undefined) {
-      const lower = below(range.around, true, range.limit);
-      const upper = above(range.around, range.limit);
-      const split = aroundSplit(lower.length, upper.length, range.limit);
-      rows = [...lower.slice(lower.length - split.below), ...upper.slice(0, split.above)];
-    } else rows = below(range.before ?? null, false, range.limit);
-    const exists = (condition: string, bound: number) =>
-      sql(`SELECT EXISTS (${base} AND ${condition}) AS e`).get({ ...params, bound }) as { e: number };
-    const first = rows[0];
-    const last = rows[rows.length - 1];
-    let hasMoreBefore = false;
-    let hasMoreAfter = false;
-    if (first !== undefined && last !== undefined) {
-      hasMoreBefore = exists('m.seq < @bound', first.seq).e === 1;
-      hasMoreAfter = exists('m.seq > @bound', last.seq).e === 1;
-    } else if (range.before !== undefined) hasMoreAfter = exists('m.seq >= @bound', range.before).e === 1;
-    else if (range.after !== undefined) hasMoreBefore = exists('m.seq <= @bound', range.after).e === 1;
-    return { messages: reactions.messages(rows), hasMoreBefore, hasMoreAfter };
-  };
 
   const store: SqliteStore = {
     database: db,
@@ -394,13 +349,17 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       return insertBatch.immediate(batch);
     },
 
+    async getMessageByClientId(conversationId, senderId, clientMessageId) {
+      return reactions.message(q.byClientId.get(conversationId, senderId, clientMessageId));
+    },
+
     async getMessage(messageId, viewerId) {
       const row = viewerId === undefined ? q.message.get(messageId) : q.visibleMessage.get({ id: messageId, viewer: viewerId });
       return reactions.message(row);
     },
 
     async listMessages(conversationId, viewerId, range) {
-      return page(conversationId, viewerId, range);
+      return reads.page(conversationId, viewerId, range);
     },
 
     async updateMessageContent(messageId, content, editedAt) {
@@ -486,19 +445,8 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
         .immediate();
     },
 
-    async getChangesSince(conversationId, viewerId, since, limit): Promise<ChangesSince> {
-      const base = `SELECT * FROM messages m WHERE m.conversation_id = @conversationId AND ${VISIBLE}`;
-      const params = { conversationId, viewer: viewerId, since };
-      const fresh = sql(`${base} AND m.seq > @since ORDER BY m.seq LIMIT @limit`).all({ ...params, limit: limit + 1 }) as MessageRow[];
-      const changed = sql(`${base} AND m.seq <= @since AND m.version > @since ORDER BY m.version LIMIT @limit`)
-        .all({ ...params, limit: MAX_CHANGES }) as MessageRow[];
-      return {
-        conversationId,
-        messages: reactions.messages(fresh.slice(0, limit)),
-        changes: reactions.messages(changed),
-        lastSeq: q.conversation.get(conversationId)?.last_seq ?? 0,
-        hasMore: fresh.length > limit,
-      };
+    async getChangesSince(conversationId, viewerId, since, limit) {
+      return reads.changesSince(conversationId, viewerId, since, limit, q.conversation.get(conversationId)?.last_seq ?? 0);
     },
 
     async searchMessages(userId, query) {

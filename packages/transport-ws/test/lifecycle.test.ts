@@ -92,4 +92,19 @@ describe('several nodes', () => {
     await benOnTwo.close();
     await watcher.next('user_offline', (f) => f.data.userId === 'ben');
   });
+
+  it('a demotion on one node takes the rights away on the other at once', async () => {
+    const [one, two] = await cluster();
+    const id = (await one.chat.conversations.createGroupConversation('ann', { name: 'g', memberIds: ['ben', 'cat'] })).id;
+    await one.chat.conversations.updateMemberRole(id, 'ann', 'ben', 'admin');
+    const benOnTwo = await two.connect('ben');
+    const catOnTwo = await two.connect('cat');
+    const first = await catOnTwo.request('send_message', { conversationId: id, content: 'one' });
+    const second = await catOnTwo.request('send_message', { conversationId: id, content: 'two' });
+    expect((await benOnTwo.request('delete_message', { messageId: first.data.message.id, forEveryone: true })).type).toBe('message_delete_success');
+    await one.chat.conversations.updateMemberRole(id, 'ann', 'ben', 'member');
+    await sleep(20);
+    const refused = await benOnTwo.request('delete_message', { messageId: second.data.message.id, forEveryone: true });
+    expect(refused.data.code).toBe('FORBIDDEN');
+  });
 });

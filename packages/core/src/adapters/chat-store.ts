@@ -53,6 +53,8 @@ export interface ChatStore {
    * `notify: true` also writes a notification outbox row in the same transaction.
    */
   insertMessages(batch: NewMessage[]): Promise<InsertedMessage[]>;
+  /** The message stored under this idempotency key, if any. */
+  getMessageByClientId(conversationId: string, senderId: string, clientMessageId: string): Promise<Message | null>;
   /** The message as `viewerId` sees it: null when missing or hidden for that viewer. */
   getMessage(messageId: string, viewerId?: string): Promise<Message | null>;
   listMessages(conversationId: string, viewerId: string, query: MessageRange): Promise<MessagePage>;

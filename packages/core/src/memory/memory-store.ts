@@ -334,6 +334,11 @@ export function createMemoryStore(): ChatStore {
       });
     },
 
+    async getMessageByClientId(conversationId, senderId, clientMessageId) {
+      const id = clientIds.get(clientKey({ conversationId, senderId, clientMessageId }));
+      return id === undefined ? null : present(messages.get(id)!);
+    },
+
     async getMessage(messageId, viewerId) {
       const row = messages.get(messageId);
       if (row === undefined || (viewerId !== undefined && isHidden(messageId, viewerId))) return null;

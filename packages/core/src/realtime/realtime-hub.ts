@@ -4,11 +4,11 @@ import type { ChatServices } from '../create-chat-services.js';
 import { ChatError, type ErrorCode } from '../domain/errors.js';
 import type { ChatUser, Message } from '../domain/types.js';
 import { validate } from '../domain/validate.js';
-import type { ChatEventMap } from '../services/chat-events.js';
 import { newId } from '../util/ids.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { RateLimiter } from '../util/rate-limiter.js';
 import { frameHandlers, type HandlerContext } from './frame-handlers.js';
+import { MEMBERSHIP_CHANGED, routeServiceEvents } from './service-event-routes.js';
 import { CLIENT_EVENTS, clientEventSchemas, clientFrameSchema, CloseCode, SUCCESS_REPLIES, type ClientEvent, type ServerFrame } from './protocol.js';
 import { SocketRegistry, type LocalSocket, type SocketLike } from './socket-registry.js';
 import { TypingTracker } from './typing-tracker.js';
@@ -58,9 +58,6 @@ export interface HubHealth {
   connections: number;
 }
 
-/** Internal envelope: membership changed on some node; caches and rooms must follow. */
-const MEMBERSHIP_CHANGED = 'membership:changed';
-
 /**
  * The transport-agnostic realtime core (SPEC §5). A transport authenticates a socket and
  * calls `handleConnection(socketLike, user)`; the hub answers frames, routes the services'
@@ -104,7 +101,15 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     this.nodeTtlMs = options.nodeTtlMs ?? 60_000;
     this.heartbeat = setInterval(() => void this.beat(), options.heartbeatIntervalMs ?? 20_000);
     this.heartbeat.unref?.();
-    this.listenToServices();
+    this.detach.push(
+      routeServiceEvents(this.services, {
+        route: (event, target, data) => this.route(event, target, data),
+        publish: (envelope) => this.publish(envelope),
+        evict: (userId, conversationId) => this.registry.evict(userId, conversationId),
+        stopTypingOnSend: (conversationId, userId) => void this.typing.stopOnSend(conversationId, userId),
+        nodeId: this.nodeId,
+      }),
+    );
     this.ready = this.start();
   }
 
@@ -112,6 +117,10 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
   async handleConnection(socket: SocketLike, user: ChatUser): Promise<ConnectionHandle> {
     await this.ready;
     const socketId = newId();
+    if (this.closed) {
+      socket.close(CloseCode.GoingAway, 'server shutting down');
+      return { socketId, handleFrame: async () => {}, handleClose: async () => {} };
+    }
     if (user.status !== 'active') {
       send(socket, { type: 'connection_error', data: { code: 'FORBIDDEN', message: `User ${user.id} is not active` } });
       socket.close(CloseCode.Unauthorized, 'user not active');
@@ -377,29 +386,6 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       count += 1;
     }
     if (count > 0) this.emit('frame_out', { type: envelope.event, sockets: count });
-  }
-
-  /** The services' events become wire events for every member's sockets (SPEC §5 routing). */
-  private listenToServices(): void {
-    const on = <K extends keyof ChatEventMap>(name: K, handler: (...args: ChatEventMap[K]) => void) => {
-      this.services.events.on(name, handler as never);
-      this.detach.push(() => this.services.events.off(name, handler as never));
-    };
-    const users = (audience: string[], exceptSocketId?: string): BrokerTarget =>
-      exceptSocketId === undefined ? { kind: 'users', userIds: audience } : { kind: 'users', userIds: audience, exceptSocketId };
-    on('message_created', ({ message, audience, origin }) => {
-      this.route('new_message', users(audience, origin.socketId), { message });
-      void this.typing.stopOnSend(message.conversationId, message.senderId);
-    });
-    on('message_edited', ({ message, audience }) => this.route('message_edited', users(audience), { message }));
-    on('message_deleted', ({ audience, origin: _origin, ...data }) => this.route('message_deleted', users(audience), data));
-    on('reaction_updated', ({ audience, origin: _origin, ...data }) => this.route('message_reaction_updated', users(audience), data));
-    on('messages_read', ({ audience, origin: _origin, ...data }) => this.route('messages_read', users(audience), data));
-    on('conversation_updated', ({ audience, origin: _origin, ...data }) => this.route('conversation_updated', users(audience), data));
-    on('membership_changed', ({ conversationId, removed }) => {
-      for (const userId of removed) this.registry.evict(userId, conversationId);
-      this.publish({ origin: this.nodeId, event: MEMBERSHIP_CHANGED, target: { kind: 'nodes' }, data: { conversationId, removed } });
-    });
   }
 }
 

@@ -232,6 +232,8 @@ export class ConversationService {
     if (newRole === 'owner') changes.push({ userId: member.userId, role: 'admin' });
     await this.ctx.store.setMemberRoles(conversation.id, changes);
     this.ctx.membership.invalidate(conversation.id);
+    // Other nodes cache roles too: a demoted admin must lose their rights there at once.
+    this.ctx.events.emit('membership_changed', { conversationId: conversation.id, added: [], removed: [] });
     const audience = await this.ctx.membership.memberIds(conversation.id);
     await this.notify(conversation.id, 'role_changed', { userId: targetId, role: newRole, changedBy: member.userId }, audience, origin);
     const names = await displayNames(this.ctx, [member.userId, targetId]);

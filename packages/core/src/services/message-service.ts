@@ -64,7 +64,14 @@ export class MessageService {
         throw ChatError.validation('input.replyToId', 'must name a message of the same conversation');
       }
     }
-    this.sendLimiter.consume(actor, 'messages');
+    try {
+      this.sendLimiter.consume(actor, 'messages');
+    } catch (error) {
+      // A client resending after a reconnect must get its stored message back, not a refusal.
+      const stored = data.clientMessageId === undefined ? null : await this.ctx.store.getMessageByClientId(data.conversationId, actor, data.clientMessageId);
+      if (stored === null) throw error;
+      return stored;
+    }
     const { message, created } = await this.ctx.batcher.insert({
       id: newId(),
       conversationId: data.conversationId,

@@ -142,12 +142,15 @@ export function sendCases(test: CaseFn): void {
 
   test(
     'sending faster than the rate limit is refused with retryAfterMs',
-    async ({ users, direct, send }) => {
+    async ({ chat, users, direct, send }) => {
       const [a, b] = users(2) as [string, string];
       const id = await direct(a, b);
-      for (let i = 0; i < 3; i++) await send(a, id, `${i}`);
+      for (let i = 0; i < 3; i++) await send(a, id, `${i}`, { clientMessageId: `k-${i}` });
       const error = await rejectsWith(send(a, id, 'too many'), 'RATE_LIMITED');
       assert.ok((error.details?.retryAfterMs ?? 0) > 0);
+      const first = (await chat.messages.getConversationMessages(id, a)).messages[0]!;
+      await rejectsWith(send(a, id, 'new, with a key', { clientMessageId: 'never-sent' }), 'RATE_LIMITED');
+      assert.equal((await send(a, id, 'a resend is answered', { clientMessageId: 'k-0' })).id, first.id, 'a resend over the limit returns the stored message');
       await send(b, id, 'others are not limited');
     },
     { limits: { messageRate: { limit: 3, windowMs: 10_000 } } },

@@ -1,0 +1,49 @@
+import type { BrokerEnvelope, BrokerTarget } from '../adapters/broker.js';
+import type { ChatServices } from '../create-chat-services.js';
+import type { ChatEventMap } from '../services/chat-events.js';
+
+/** Internal envelope: membership changed on some node; caches and rooms must follow. */
+export const MEMBERSHIP_CHANGED = 'membership:changed';
+
+export interface EventRouting {
+  /** Delivers here and on every other node. */
+  route(event: string, target: BrokerTarget, data: unknown): void;
+  /** Sends to the other nodes only. */
+  publish(envelope: BrokerEnvelope): void;
+  /** Takes a user's sockets on this node out of a conversation's room. */
+  evict(userId: string, conversationId: string): void;
+  stopTypingOnSend(conversationId: string, userId: string): void;
+  nodeId: string;
+}
+
+/**
+ * The services' events become wire events for every socket of every member (SPEC §5
+ * routing), whether the change came over WebSocket or REST. The socket that sent a message
+ * gets `message_sent` as its reply, so `new_message` skips it. Returns the unsubscriber.
+ */
+export function routeServiceEvents(services: ChatServices, routing: EventRouting): () => void {
+  const detach: Array<() => void> = [];
+  const on = <K extends keyof ChatEventMap>(name: K, handler: (...args: ChatEventMap[K]) => void) => {
+    services.events.on(name, handler as never);
+    detach.push(() => services.events.off(name, handler as never));
+  };
+  const users = (audience: string[], exceptSocketId?: string): BrokerTarget =>
+    exceptSocketId === undefined ? { kind: 'users', userIds: audience } : { kind: 'users', userIds: audience, exceptSocketId };
+
+  on('message_created', ({ message, audience, origin }) => {
+    routing.route('new_message', users(audience, origin.socketId), { message });
+    routing.stopTypingOnSend(message.conversationId, message.senderId);
+  });
+  on('message_edited', ({ message, audience }) => routing.route('message_edited', users(audience), { message }));
+  on('message_deleted', ({ audience, origin: _origin, ...data }) => routing.route('message_deleted', users(audience), data));
+  on('reaction_updated', ({ audience, origin: _origin, ...data }) => routing.route('message_reaction_updated', users(audience), data));
+  on('messages_read', ({ audience, origin: _origin, ...data }) => routing.route('messages_read', users(audience), data));
+  on('conversation_updated', ({ audience, origin: _origin, ...data }) => routing.route('conversation_updated', users(audience), data));
+  on('membership_changed', ({ conversationId, removed }) => {
+    for (const userId of removed) routing.evict(userId, conversationId);
+    routing.publish({ origin: routing.nodeId, event: MEMBERSHIP_CHANGED, target: { kind: 'nodes' }, data: { conversationId, removed } });
+  });
+  return () => {
+    for (const off of detach.splice(0)) off();
+  };
+}
