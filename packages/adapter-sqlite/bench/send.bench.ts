@@ -18,7 +18,7 @@ const store = createSqliteStore({ filename: join(dir, 'parley.db') });
 const chat = createChatServices({ store, limits: { messageRate: { limit: Number.MAX_SAFE_INTEGER, windowMs: 1 } } });
 const group = await chat.conversations.createGroupConversation('alice', { name: 'bench', memberIds: ['bob', 'carol'] });
 
-const raw = createSqliteStore({ filename: join(dir, 'baseline.db') });
+const raw = createSqliteStore({ filename: join(dir, 'baseline.db') }); // same pragmas (WAL, synchronous FULL) as Parley's
 const db: BetterSqlite3.Database = raw.database;
 const { conversation } = await raw.createConversation({
   id: newId(), type: 'group', name: 'bench', description: null, avatarUrl: null, createdBy: 'alice',

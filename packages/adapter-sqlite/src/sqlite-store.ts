@@ -27,6 +27,12 @@ export interface SqliteStoreOptions {
   database?: Database;
   /** How long a writer waits for another process's lock before failing. Default 5 s. */
   busyTimeoutMs?: number;
+  /**
+   * `FULL` (default) syncs the WAL on every commit, so an acknowledged message survives a
+   * power loss or OS crash; sends are group-committed, so that is one sync per batch.
+   * `NORMAL` is faster and still safe against a process crash, not against power loss.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
 }
 
 export interface SqliteStore extends ChatStore {
@@ -49,7 +55,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
   const db = options.database ?? new BetterSqlite3(options.filename ?? ':memory:');
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
   if (!db.memory) db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
   db.pragma('foreign_keys = ON');
   // JavaScript's folding, so that search and list filters agree with the other stores.
   db.function('parley_fold', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? foldText(text) : null));

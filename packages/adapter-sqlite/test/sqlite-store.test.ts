@@ -31,7 +31,11 @@ describe('SQLite store: schema and durability', () => {
     expect(store.database.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
     expect(store.database.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.database.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(store.database.pragma('synchronous', { simple: true })).toBe(2); // FULL: acknowledged means durable
     await store.close!();
+    const faster = createSqliteStore({ filename: file('normal'), synchronous: 'NORMAL' });
+    expect(faster.database.pragma('synchronous', { simple: true })).toBe(1);
+    await faster.close!();
   });
 
   it('keeps everything across a close and reopen', async () => {

@@ -19,7 +19,7 @@ export class SendBatcher {
 
   constructor(
     private readonly store: ChatStore,
-    private readonly maxBatch = 256,
+    private readonly maxBatch = 1024,
   ) {}
 
   insert(input: NewMessage): Promise<InsertedMessage> {
