@@ -183,6 +183,7 @@ async function catchUp() {
   if (Object.keys(since).length === 0) return;
   const result = await socket.request('sync', { since }).catch(() => null);
   for (const [conversationId, entry] of Object.entries(result?.conversations ?? {})) {
+    for (const id of entry.hiddenIds) state.messages.get(conversationId)?.delete(id);
     addMessages(conversationId, [...entry.messages, ...entry.changes]);
   }
 }

@@ -54,10 +54,17 @@ export class MessageReads {
       ...params,
       limit: MAX_CHANGES,
     }) as MessageRow[];
+    const hiddenIds = (
+      this.sql(
+        `SELECT h.message_id FROM hidden_messages h JOIN messages m ON m.id = h.message_id
+         WHERE h.user_id = @viewer AND h.version > @since AND m.conversation_id = @conversationId ORDER BY h.version`,
+      ).all(params) as Array<{ message_id: string }>
+    ).map((r) => r.message_id);
     return {
       conversationId,
       messages: this.reactions.messages(fresh.slice(0, limit)),
       changes: this.reactions.messages(changed),
+      hiddenIds,
       lastSeq,
       hasMore: fresh.length > limit,
     };

@@ -97,6 +97,16 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE VIRTUAL TABLE message_search USING fts5 (body, tokenize = 'unicode61 remove_diacritics 2');
     `,
   },
+  {
+    version: 2,
+    name: 'catch-up reports messages deleted for me',
+    sql: `
+      -- The conversation's version when the message was hidden, so getChangesSince can
+      -- tell a user's other devices about it.
+      ALTER TABLE hidden_messages ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX hidden_by_user ON hidden_messages (user_id, version);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -113,7 +113,8 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     eraseMessage: db.prepare(
       `UPDATE messages SET content = NULL, attachments = '[]', metadata = NULL, deleted_at = ?, deleted_for_everyone = 1 WHERE id = ?`,
     ),
-    hide: db.prepare('INSERT OR IGNORE INTO hidden_messages (message_id, user_id) VALUES (?, ?)'),
+    isHidden: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM hidden_messages WHERE message_id = ? AND user_id = ?'),
+    hide: db.prepare('INSERT INTO hidden_messages (message_id, user_id, version) VALUES (?, ?, ?)'),
     reaction: db.prepare<[string, string, string], { id: number }>('SELECT id FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?'),
     emojiUsed: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM reactions WHERE message_id = ? AND emoji = ? LIMIT 1'),
     distinctEmoji: db.prepare<[string], { n: number }>('SELECT COUNT(DISTINCT emoji) AS n FROM reactions WHERE message_id = ?'),
@@ -398,7 +399,12 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     },
 
     async hideMessageForUser(messageId, userId) {
-      q.hide.run(messageId, userId);
+      db.transaction(() => {
+        const row = q.message.get(messageId);
+        if (row === undefined || q.isHidden.get(messageId, userId) !== undefined) return;
+        const { version } = q.bumpVersion.get(row.conversation_id)!;
+        q.hide.run(messageId, userId, version);
+      }).immediate();
     },
 
     async toggleReaction(messageId, userId, emoji, maxDistinct, at) {

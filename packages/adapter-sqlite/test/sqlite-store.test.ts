@@ -5,7 +5,7 @@ import { createChatServices, newId, type NewMessage } from '@parley/core';
 import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSqliteStore, LATEST_VERSION } from '../src/index.js';
+import { createSqliteStore, LATEST_VERSION, MIGRATIONS } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-sqlite-own-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,6 +51,22 @@ describe('SQLite store: schema and durability', () => {
     const again = await second.messages.sendMessage('ben', { conversationId: group.id, content: 'dup', clientMessageId: 'k1' });
     expect(again.id).toBe(sent.id);
     await second.close();
+  });
+
+  it('upgrades a database of an older schema in place, keeping its rows', async () => {
+    const db = new BetterSqlite3(':memory:');
+    db.exec(MIGRATIONS[0]!.sql);
+    db.pragma('user_version = 1');
+    db.prepare("INSERT INTO conversations (id, type, created_by, created_at, updated_at, last_seq, version) VALUES ('c1', 'group', 'a', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1, 1)").run();
+    db.prepare("INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES ('c1', 'a', 'owner', '2026-01-01T00:00:00.000Z')").run();
+    db.prepare("INSERT INTO messages (id, conversation_id, seq, sender_id, type, content, created_at, version) VALUES ('m1', 'c1', 1, 'a', 'text', 'old', '2026-01-01T00:00:00.000Z', 1)").run();
+    db.prepare("INSERT INTO hidden_messages (message_id, user_id) VALUES ('m1', 'a')").run();
+    const store = createSqliteStore({ database: db });
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
+    expect((await store.getMessage('m1'))?.content).toBe('old');
+    expect(await store.getMessage('m1', 'a')).toBeNull();
+    expect((await store.getChangesSince('c1', 'a', 0, 10)).hiddenIds).toEqual([]);
+    db.close();
   });
 
   it('refuses a database written by a newer schema', () => {

@@ -76,6 +76,7 @@ describe('every client event answers exactly once with replyTo', () => {
     const entry = result.data.conversations[conversationId];
     expect(entry.messages.map((m: { content: string }) => m.content)).toEqual(['two']);
     expect(entry.changes.map((m: { content: string }) => m.content)).toEqual(['one!']);
+    expect(entry.hiddenIds).toEqual([]);
     expect(entry.lastSeq).toBe(3);
     expect(entry.hasMore).toBe(false);
     expect(result.data.errors.elsewhere.code).toBe('NOT_FOUND');

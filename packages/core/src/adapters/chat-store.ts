@@ -62,6 +62,7 @@ export interface ChatStore {
   updateMessageContent(messageId: string, content: string, editedAt: string): Promise<Message | null>;
   /** Clears content, attachments, metadata and reactions; keeps the row as a tombstone. */
   deleteMessageForEveryone(messageId: string, deletedAt: string): Promise<Message | null>;
+  /** Hides the message for one user; bumps the conversation's version so catch-up reports it. */
   hideMessageForUser(messageId: string, userId: string): Promise<void>;
   /** Adds the reaction, or removes it when present; refuses a new emoji past `maxDistinct`. */
   toggleReaction(messageId: string, userId: string, emoji: string, maxDistinct: number, at: string): Promise<ReactionChange>;

@@ -104,6 +104,8 @@ export interface ChangesSince {
   messages: Message[];
   /** Older messages changed since (version > since, seq <= since): edits, deletes, reactions. */
   changes: Message[];
+  /** Messages this viewer deleted for themselves since (on another device, say): drop them. */
+  hiddenIds: string[];
   /** The conversation's latest seq: the next `since` once `hasMore` is false. */
   lastSeq: number;
   hasMore: boolean;

@@ -54,7 +54,8 @@ export function createMemoryStore(): ChatStore {
   /** Messages of a conversation by seq: seq n sits at index n - 1 (seq has no gaps). */
   const timeline = new Map<string, MessageRow[]>();
   const clientIds = new Map<string, string>();
-  const hidden = new Map<string, Set<string>>();
+  /** messageId → userId → the conversation version when it was hidden. */
+  const hidden = new Map<string, Map<string, number>>();
   /** messageId → emoji → userIds, both in the order first added. */
   const reactions = new Map<string, Map<string, Set<string>>>();
   const outbox = new Map<string, OutboxRow>();
@@ -375,12 +376,17 @@ export function createMemoryStore(): ChatStore {
     },
 
     async hideMessageForUser(messageId, userId) {
-      let set = hidden.get(messageId);
-      if (set === undefined) {
-        set = new Set();
-        hidden.set(messageId, set);
+      const row = messages.get(messageId);
+      const conversation = row === undefined ? undefined : conversations.get(row.conversationId);
+      if (row === undefined || conversation === undefined) return;
+      let byUser = hidden.get(messageId);
+      if (byUser === undefined) {
+        byUser = new Map();
+        hidden.set(messageId, byUser);
       }
-      set.add(userId);
+      if (byUser.has(userId)) return;
+      conversation.version += 1;
+      byUser.set(userId, conversation.version);
     },
 
     async toggleReaction(messageId, userId, emoji, maxDistinct): Promise<ReactionChange> {
@@ -435,10 +441,14 @@ export function createMemoryStore(): ChatStore {
         .filter((r) => r.seq <= since && r.version > since)
         .sort((a, b) => a.version - b.version)
         .slice(0, MAX_CHANGES);
+      const hiddenIds = (timeline.get(conversationId) ?? [])
+        .filter((r) => (hidden.get(r.id)?.get(viewerId) ?? 0) > since)
+        .map((r) => r.id);
       return {
         conversationId,
         messages: fresh.slice(0, limit).map(present),
         changes: changes.map(present),
+        hiddenIds,
         lastSeq: conversations.get(conversationId)?.lastSeq ?? 0,
         hasMore: fresh.length > limit,
       };

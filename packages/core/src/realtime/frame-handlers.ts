@@ -98,8 +98,8 @@ export const frameHandlers: Handlers = {
     await Promise.all(
       Object.entries(since).map(async ([conversationId, seq]) => {
         try {
-          const { messages, changes, lastSeq, hasMore } = await ctx.services.messages.getChangesSince(conversationId, ctx.userId, seq);
-          conversations[conversationId] = { messages, changes, lastSeq, hasMore };
+          const { messages, changes, hiddenIds, lastSeq, hasMore } = await ctx.services.messages.getChangesSince(conversationId, ctx.userId, seq);
+          conversations[conversationId] = { messages, changes, hiddenIds, lastSeq, hasMore };
         } catch (error) {
           if (!(error instanceof ChatError) || error.code === 'UNAVAILABLE') throw error;
           errors[conversationId] = error.toJSON();

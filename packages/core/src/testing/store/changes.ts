@@ -9,6 +9,7 @@ export function changesCases(test: CaseFn): void {
     const changes = await chat.messages.getChangesSince(id, b, 0);
     assert.deepEqual(changes.messages.map((m) => m.seq), [1, 2, 3, 4, 5]);
     assert.deepEqual(changes.changes, []);
+    assert.deepEqual(changes.hiddenIds, []);
     assert.equal(changes.lastSeq, 5);
     assert.equal(changes.hasMore, false);
   });
@@ -32,6 +33,24 @@ export function changesCases(test: CaseFn): void {
     assert.equal(changes.changes[2]!.deletedForEveryone, true);
     const none = await chat.messages.getChangesSince(id, b, (await chat.conversations.getConversationById(id, b)).version);
     assert.deepEqual([none.messages, none.changes], [[], []]);
+  });
+
+  test('a message deleted for me on one device is reported to my other devices, and to nobody else', async ({ chat, users, direct, send }) => {
+    const [a, b] = users(2) as [string, string];
+    const id = await direct(a, b);
+    const m1 = await send(b, id, 'one');
+    await send(b, id, 'two');
+    const since = (await chat.conversations.getConversationById(id, a)).version;
+    await chat.messages.deleteMessage(m1.id, a, false);
+    const mine = await chat.messages.getChangesSince(id, a, since);
+    assert.deepEqual(mine.hiddenIds, [m1.id]);
+    assert.deepEqual(mine.changes, []);
+    const theirs = await chat.messages.getChangesSince(id, b, since);
+    assert.deepEqual([theirs.hiddenIds, theirs.changes, theirs.messages], [[], [], []]);
+    const later = (await chat.conversations.getConversationById(id, a)).version;
+    assert.deepEqual((await chat.messages.getChangesSince(id, a, later)).hiddenIds, []);
+    await chat.messages.deleteMessage(m1.id, a, false).catch(() => undefined);
+    assert.equal((await chat.conversations.getConversationById(id, a)).version, later, 'hiding twice changes nothing');
   });
 
   test(
