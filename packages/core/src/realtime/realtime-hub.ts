@@ -79,6 +79,8 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
   private readonly detach: Array<() => void> = [];
   private readonly ready: Promise<void>;
   private unsubscribe: (() => Promise<void>) | null = null;
+  /** Presence missed changes while unreachable; rebuilt by the next heartbeat that works. */
+  private presenceStale = false;
   private closed = false;
 
   constructor(options: RealtimeHubOptions) {
@@ -134,6 +136,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     try {
       first = (await this.services.presence.addSocket(user.id, socketId, this.nodeId)).firstSocket;
     } catch (error) {
+      this.presenceStale = true;
       this.logger.warn('presence unavailable; counting local sockets', { error: String(error) });
       first = [...this.registry.userSockets(user.id)].length === 1;
     }
@@ -233,10 +236,27 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     });
   }
 
+  /**
+   * Keeps this node counted. After presence was unreachable, the first beat that works
+   * rebuilds this node's entries from the sockets it really holds (SPEC §6: no restart).
+   */
   private async beat(): Promise<void> {
-    await this.services.presence.heartbeat(this.nodeId, this.nodeTtlMs).catch((error: unknown) => {
+    try {
+      await this.services.presence.heartbeat(this.nodeId, this.nodeTtlMs);
+    } catch (error) {
+      this.presenceStale = true;
       this.logger.warn('presence heartbeat failed', { error: String(error) });
-    });
+      return;
+    }
+    if (!this.presenceStale) return;
+    try {
+      await this.services.presence.removeNode(this.nodeId);
+      for (const entry of [...this.registry.all()]) await this.services.presence.addSocket(entry.userId, entry.id, this.nodeId);
+      this.presenceStale = false;
+      this.logger.info('presence rebuilt after an outage', { sockets: this.registry.size });
+    } catch (error) {
+      this.logger.warn('presence rebuild failed; will retry', { error: String(error) });
+    }
   }
 
   private async handleFrame(entry: LocalSocket, raw: string): Promise<void> {
@@ -312,6 +332,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     try {
       last = (await this.services.presence.removeSocket(entry.userId, entry.id)).lastSocket;
     } catch (error) {
+      this.presenceStale = true;
       this.logger.warn('presence unavailable; counting local sockets', { error: String(error) });
       last = [...this.registry.userSockets(entry.userId)].length === 0;
     }
