@@ -56,17 +56,21 @@ export function createMemoryStore(): ChatStore {
   const clientIds = new Map<string, string>();
   /** messageId → userId → the conversation version when it was hidden. */
   const hidden = new Map<string, Map<string, number>>();
-  /** messageId → emoji → userIds, both in the order first added. */
-  const reactions = new Map<string, Map<string, Set<string>>>();
+  /** messageId → reaction rows in the order added (as a table's ids would be). */
+  const reactions = new Map<string, Array<{ userId: string; emoji: string }>>();
   const outbox = new Map<string, OutboxRow>();
   let outboxCounter = 0;
 
-  const reactionsOf = (messageId: string) =>
-    [...(reactions.get(messageId) ?? new Map<string, Set<string>>()).entries()].map(([emoji, users]) => ({
-      emoji,
-      count: users.size,
-      userIds: [...users],
-    }));
+  /** Emoji in the order their earliest current reaction was added; users likewise. */
+  const reactionsOf = (messageId: string) => {
+    const byEmoji = new Map<string, string[]>();
+    for (const { userId, emoji } of reactions.get(messageId) ?? []) {
+      const users = byEmoji.get(emoji);
+      if (users === undefined) byEmoji.set(emoji, [userId]);
+      else users.push(userId);
+    }
+    return [...byEmoji.entries()].map(([emoji, userIds]) => ({ emoji, count: userIds.length, userIds }));
+  };
   const present = (row: MessageRow): Message => ({
     ...row,
     attachments: row.attachments.map((a) => ({ ...a })),
@@ -392,21 +396,20 @@ export function createMemoryStore(): ChatStore {
     async toggleReaction(messageId, userId, emoji, maxDistinct): Promise<ReactionChange> {
       const row = messages.get(messageId);
       if (row === undefined) return { action: 'unchanged', message: null };
-      let byEmoji = reactions.get(messageId);
-      if (byEmoji === undefined) {
-        byEmoji = new Map();
-        reactions.set(messageId, byEmoji);
+      let list = reactions.get(messageId);
+      if (list === undefined) {
+        list = [];
+        reactions.set(messageId, list);
       }
-      const users = byEmoji.get(emoji);
-      if (users?.has(userId)) {
-        users.delete(userId);
-        if (users.size === 0) byEmoji.delete(emoji);
+      const index = list.findIndex((r) => r.userId === userId && r.emoji === emoji);
+      if (index >= 0) {
+        list.splice(index, 1);
         bumpVersion(row.conversationId, row);
         return { action: 'removed', message: present(row) };
       }
-      if (users === undefined && byEmoji.size >= maxDistinct) return { action: 'limit_reached', message: present(row) };
-      if (users === undefined) byEmoji.set(emoji, new Set([userId]));
-      else users.add(userId);
+      const distinct = new Set(list.map((r) => r.emoji));
+      if (!distinct.has(emoji) && distinct.size >= maxDistinct) return { action: 'limit_reached', message: present(row) };
+      list.push({ userId, emoji });
       bumpVersion(row.conversationId, row);
       return { action: 'added', message: present(row) };
     },
@@ -414,10 +417,10 @@ export function createMemoryStore(): ChatStore {
     async removeReaction(messageId, userId, emoji): Promise<ReactionChange> {
       const row = messages.get(messageId);
       if (row === undefined) return { action: 'unchanged', message: null };
-      const byEmoji = reactions.get(messageId);
-      const users = byEmoji?.get(emoji);
-      if (byEmoji === undefined || users === undefined || !users.delete(userId)) return { action: 'unchanged', message: present(row) };
-      if (users.size === 0) byEmoji.delete(emoji);
+      const list = reactions.get(messageId) ?? [];
+      const index = list.findIndex((r) => r.userId === userId && r.emoji === emoji);
+      if (index < 0) return { action: 'unchanged', message: present(row) };
+      list.splice(index, 1);
       bumpVersion(row.conversationId, row);
       return { action: 'removed', message: present(row) };
     },

@@ -33,6 +33,25 @@ export function reactionCases(test: CaseFn): void {
     assert.deepEqual(stats.reactions, seen.reactions);
   });
 
+  test('emoji are ordered by their earliest current reaction, whoever added it', async ({ chat, users, group, send }) => {
+    const [a, b, c] = users(3) as [string, string, string];
+    const id = await group(a, [b, c]);
+    const message = await send(a, id);
+    await chat.messages.reactToMessage(message.id, a, '🔥');
+    await chat.messages.reactToMessage(message.id, b, '👍');
+    await chat.messages.reactToMessage(message.id, c, '🔥');
+    await chat.messages.reactToMessage(message.id, a, '🔥');
+    assert.deepEqual((await chat.messages.getMessageById(message.id, a)).reactions, [
+      { emoji: '👍', count: 1, userIds: [b] },
+      { emoji: '🔥', count: 1, userIds: [c] },
+    ]);
+    await chat.messages.reactToMessage(message.id, a, '🔥');
+    assert.deepEqual((await chat.messages.getMessageById(message.id, b)).reactions, [
+      { emoji: '👍', count: 1, userIds: [b] },
+      { emoji: '🔥', count: 2, userIds: [c, a] },
+    ]);
+  });
+
   test('the 51st distinct emoji is refused; existing ones still toggle', async ({ chat, users, direct, send }) => {
     const [a, b] = users(2) as [string, string];
     const id = await direct(a, b);
