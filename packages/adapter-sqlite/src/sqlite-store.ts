@@ -1,5 +1,6 @@
 import {
   ChatError,
+  escapeLike,
   foldText,
   type ChatStore,
   type ConversationListItem,
@@ -256,7 +257,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
         .all({
           userId,
           type: query.type,
-          like: query.search === undefined ? undefined : `%${query.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+          like: query.search === undefined ? undefined : `%${escapeLike(query.search.toLowerCase())}%`,
           afterAt: query.after?.updatedAt,
           afterId: query.after?.id,
           limit: query.limit,

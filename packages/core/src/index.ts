@@ -30,4 +30,4 @@ export { aroundSplit } from './util/collections.js';
 export { RealtimeHub, type RealtimeHubOptions, type HubEventMap, type ConnectionHandle, type HubHealth } from './realtime/realtime-hub.js';
 export { CloseCode, CLIENT_EVENTS, SUCCESS_REPLIES, clientEventSchemas, clientFrameSchema, type ClientEvent, type ClientFrame, type ServerFrame } from './realtime/protocol.js';
 export type { SocketLike } from './realtime/socket-registry.js';
-export type { Authenticate, AuthRequest } from './domain/authenticate.js';
+export { bearerToken, type Authenticate, type AuthRequest } from './domain/authenticate.js';

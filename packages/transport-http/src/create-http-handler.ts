@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ChatError, silentLogger, type Authenticate, type ChatServices, type ChatUser, type HubHealth, type Logger, type RealtimeHub } from '@parley/core';
+import { bearerToken, ChatError, silentLogger, type Authenticate, type ChatServices, type ChatUser, type HubHealth, type Logger, type RealtimeHub } from '@parley/core';
 import { z } from 'zod';
 import { readJsonBody, sendError, sendJson, STATUS_BY_CODE } from './http-io.js';
 import { createParleyMetrics, type ParleyMetrics } from './metrics.js';
@@ -60,8 +60,7 @@ export function createHttpHandler(services: ChatServices, options: HttpHandlerOp
   };
 
   const authenticate = async (req: IncomingMessage): Promise<ChatUser> => {
-    const header = req.headers.authorization;
-    const token = typeof header === 'string' ? (/^Bearer\s+(.+)$/i.exec(header.trim())?.[1] ?? null) : null;
+    const token = bearerToken(req.headers.authorization);
     if (token === null) throw new ChatError('UNAUTHENTICATED', 'Send Authorization: Bearer <token>');
     let user: ChatUser | null;
     try {

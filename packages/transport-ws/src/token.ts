@@ -1,4 +1,4 @@
-import type { AuthRequest } from '@parley/core';
+import { bearerToken, type AuthRequest } from '@parley/core';
 
 /** The subprotocol a client offers to carry its token: `bearer.<token>` (browsers cannot set headers). */
 export const BEARER_PROTOCOL_PREFIX = 'bearer.';
@@ -10,11 +10,8 @@ export const PARLEY_PROTOCOL = 'parley';
  * `Sec-WebSocket-Protocol` value `bearer.<token>`, or the `token` query parameter.
  */
 export function extractToken(request: AuthRequest): string | null {
-  const header = request.headers.authorization;
-  if (typeof header === 'string') {
-    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-    if (match?.[1] !== undefined) return match[1].trim();
-  }
+  const header = bearerToken(request.headers.authorization);
+  if (header !== null) return header;
   for (const protocol of offeredProtocols(request)) {
     if (protocol.startsWith(BEARER_PROTOCOL_PREFIX) && protocol.length > BEARER_PROTOCOL_PREFIX.length) {
       return protocol.slice(BEARER_PROTOCOL_PREFIX.length);

@@ -6,6 +6,13 @@ export interface AuthRequest {
   url?: string;
 }
 
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(header: string | string[] | undefined): string | null {
+  if (typeof header !== 'string') return null;
+  const token = /^Bearer\s+(.+)$/i.exec(header.trim())?.[1]?.trim();
+  return token === undefined || token === '' ? null : token;
+}
+
 /**
  * The host's authentication, shared by the WebSocket and REST transports: the bearer token
  * found in the request (or null) and the request itself (for cookies or other headers).

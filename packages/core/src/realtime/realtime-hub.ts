@@ -138,7 +138,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     } catch (error) {
       this.presenceStale = true;
       this.logger.warn('presence unavailable; counting local sockets', { error: String(error) });
-      first = [...this.registry.userSockets(user.id)].length === 1;
+      first = this.registry.socketCount(user.id) === 1;
     }
     if (first) await this.announcePresence(user.id, true);
     let closed = false;
@@ -168,7 +168,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     try {
       return await this.services.presence.isOnline(userId);
     } catch {
-      return [...this.registry.userSockets(userId)].length > 0;
+      return this.registry.socketCount(userId) > 0;
     }
   }
 
@@ -185,7 +185,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     try {
       return await this.services.presence.filterOnline(members);
     } catch {
-      return members.filter((id) => [...this.registry.userSockets(id)].length > 0);
+      return members.filter((id) => this.registry.socketCount(id) > 0);
     }
   }
 
@@ -334,7 +334,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     } catch (error) {
       this.presenceStale = true;
       this.logger.warn('presence unavailable; counting local sockets', { error: String(error) });
-      last = [...this.registry.userSockets(entry.userId)].length === 0;
+      last = this.registry.socketCount(entry.userId) === 0;
     }
     if (last) await this.announcePresence(entry.userId, false);
   }
@@ -399,10 +399,12 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       }
     }
     const except = 'exceptSocketId' in target ? target.exceptSocketId : undefined;
-    const frame = JSON.stringify({ type: envelope.event, data: envelope.data });
+    // Most envelopes from other nodes have no recipient here: serialize only when one does.
+    let frame: string | undefined;
     let count = 0;
     for (const entry of sockets) {
       if (entry.id === except) continue;
+      frame ??= JSON.stringify({ type: envelope.event, data: envelope.data });
       sendRaw(entry.socket, frame);
       count += 1;
     }

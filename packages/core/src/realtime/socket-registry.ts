@@ -60,6 +60,11 @@ export class SocketRegistry {
     for (const entry of this.byUser.get(userId) ?? []) this.leave(entry.id, conversationId);
   }
 
+  /** How many sockets the user has on this node (the fallback when presence is down). */
+  socketCount(userId: string): number {
+    return this.byUser.get(userId)?.size ?? 0;
+  }
+
   userSockets(userId: string): Iterable<LocalSocket> {
     return this.byUser.get(userId) ?? [];
   }
