@@ -1,29 +1,23 @@
-import { aroundSplit, type ChangesSince, type MessagePage, type MessageRange } from '@parley/core';
-import type { Statement } from 'better-sqlite3';
-import type { MessageRow, ReactionLoader } from './rows.js';
+import type { ChangeCursor, ChangesSince, MessagePage, MessageRange } from '@parley/core';
+import { aroundSplit } from '@parley/core/adapter-kit';
+import type { MessageRow } from './rows.js';
+import { VISIBLE, type SqliteContext } from './sqlite-context.js';
 
-/** Not hidden (deleted for me) for `@viewer`. */
-export const VISIBLE = 'NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.message_id = m.id AND h.user_id = @viewer)';
 const BASE = `SELECT * FROM messages m WHERE m.conversation_id = @conversationId AND ${VISIBLE}`;
 
-/** Changes reported by one catch-up call; older ones come again on the next call. */
-const MAX_CHANGES = 1_000;
-
-/** The seq-ordered reads: pages by cursor and the catch-up query, as one viewer sees them. */
+/** The seq- and version-ordered reads: pages by cursor and the catch-up query, as one viewer sees them. */
 export class MessageReads {
-  constructor(
-    private readonly sql: (text: string) => Statement,
-    private readonly reactions: ReactionLoader,
-  ) {}
+  constructor(private readonly context: SqliteContext) {}
 
   /** Rows of one page, ascending, with whether more visible rows lie on either side. */
   page(conversationId: string, viewer: string, range: MessageRange): MessagePage {
+    const { sql, reactions } = this.context;
     const params = { conversationId, viewer };
     const below = (bound: number | null, inclusive: boolean, limit: number) =>
-      (this.sql(`${BASE} ${bound === null ? '' : `AND m.seq ${inclusive ? '<=' : '<'} @bound`} ORDER BY m.seq DESC LIMIT @limit`)
+      (sql(`${BASE} ${bound === null ? '' : `AND m.seq ${inclusive ? '<=' : '<'} @bound`} ORDER BY m.seq DESC LIMIT @limit`)
         .all({ ...params, bound, limit }) as MessageRow[]).reverse();
     const above = (bound: number, limit: number) =>
-      this.sql(`${BASE} AND m.seq > @bound ORDER BY m.seq LIMIT @limit`).all({ ...params, bound, limit }) as MessageRow[];
+      sql(`${BASE} AND m.seq > @bound ORDER BY m.seq LIMIT @limit`).all({ ...params, bound, limit }) as MessageRow[];
     let rows: MessageRow[];
     if (range.after !== undefined) rows = above(range.after, range.limit);
     else if (range.around !== undefined) {
@@ -33,7 +27,7 @@ export class MessageReads {
       rows = [...lower.slice(lower.length - split.below), ...upper.slice(0, split.above)];
     } else rows = below(range.before ?? null, false, range.limit);
     const exists = (condition: string, bound: number) =>
-      (this.sql(`SELECT EXISTS (${BASE} AND ${condition}) AS e`).get({ ...params, bound }) as { e: number }).e === 1;
+      (sql(`SELECT EXISTS (${BASE} AND ${condition}) AS e`).get({ ...params, bound }) as { e: number }).e === 1;
     const first = rows[0];
     const last = rows[rows.length - 1];
     let hasMoreBefore = false;
@@ -43,30 +37,43 @@ export class MessageReads {
       hasMoreAfter = exists('m.seq > @bound', last.seq);
     } else if (range.before !== undefined) hasMoreAfter = exists('m.seq >= @bound', range.before);
     else if (range.after !== undefined) hasMoreBefore = exists('m.seq <= @bound', range.after);
-    return { messages: this.reactions.messages(rows), hasMoreBefore, hasMoreAfter };
+    return { messages: reactions.messages(rows), hasMoreBefore, hasMoreAfter };
   }
 
-  /** New messages after `since` (at most `limit`), and older ones whose version moved past it. */
-  changesSince(conversationId: string, viewer: string, since: number, limit: number, lastSeq: number): ChangesSince {
-    const params = { conversationId, viewer, since };
-    const fresh = this.sql(`${BASE} AND m.seq > @since ORDER BY m.seq LIMIT @limit`).all({ ...params, limit: limit + 1 }) as MessageRow[];
-    const changed = this.sql(`${BASE} AND m.seq <= @since AND m.version > @since ORDER BY m.version LIMIT @limit`).all({
-      ...params,
-      limit: MAX_CHANGES,
-    }) as MessageRow[];
-    const hiddenIds = (
-      this.sql(
-        `SELECT h.message_id FROM hidden_messages h JOIN messages m ON m.id = h.message_id
-         WHERE h.user_id = @viewer AND h.version > @since AND m.conversation_id = @conversationId ORDER BY h.version`,
-      ).all(params) as Array<{ message_id: string }>
-    ).map((r) => r.message_id);
-    return {
-      conversationId,
-      messages: this.reactions.messages(fresh.slice(0, limit)),
-      changes: this.reactions.messages(changed),
-      hiddenIds,
-      lastSeq,
-      hasMore: fresh.length > limit,
-    };
+  /**
+   * New messages after `since.seq`, and changes after `since.version` — changed messages and
+   * messages hidden for the viewer, merged in version order — each stream paged on its own.
+   * One read transaction, so both streams and the cursors come from one snapshot.
+   */
+  changesSince(conversationId: string, viewer: string, since: ChangeCursor, limit: number): ChangesSince {
+    const { db, sql, reactions } = this.context;
+    return db.transaction(() => {
+      const params = { conversationId, viewer, seq: since.seq, version: since.version, limit: limit + 1 };
+      const fresh = sql(`${BASE} AND m.seq > @seq ORDER BY m.seq LIMIT @limit`).all(params) as MessageRow[];
+      const changed = sql(`${BASE} AND m.seq <= @seq AND m.version > @version ORDER BY m.version LIMIT @limit`).all(params) as MessageRow[];
+      const hidden = sql(
+        `SELECT h.message_id, h.version FROM hidden_messages h JOIN messages m ON m.id = h.message_id
+         WHERE h.user_id = @viewer AND h.version > @version AND m.conversation_id = @conversationId ORDER BY h.version LIMIT @limit`,
+      ).all(params) as Array<{ message_id: string; version: number }>;
+      const conversation = sql('SELECT last_seq, version FROM conversations WHERE id = ?').get(conversationId) as
+        | { last_seq: number; version: number }
+        | undefined;
+      const merged = [
+        ...changed.map((row) => ({ version: row.version, row, hiddenId: null })),
+        ...hidden.map((h) => ({ version: h.version, row: null, hiddenId: h.message_id })),
+      ].sort((a, b) => a.version - b.version);
+      const page = merged.slice(0, limit);
+      const hasMoreChanges = merged.length > limit;
+      return {
+        conversationId,
+        messages: reactions.messages(fresh.slice(0, limit)),
+        hasMore: fresh.length > limit,
+        lastSeq: conversation?.last_seq ?? 0,
+        changes: reactions.messages(page.flatMap((c) => (c.row === null ? [] : [c.row]))),
+        hiddenIds: page.flatMap((c) => (c.hiddenId === null ? [] : [c.hiddenId])),
+        version: hasMoreChanges ? page[page.length - 1]!.version : Math.max(since.version, conversation?.version ?? 0),
+        hasMoreChanges,
+      };
+    })();
   }
 }

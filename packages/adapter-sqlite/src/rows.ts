@@ -1,4 +1,4 @@
-import type { Conversation, Member, MemberRole, Message, MessageType, ReactionSummary } from '@parley/core';
+import type { Conversation, ConversationRecord, Member, MemberRole, Message, MessageType, ReactionSummary } from '@parley/core';
 import type { Database, Statement } from 'better-sqlite3';
 
 /** Columns as stored. */
@@ -59,7 +59,7 @@ export function toMember(row: MemberRow): Member {
   };
 }
 
-export function toConversation(row: ConversationRow, lastMessage: Message | null): Conversation {
+export function toConversationRecord(row: ConversationRow): ConversationRecord {
   return {
     id: row.id,
     type: row.type,
@@ -71,8 +71,11 @@ export function toConversation(row: ConversationRow, lastMessage: Message | null
     updatedAt: row.updated_at,
     lastSeq: row.last_seq,
     version: row.version,
-    lastMessage,
   };
+}
+
+export function toConversation(row: ConversationRow, lastMessage: Message | null): Conversation {
+  return { ...toConversationRecord(row), lastMessage };
 }
 
 export function toMessage(row: MessageRow, reactions: ReactionSummary[]): Message {

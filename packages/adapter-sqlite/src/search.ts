@@ -1,7 +1,7 @@
-import type { MessageType, SearchQuery, SearchResult } from '@parley/core';
-import { escapeLike, foldText } from '@parley/core';
-import type { Database } from 'better-sqlite3';
-import type { MessageRow, ReactionLoader } from './rows.js';
+import type { SearchStoreMethods, MessageStats, MessageType, SearchQuery, SearchResult } from '@parley/core';
+import { escapeLike, foldText } from '@parley/core/adapter-kit';
+import type { MessageRow } from './rows.js';
+import type { SqliteContext } from './sqlite-context.js';
 
 /**
  * FTS5 match expression from already-folded words: each word quoted as a string and made a
@@ -17,7 +17,7 @@ export function ftsExpression(terms: string[]): string {
  * words; otherwise (an emoji, punctuation) a literal substring match on the folded text.
  * Facets are counted over the whole match set, not only the page.
  */
-export function searchMessages(db: Database, reactions: ReactionLoader, userId: string, query: SearchQuery): SearchResult {
+function searchMessages({ db, reactions }: SqliteContext, userId: string, query: SearchQuery): SearchResult {
   const params: Record<string, unknown> = { user: userId };
   const where = [
     'm.deleted_for_everyone = 0',
@@ -68,6 +68,34 @@ export function searchMessages(db: Database, reactions: ReactionLoader, userId: 
       conversations: conversations.map((c) => ({ conversationId: c.key, count: c.count })),
       senders: facet<string>('sender_id').map((c) => ({ senderId: c.key, count: c.count })),
       types: facet<MessageType>('type').map((c) => ({ type: c.key, count: c.count })),
+    },
+  };
+}
+
+/** Search and per-conversation statistics on SQLite. */
+export function sqliteSearch(context: SqliteContext): SearchStoreMethods {
+  const { sql } = context;
+  return {
+    async searchMessages(userId, query) {
+      return searchMessages(context, userId, query);
+    },
+
+    async getMessageStats(conversationId): Promise<MessageStats> {
+      const live = 'FROM messages WHERE conversation_id = ? AND deleted_for_everyone = 0';
+      const byType = sql(`SELECT type, COUNT(*) AS n ${live} GROUP BY type`).all(conversationId) as Array<{ type: MessageType; n: number }>;
+      const bySender = sql(`SELECT sender_id, COUNT(*) AS n ${live} GROUP BY sender_id ORDER BY n DESC, sender_id`).all(conversationId) as Array<{
+        sender_id: string;
+        n: number;
+      }>;
+      const span = sql(`SELECT MIN(created_at) AS first, MAX(created_at) AS last ${live}`).get(conversationId) as { first: string | null; last: string | null };
+      return {
+        conversationId,
+        total: byType.reduce((n, r) => n + r.n, 0),
+        byType: Object.fromEntries(byType.map((r) => [r.type, r.n])),
+        bySender: bySender.map((r) => ({ senderId: r.sender_id, count: r.n })),
+        firstMessageAt: span.first,
+        lastMessageAt: span.last,
+      };
     },
   };
 }

@@ -16,4 +16,9 @@ runStoreConformance({
   it,
   createStore: () => createSqliteStore({ filename: join(dir, `store-${(n += 1)}.db`) }),
   inspect: (store) => inspectSqlite((store as SqliteStore).database),
+  // Several connections to one file, as several processes would open it.
+  createStores: (count) => {
+    const filename = join(dir, `shared-${(n += 1)}.db`);
+    return Array.from({ length: count }, () => createSqliteStore({ filename }));
+  },
 });

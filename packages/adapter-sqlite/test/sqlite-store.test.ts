@@ -65,7 +65,7 @@ describe('SQLite store: schema and durability', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
     expect((await store.getMessage('m1'))?.content).toBe('old');
     expect(await store.getMessage('m1', 'a')).toBeNull();
-    expect((await store.getChangesSince('c1', 'a', 0, 10)).hiddenIds).toEqual([]);
+    expect((await store.getChangesSince('c1', 'a', { seq: 0, version: 0 }, 10)).hiddenIds).toEqual([]);
     db.close();
   });
 
@@ -86,15 +86,29 @@ describe('SQLite store: schema and durability', () => {
 });
 
 describe('SQLite store: transactions', () => {
-  it('a batch with one bad message writes nothing', async () => {
+  it('a batch with one failing message writes nothing', async () => {
     const store = createSqliteStore();
     const { conversation } = await store.createConversation({
       id: newId(), type: 'group', name: 'g', description: null, avatarUrl: null, createdBy: 'a',
       createdAt: new Date().toISOString(), directKey: null, members: [{ userId: 'a', role: 'owner' }],
     });
-    await expect(store.insertMessages([message(conversation.id, 'a', 'ok'), message('missing', 'a', 'bad')])).rejects.toThrow();
+    const first = message(conversation.id, 'a', 'ok');
+    // The same id twice breaks a unique constraint inside the transaction.
+    await expect(store.insertMessages([first, message(conversation.id, 'a', 'ok too'), { ...first, content: 'clash' }])).rejects.toThrow(/UNIQUE/);
     expect((store.database.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n).toBe(0);
     expect((await store.getConversation(conversation.id))?.lastSeq).toBe(0);
+    await store.close!();
+  });
+
+  it('a message to a missing conversation, or from a non-member, is refused alone', async () => {
+    const store = createSqliteStore();
+    const { conversation } = await store.createConversation({
+      id: newId(), type: 'group', name: 'g', description: null, avatarUrl: null, createdBy: 'a',
+      createdAt: new Date().toISOString(), directKey: null, members: [{ userId: 'a', role: 'owner' }],
+    });
+    const results = await store.insertMessages([message(conversation.id, 'a', 'ok'), message('missing', 'a', 'nowhere'), message(conversation.id, 'x', 'stranger')]);
+    expect(results.map((r) => r.status)).toEqual(['created', 'refused', 'refused']);
+    expect((store.database.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n).toBe(1);
     await store.close!();
   });
 

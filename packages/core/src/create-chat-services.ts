@@ -17,7 +17,7 @@ import {
 } from './services/notification-dispatcher.js';
 import { SendBatcher } from './services/send-batcher.js';
 import type { ResolveUsers, ServiceContext } from './services/service-context.js';
-import { guardStore } from './services/store-guard.js';
+import { DEFAULT_STORE_RETRY, guardStore, type StoreRetryOptions } from './services/store-guard.js';
 import { silentLogger, type Logger } from './util/logger.js';
 
 export interface ChatServicesOptions {
@@ -35,6 +35,8 @@ export interface ChatServicesOptions {
   notificationRetry?: Partial<NotificationRetryOptions>;
   /** How long membership stays cached without an invalidation. Default 60 s. */
   membershipTtlMs?: number;
+  /** Retries of store calls that failed transiently (the adapter says so). Default 4 attempts from 15 ms. */
+  storeRetry?: Partial<StoreRetryOptions>;
   logger?: Logger;
   /** Clock in ms; tests pass a fake one. */
   now?: () => number;
@@ -50,6 +52,11 @@ export interface ChatServices {
   limits: ChatLimits;
   /** Present when a notifier is configured. */
   notifications: NotificationDispatcher | null;
+  /**
+   * Resolves once the store has started (`store.init`: migrations, pools). Calls wait for it
+   * anyway; await it at startup to fail fast. A failed start is tried again by later calls.
+   */
+  ready(): Promise<void>;
   /** Stores what is queued, stops the outbox, and closes the adapters. */
   close(): Promise<void>;
 }
@@ -62,7 +69,7 @@ const adapter = (methods: string[]) =>
 
 const positive = z.number().int().positive();
 const optionsSchema = z.object({
-  store: adapter(['insertMessages', 'listMessages', 'createConversation', 'ping']),
+  store: adapter(['insertMessages', 'listMessages', 'createConversation', 'changeConversation', 'ping']),
   presence: adapter(['addSocket', 'removeSocket', 'setTyping']).optional(),
   notifier: z.custom<Notifier>((v) => typeof v === 'function', 'must be a function').optional(),
   resolveUsers: z.custom<ResolveUsers>((v) => typeof v === 'function', 'must be a function').optional(),
@@ -75,6 +82,8 @@ const optionsSchema = z.object({
       maxDistinctReactions: positive,
       maxEmojiLength: positive,
       maxGroupMembers: z.number().int().min(2),
+      maxMetadataBytes: positive,
+      maxMetadataDepth: positive,
       messageRate: z.object({ limit: positive, windowMs: positive }).partial(),
     })
     .partial()
@@ -84,6 +93,7 @@ const optionsSchema = z.object({
     .partial()
     .optional(),
   membershipTtlMs: positive.optional(),
+  storeRetry: z.object({ attempts: positive, baseDelayMs: z.number().min(0) }).partial().optional(),
   logger: adapter(['debug', 'info', 'warn', 'error']).optional(),
   now: z.custom<() => number>((v) => typeof v === 'function', 'must be a function').optional(),
 });
@@ -104,7 +114,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
   const limits = resolveLimits(options.limits);
-  const store = guardStore(options.store, logger);
+  const { store, ready } = guardStore(options.store, logger, { ...DEFAULT_STORE_RETRY, ...options.storeRetry });
   const presence = options.presence ?? createMemoryPresence({ now });
   const events = new ChatEvents();
   const membership = new MembershipCache(store, { ttlMs: options.membershipTtlMs ?? 60_000, maxEntries: 50_000, now });
@@ -140,6 +150,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
     presence,
     limits,
     notifications,
+    ready,
     async close() {
       await batcher.drain();
       await notifications?.stop();

@@ -6,12 +6,12 @@ export { validate } from './domain/validate.js';
 export type * from './adapters/chat-store.js';
 export type * from './adapters/presence-store.js';
 export type * from './adapters/broker.js';
-export { createMemoryStore } from './memory/memory-store.js';
+export { createMemoryStore, createMemoryDatabase, type MemoryStoreOptions, type MemoryDatabase } from './memory/memory-store.js';
 export { createMemoryPresence, type MemoryPresenceOptions } from './memory/memory-presence.js';
 export { createMemoryBroker, createMemoryBus, type MemoryBus } from './memory/memory-broker.js';
 export { ChatEvents, type ActionContext, type ChatEventMap, type ConversationUpdateType } from './services/chat-events.js';
 export { ConversationService, MUTED_FOREVER, type MemberWithProfile } from './services/conversation-service.js';
-export { MessageService, type ReactionResult } from './services/message-service.js';
+export { MessageService, type ReactionResult, type ChangeCursorInput } from './services/message-service.js';
 export { MembershipCache } from './services/membership-cache.js';
 export {
   NotificationDispatcher,
@@ -22,12 +22,11 @@ export {
 } from './services/notification-dispatcher.js';
 export type { ResolveUsers, UserProfile } from './services/service-context.js';
 export { createChatServices, type ChatServices, type ChatServicesOptions } from './create-chat-services.js';
+export type { StoreRetryOptions } from './services/store-guard.js';
 export { RateLimiter } from './util/rate-limiter.js';
-export { foldText, searchTerms, escapeLike } from './util/text.js';
 export { directKey, newId } from './util/ids.js';
 export { silentLogger, type Logger } from './util/logger.js';
-export { aroundSplit } from './util/collections.js';
-export { RealtimeHub, type RealtimeHubOptions, type HubEventMap, type ConnectionHandle, type HubHealth } from './realtime/realtime-hub.js';
-export { CloseCode, CLIENT_EVENTS, SUCCESS_REPLIES, clientEventSchemas, clientFrameSchema, type ClientEvent, type ClientFrame, type ServerFrame } from './realtime/protocol.js';
+export { RealtimeHub, type RealtimeHubOptions, type HubEventMap, type ConnectionHandle, type HubHealth, type ResyncReason } from './realtime/realtime-hub.js';
+export { CloseCode, MAX_SYNC_CONVERSATIONS, CLIENT_EVENTS, SUCCESS_REPLIES, clientEventSchemas, clientFrameSchema, type ClientEvent, type ClientFrame, type ServerFrame } from './realtime/protocol.js';
 export type { SocketLike } from './realtime/socket-registry.js';
 export { bearerToken, type Authenticate, type AuthRequest } from './domain/authenticate.js';

@@ -1,5 +1,6 @@
 import { createChatServices, createMemoryBroker, createMemoryPresence, createMemoryStore, type Broker, type PresenceStore } from '@parley/core';
 import { sleep } from '@parley/core/testing';
+import { markStoreFailure } from '@parley/core/adapter-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNode, type Node } from './setup.js';
 
@@ -83,7 +84,8 @@ describe('degradation (SPEC §6)', () => {
     const ann = await node.connect('ann');
     const ben = await node.connect('ben');
     store.insertMessages = async () => {
-      throw new Error('disk full');
+      // What an adapter reports for an outage (the SQLite adapter marks SQLITE_FULL so).
+      throw markStoreFailure(new Error('disk full'), 'unavailable');
     };
     const refused = await ann.request('send_message', { conversationId: id, content: 'lost?' });
     expect(refused.type).toBe('error');

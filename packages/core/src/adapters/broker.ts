@@ -19,10 +19,20 @@ export type BrokerTarget =
   | { kind: 'sockets'; socketIds: string[] }
   | { kind: 'nodes' };
 
+export interface BrokerSubscribeOptions {
+  /**
+   * Called when the broker knows it lost envelopes it cannot replay (it was disconnected
+   * longer than it keeps them). The hub then tells its sockets to catch up. A broker that
+   * replays what it missed after a short outage calls it only when replay falls short.
+   */
+  onGap?: (reason: string) => void;
+}
+
 export interface Broker {
+  /** Rejects when the envelope could not be handed over; the hub then asks for a resync once it can. */
   publish(envelope: BrokerEnvelope): Promise<void>;
-  /** Returns a function that stops this subscription. */
-  subscribe(handler: (envelope: BrokerEnvelope) => void): Promise<() => Promise<void>>;
+  /** Returns a function that stops this subscription. Rejects when the broker is unreachable (the hub retries). */
+  subscribe(handler: (envelope: BrokerEnvelope) => void, options?: BrokerSubscribeOptions): Promise<() => Promise<void>>;
   healthCheck(): Promise<boolean>;
   close?(): Promise<void>;
 }

@@ -14,45 +14,80 @@ import type {
 } from '../domain/types.js';
 
 /**
- * Storage contract. Every method is atomic on its own (one transaction where the adapter has
- * them), so services never need a transaction handle. Stores do no permission checks: the
- * services do, and then call exactly the write they need.
+ * The storage contract.
+ *
+ * **Atomicity.** Every method is atomic on its own (one transaction where the adapter has
+ * them). Every rule that spans a read and a write is decided *inside* one store operation:
+ * `changeConversation` and `changeReaction` take a decision function from core, call it on
+ * the state they read under a per-conversation (per-message) lock, and apply what it returns
+ * in the same transaction; `insertMessages` checks membership and allocates `seq` in the
+ * insert itself. So the business rules are written once, in core, and no interleaving of
+ * calls from any number of processes sharing one database can break them. The conformance
+ * kit races several store instances on one database to prove it (`createStores(n)`).
+ *
+ * **Values.** Timestamps are ISO-8601 strings in UTC (`2026-01-01T00:00:00.000Z`), in and
+ * out; counters (`seq`, `version`, counts, `lastReadSeq`) are JavaScript numbers, never
+ * bigint or numeric strings. Ids are opaque strings, compared exactly.
+ *
+ * **Failures.** Stores do no permission checks of their own: those are the decision
+ * functions' and the services'. A failure of the backing service is thrown as is, or marked
+ * with `markStoreFailure` (`@parley/core/adapter-kit`): `transient` when the call certainly
+ * had no effect and may be retried (a serialization failure, a deadlock, a refused
+ * connection), `unavailable` when the service is down or the outcome is unknown. Core turns
+ * marked failures into `UNAVAILABLE` (after bounded retries of transient ones) and anything
+ * else into `INTERNAL`: a bug is never reported as an outage.
  */
 export interface ChatStore {
-  /** Creates a conversation with its first members. A direct conversation with the same
-   * `directKey` is returned instead when it exists (`created: false`). */
+  /**
+   * Optional asynchronous start (migrations, pools). `createChatServices` calls it once and
+   * every store call waits for it; a start that failed is tried again by the next call.
+   * Must be safe when several processes start at once.
+   */
+  init?(): Promise<void>;
+
+  /**
+   * Creates a conversation with its first members. For a direct conversation, `directKey`
+   * is unique across the store: when one with the same key exists, it is returned instead
+   * (`created: false`) and nothing is written.
+   */
   createConversation(input: NewConversation): Promise<{ conversation: Conversation; created: boolean }>;
   getConversation(conversationId: string): Promise<Conversation | null>;
-  findDirectConversation(directKey: string): Promise<Conversation | null>;
-  updateConversation(conversationId: string, patch: ConversationPatch, updatedAt: string): Promise<Conversation | null>;
-  /** Removes a conversation with its members, messages, reactions and outbox rows. */
-  deleteConversation(conversationId: string): Promise<void>;
+  /**
+   * The unit of work for everything that changes who is in a conversation or what it is
+   * called. Under a per-conversation lock, the store reads the conversation and its
+   * members, calls `decide` with them (null when the conversation does not exist), and
+   * applies the returned plan in the same transaction. `decide` is synchronous and pure; it
+   * may throw (a `ChatError`), which rolls everything back and reaches the caller as thrown.
+   * A store may call it more than once (when it retries a transaction).
+   */
+  changeConversation<T>(conversationId: string, at: string, decide: ConversationDecision<T>): Promise<ConversationChange<T>>;
   /** Ordered by last activity (updatedAt desc, id desc), starting after `after`. */
   listConversations(userId: string, query: ConversationListQuery): Promise<ConversationListItem[]>;
   getConversationStats(userId: string, now: string): Promise<ConversationStats>;
-  /** Messages of others after the member's lastReadSeq, not deleted, not hidden, not system. */
+  /** Messages counting as unread for the member (see `countsAsUnread` in the adapter kit). */
   countUnread(conversationId: string, userId: string): Promise<number>;
   listUserConversationIds(userId: string): Promise<string[]>;
+  /** Everyone who shares at least one conversation with the user, the user excluded; in one query. */
+  listContacts(userId: string): Promise<string[]>;
 
   getMember(conversationId: string, userId: string): Promise<Member | null>;
   /** Ordered by joinedAt, then userId: the first is the oldest member. */
   listMembers(conversationId: string): Promise<Member[]>;
-  /** Adds those not yet members, their read state starting at the conversation's lastSeq. Returns the added. */
-  addMembers(conversationId: string, members: MemberSeed[], joinedAt: string): Promise<Member[]>;
-  /** Removes one member and, in the same transaction, applies `roleChanges` (owner hand-over). */
-  removeMember(conversationId: string, userId: string, roleChanges?: MemberSeed[]): Promise<boolean>;
-  /** Applies several role changes at once (transfer of ownership is two rows). */
-  setMemberRoles(conversationId: string, changes: MemberSeed[]): Promise<void>;
-  updateMember(conversationId: string, userId: string, patch: MemberPatch): Promise<Member | null>;
+  /** The member's own settings (mute, archive); roles change only through `changeConversation`. */
+  updateMemberSettings(conversationId: string, userId: string, patch: MemberSettings): Promise<Member | null>;
 
   /**
-   * Stores a batch of messages in order, in one transaction. Each gets the conversation's next
-   * `seq` and its next `version` (the change counter, bumped by inserts and by every change, so
-   * it never falls below lastSeq); lastMessage and updatedAt move with it. A message whose (conversationId, senderId, clientMessageId) is
-   * stored already is returned as stored with `created: false`, and nothing is written.
-   * `notify: true` also writes a notification outbox row in the same transaction.
+   * Stores a batch of messages in order, in one transaction, and answers each:
+   * - `created`: stored with the conversation's next `seq` and next `version` (the change
+   *   counter, bumped by inserts and by every change, so it never falls below lastSeq);
+   *   lastMessage and updatedAt move with it; `notify` also writes a notification outbox
+   *   row in the same transaction;
+   * - `duplicate`: a message with this (conversationId, senderId, clientMessageId) is stored
+   *   already; it is returned as stored and nothing is written;
+   * - `refused`: the sender is not a member (checked by the insert itself, whatever any cache
+   *   says; `system` messages are exempt), or the conversation does not exist; nothing written.
    */
-  insertMessages(batch: NewMessage[]): Promise<InsertedMessage[]>;
+  insertMessages(batch: NewMessage[]): Promise<InsertResult[]>;
   /** The message stored under this idempotency key, if any. */
   getMessageByClientId(conversationId: string, senderId: string, clientMessageId: string): Promise<Message | null>;
   /** The message as `viewerId` sees it: null when missing or hidden for that viewer. */
@@ -64,12 +99,23 @@ export interface ChatStore {
   deleteMessageForEveryone(messageId: string, deletedAt: string): Promise<Message | null>;
   /** Hides the message for one user; bumps the conversation's version so catch-up reports it. */
   hideMessageForUser(messageId: string, userId: string): Promise<void>;
-  /** Adds the reaction, or removes it when present; refuses a new emoji past `maxDistinct`. */
-  toggleReaction(messageId: string, userId: string, emoji: string, maxDistinct: number, at: string): Promise<ReactionChange>;
-  removeReaction(messageId: string, userId: string, emoji: string): Promise<ReactionChange>;
+  /**
+   * The unit of work for reactions: under a lock on the message, reads what `decide` needs
+   * (null when the message does not exist), and applies its answer in the same transaction.
+   * `decide` is synchronous and pure and may throw; caps and toggling are its business.
+   */
+  changeReaction(messageId: string, userId: string, emoji: string, at: string, decide: ReactionDecision): Promise<ReactionChange>;
   /** Moves lastReadSeq forward only, to `upToSeq` or the latest message, capped at lastSeq. */
   markRead(conversationId: string, userId: string, upToSeq: number | null, at: string): Promise<{ lastReadSeq: number; markedCount: number }>;
-  getChangesSince(conversationId: string, viewerId: string, since: number, limit: number): Promise<ChangesSince>;
+  /**
+   * Catch-up in two independent streams, each paged with its own cursor:
+   * - new messages: `seq > since.seq`, ascending, at most `limit`; `hasMore` when more follow;
+   * - changes: messages with `seq <= since.seq` whose `version > since.version` (edits,
+   *   deletes, reactions) and messages hidden for the viewer since then, together at most
+   *   `limit`, in version order; `version` is the cursor for the next call and
+   *   `hasMoreChanges` says whether to ask again at once.
+   */
+  getChangesSince(conversationId: string, viewerId: string, since: ChangeCursor, limit: number): Promise<ChangesSince>;
   searchMessages(userId: string, query: SearchQuery): Promise<SearchResult>;
   getMessageStats(conversationId: string): Promise<MessageStats>;
 
@@ -90,18 +136,15 @@ export interface MemberSeed {
   role: MemberRole;
 }
 
-export interface NewConversation {
-  id: string;
-  type: ConversationType;
-  name: string | null;
-  description: string | null;
-  avatarUrl: string | null;
-  createdBy: string;
-  createdAt: string;
-  /** For direct conversations: the sorted pair, unique across the store. */
+/** A conversation as a service hands it to the store: the store adds the counters. */
+export type NewConversation = Pick<Conversation, 'id' | 'type' | 'name' | 'description' | 'avatarUrl' | 'createdBy' | 'createdAt'> & {
+  /** For direct conversations: the sorted pair, unique across the store. Null for groups. */
   directKey: string | null;
   members: MemberSeed[];
-}
+};
+
+/** A conversation's own row, without its last message. */
+export type ConversationRecord = Omit<Conversation, 'lastMessage'>;
 
 export interface ConversationPatch {
   name?: string;
@@ -109,8 +152,40 @@ export interface ConversationPatch {
   avatarUrl?: string | null;
 }
 
-export interface MemberPatch {
-  role?: MemberRole;
+/** What `changeConversation` hands to its decision: the state read under the lock. */
+export interface ConversationState {
+  conversation: ConversationRecord;
+  /** Ordered by joinedAt, then userId. */
+  members: Member[];
+}
+
+/** What a decision asks the store to write, all in one transaction. */
+export interface ConversationPlan {
+  /** New members (ids already in are skipped); their read position starts at lastSeq. */
+  add?: MemberSeed[];
+  remove?: string[];
+  /** Role changes of current members (applied after `remove`). */
+  roles?: MemberSeed[];
+  /** Name, description or avatar; also moves updatedAt to the change's time. */
+  profile?: ConversationPatch;
+  /** Removes the conversation with its members, messages, reactions and outbox rows. */
+  delete?: boolean;
+}
+
+export type ConversationDecision<T> = (state: ConversationState | null) => { plan: ConversationPlan; value: T };
+
+export interface ConversationChange<T> {
+  /** What the decision returned. */
+  value: T;
+  /** The conversation after the change; null when it does not exist (or was deleted). */
+  conversation: Conversation | null;
+  /** Its members after the change, ordered by joinedAt, then userId. */
+  members: Member[];
+  /** The members the plan added, as stored. */
+  added: Member[];
+}
+
+export interface MemberSettings {
   mutedUntil?: string | null;
   archivedAt?: string | null;
 }
@@ -136,10 +211,10 @@ export type NewMessage = Pick<
   notify: boolean;
 };
 
-export interface InsertedMessage {
-  message: Message;
-  created: boolean;
-}
+export type InsertResult =
+  | { status: 'created'; message: Message }
+  | { status: 'duplicate'; message: Message }
+  | { status: 'refused'; message: null };
 
 export interface MessageRange {
   before?: number;
@@ -148,8 +223,28 @@ export interface MessageRange {
   limit: number;
 }
 
+/** Where a catch-up starts: the last seq and the last change version the client holds. */
+export interface ChangeCursor {
+  seq: number;
+  version: number;
+}
+
+/** What `changeReaction` hands to its decision, read under the lock. */
+export interface ReactionState {
+  deletedForEveryone: boolean;
+  /** The user already reacted with this emoji. */
+  mine: boolean;
+  /** Someone already reacted with this emoji. */
+  emojiUsed: boolean;
+  /** How many different emoji the message has. */
+  distinctEmoji: number;
+}
+
+export type ReactionDecision = (state: ReactionState | null) => 'add' | 'remove' | 'none';
+
 export interface ReactionChange {
-  action: 'added' | 'removed' | 'unchanged' | 'limit_reached';
+  action: 'added' | 'removed' | 'unchanged';
+  /** The message after the change; null when it does not exist. */
   message: Message | null;
 }
 
@@ -175,3 +270,40 @@ export interface OutboxEntry {
   attempts: number;
   createdAt: string;
 }
+
+/**
+ * The contract's methods by concern, so that an adapter can be written as a few files
+ * (conversations and members, messages, search, outbox) composed into one store.
+ */
+export type ConversationStoreMethods = Pick<
+  ChatStore,
+  | 'createConversation'
+  | 'getConversation'
+  | 'changeConversation'
+  | 'listConversations'
+  | 'getConversationStats'
+  | 'countUnread'
+  | 'listUserConversationIds'
+  | 'listContacts'
+  | 'getMember'
+  | 'listMembers'
+  | 'updateMemberSettings'
+>;
+
+export type MessageStoreMethods = Pick<
+  ChatStore,
+  | 'insertMessages'
+  | 'getMessageByClientId'
+  | 'getMessage'
+  | 'listMessages'
+  | 'updateMessageContent'
+  | 'deleteMessageForEveryone'
+  | 'hideMessageForUser'
+  | 'changeReaction'
+  | 'markRead'
+  | 'getChangesSince'
+>;
+
+export type SearchStoreMethods = Pick<ChatStore, 'searchMessages' | 'getMessageStats'>;
+
+export type OutboxStoreMethods = Pick<ChatStore, 'claimOutbox' | 'completeOutbox' | 'failOutbox' | 'outboxStats'>;

@@ -7,6 +7,10 @@ export interface ChatLimits {
   maxDistinctReactions: number;
   maxEmojiLength: number;
   maxGroupMembers: number;
+  /** A message's `metadata`, as JSON: at most this many bytes (UTF-8)… */
+  maxMetadataBytes: number;
+  /** …and nested at most this deep (an object or array is one level). */
+  maxMetadataDepth: number;
   /** Messages per user per window, enforced by MessageService (REST and WebSocket alike). */
   messageRate: { limit: number; windowMs: number };
 }
@@ -19,6 +23,8 @@ export const DEFAULT_LIMITS: ChatLimits = {
   maxDistinctReactions: 50,
   maxEmojiLength: 32,
   maxGroupMembers: 1_000,
+  maxMetadataBytes: 16 * 1024,
+  maxMetadataDepth: 8,
   messageRate: { limit: 20, windowMs: 10_000 },
 };
 

@@ -40,6 +40,27 @@ function pageLimit(limits: ChatLimits, fallback: number) {
     .default(Math.min(fallback, limits.maxPageSize));
 }
 
+/**
+ * Why `value` is not acceptable JSON metadata, or null. Depth is measured without recursion
+ * (a 5,000-deep object must not overflow the stack on the way to being refused), then the
+ * size of its JSON text.
+ */
+function jsonProblem(value: unknown, maxDepth: number, maxBytes: number): string | null {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  let visited = 0;
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node === 'number' && !Number.isFinite(node)) return 'must hold only finite numbers';
+    if (typeof node === 'bigint' || typeof node === 'function' || typeof node === 'symbol') return 'must be plain JSON';
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > maxDepth) return `must be nested at most ${maxDepth} levels deep`;
+    if ((visited += 1) > maxBytes) return `must be at most ${maxBytes} bytes as JSON`;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  const bytes = new TextEncoder().encode(JSON.stringify(value)).length;
+  return bytes > maxBytes ? `must be at most ${maxBytes} bytes as JSON (it is ${bytes})` : null;
+}
+
 const seqCursor = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more');
 
 /** All input schemas, built from the configured limits. */
@@ -77,7 +98,13 @@ export function createSchemas(limits: ChatLimits) {
         .array(attachment)
         .max(limits.maxAttachments, `must have at most ${limits.maxAttachments} attachments`)
         .default([]),
-      metadata: z.record(z.string(), z.unknown()).optional(),
+      metadata: z
+        .record(z.string(), z.unknown())
+        .superRefine((value, ctx) => {
+          const problem = jsonProblem(value, limits.maxMetadataDepth, limits.maxMetadataBytes);
+          if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .optional(),
       clientMessageId: idSchema.optional(),
     })
     .superRefine((value, ctx) => {

@@ -100,15 +100,20 @@ export interface MessagePage {
 
 export interface ChangesSince {
   conversationId: string;
-  /** New messages (seq > since), ascending. */
+  /** New messages (seq > since.seq), ascending, one page. */
   messages: Message[];
-  /** Older messages changed since (version > since, seq <= since): edits, deletes, reactions. */
+  /** More new messages follow: ask again from the last one's seq. */
+  hasMore: boolean;
+  /** The conversation's latest seq. */
+  lastSeq: number;
+  /** Older messages (seq <= since.seq) changed since `since.version`: edits, deletes, reactions. By version. */
   changes: Message[];
   /** Messages this viewer deleted for themselves since (on another device, say): drop them. */
   hiddenIds: string[];
-  /** The conversation's latest seq: the next `since` once `hasMore` is false. */
-  lastSeq: number;
-  hasMore: boolean;
+  /** The change cursor to send next time (with the seq of the last message held). */
+  version: number;
+  /** More changes follow: ask again at once from `version`. */
+  hasMoreChanges: boolean;
 }
 
 export interface SearchHit {

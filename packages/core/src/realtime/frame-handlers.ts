@@ -91,15 +91,18 @@ export const frameHandlers: Handlers = {
     return ctx.services.messages.removeReaction(messageId, ctx.userId, emoji, ctx.origin);
   },
 
-  /** Catch-up for each conversation; one that fails (no longer a member) reports its error. */
+  /**
+   * Catch-up for each conversation, from `seq` or `{ seq, version }`; one that fails (no
+   * longer a member) reports its error.
+   */
   async sync(ctx, { since }) {
     const conversations: Record<string, unknown> = {};
     const errors: Record<string, unknown> = {};
     await Promise.all(
-      Object.entries(since).map(async ([conversationId, seq]) => {
+      Object.entries(since).map(async ([conversationId, cursor]) => {
         try {
-          const { messages, changes, hiddenIds, lastSeq, hasMore } = await ctx.services.messages.getChangesSince(conversationId, ctx.userId, seq);
-          conversations[conversationId] = { messages, changes, hiddenIds, lastSeq, hasMore };
+          const { conversationId: _id, ...result } = await ctx.services.messages.getChangesSince(conversationId, ctx.userId, cursor);
+          conversations[conversationId] = result;
         } catch (error) {
           if (!(error instanceof ChatError) || error.code === 'UNAVAILABLE') throw error;
           errors[conversationId] = error.toJSON();

@@ -28,6 +28,9 @@ export const clientFrameSchema = z.object({
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
 const conversationRef = z.object({ conversationId: idSchema });
+const counter = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more');
+/** Conversations one `sync` frame may name. */
+export const MAX_SYNC_CONVERSATIONS = 200;
 const reactionRef = z.object({ messageId: idSchema, emoji: z.string({ error: 'must be a string' }) });
 
 /** The `data` of each client event. Message content itself is validated by the services. */
@@ -47,8 +50,8 @@ export const clientEventSchemas = {
   remove_reaction: reactionRef,
   sync: z.object({
     since: z
-      .record(idSchema, z.number({ error: 'must be a seq' }).int('must be a whole number').min(0, 'must be 0 or more'))
-      .refine((since) => Object.keys(since).length <= 200, 'at most 200 conversations per sync'),
+      .record(idSchema, z.union([counter, z.object({ seq: counter, version: counter.optional() })], { error: 'must be a seq or { seq, version }' }))
+      .refine((since) => Object.keys(since).length <= MAX_SYNC_CONVERSATIONS, `at most ${MAX_SYNC_CONVERSATIONS} conversations per sync`),
   }),
   ping: z.looseObject({}),
 } as const;

@@ -10,6 +10,7 @@ import { RateLimiter } from '../util/rate-limiter.js';
 import { frameHandlers, type HandlerContext } from './frame-handlers.js';
 import { MEMBERSHIP_CHANGED, routeServiceEvents } from './service-event-routes.js';
 import { CLIENT_EVENTS, clientEventSchemas, clientFrameSchema, CloseCode, SUCCESS_REPLIES, type ClientEvent, type ServerFrame } from './protocol.js';
+import { FrameSequencer } from './frame-sequencer.js';
 import { SocketRegistry, type LocalSocket, type SocketLike } from './socket-registry.js';
 import { TypingTracker } from './typing-tracker.js';
 
@@ -27,6 +28,8 @@ export interface RealtimeHubOptions {
   /** How often this node tells presence it is alive; sockets of a silent node stop counting after `nodeTtlMs`. */
   heartbeatIntervalMs?: number;
   nodeTtlMs?: number;
+  /** Retry delays of the broker subscription while the broker is unreachable. Default 250 ms, doubling to 30 s. */
+  brokerRetry?: { initialDelayMs?: number; maxDelayMs?: number };
 }
 
 /** Events for the host: metrics, logs, audit. */
@@ -40,7 +43,22 @@ export interface HubEventMap {
   frame_handled: [{ type: string; durationMs: number; code?: ErrorCode }];
   user_online: [{ userId: string }];
   user_offline: [{ userId: string }];
+  /** Local sockets were told to catch up: events may have been missed. */
+  resync: [{ reason: ResyncReason; sockets: number }];
 }
+
+/**
+ * Why sockets are told to catch up (`resync { reason }`):
+ * - `broker_unavailable`: this node could not receive other nodes' events for a while;
+ * - `broker_gap`: the broker says it lost events it cannot replay;
+ * - `peer_publish_failed`: another node could not publish some of its events.
+ */
+export type ResyncReason = 'broker_unavailable' | 'broker_gap' | 'peer_publish_failed';
+
+/** Internal envelope: a node that failed to publish asks the others to resync these users' sockets. */
+const HUB_RESYNC = 'hub:resync';
+/** Past this many users missed, a publish gap resyncs everyone. */
+const MAX_MISSED_USERS = 10_000;
 
 export interface ConnectionHandle {
   socketId: string;
@@ -77,8 +95,13 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
   private readonly nodeTtlMs: number;
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly detach: Array<() => void> = [];
-  private readonly ready: Promise<void>;
+  private readonly brokerRetry: { initialDelayMs: number; maxDelayMs: number };
+  private readonly sequencers = new Map<string, FrameSequencer>();
   private unsubscribe: (() => Promise<void>) | null = null;
+  /** The broker subscription is live. */
+  private subscribed = false;
+  /** Users whose events could not be published to other nodes since the last resync request. */
+  private missedUsers: Set<string> | 'all' | null = null;
   /** Presence missed changes while unreachable; rebuilt by the next heartbeat that works. */
   private presenceStale = false;
   private closed = false;
@@ -101,6 +124,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       this.logger,
     );
     this.nodeTtlMs = options.nodeTtlMs ?? 60_000;
+    this.brokerRetry = { initialDelayMs: 250, maxDelayMs: 30_000, ...options.brokerRetry };
     this.heartbeat = setInterval(() => void this.beat(), options.heartbeatIntervalMs ?? 20_000);
     this.heartbeat.unref?.();
     this.detach.push(
@@ -112,12 +136,13 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
         nodeId: this.nodeId,
       }),
     );
-    this.ready = this.start();
+    // Local sockets are served at once; presence and the broker catch up in the background.
+    void this.beat();
+    if (this.broker !== undefined) void this.subscribe(this.broker);
   }
 
   /** Registers an authenticated socket; sends `connected` and announces the user online. */
   async handleConnection(socket: SocketLike, user: ChatUser): Promise<ConnectionHandle> {
-    await this.ready;
     const socketId = newId();
     if (this.closed) {
       socket.close(CloseCode.GoingAway, 'server shutting down');
@@ -130,6 +155,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     }
     const entry: LocalSocket = { id: socketId, userId: user.id, socket, rooms: new Set() };
     this.registry.add(entry);
+    this.sequencers.set(socketId, new FrameSequencer());
     send(socket, { type: 'connected', data: { userId: user.id, socketId, serverTime: new Date().toISOString() } });
     this.emit('connected', { socketId, userId: user.id });
     let first = true;
@@ -206,7 +232,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     const [storage, presence, broker] = await Promise.all([
       probe(() => this.services.store.ping()),
       probe(() => this.services.presence.healthCheck()),
-      this.broker === undefined ? Promise.resolve(true) : probe(() => this.broker!.healthCheck()),
+      this.broker === undefined ? Promise.resolve(true) : probe(async () => this.subscribed && (await this.broker!.healthCheck())),
     ]);
     const status = !storage ? 'unhealthy' : presence && broker ? 'healthy' : 'degraded';
     return { status, storage, presence, broker, nodeId: this.nodeId, connections: this.registry.size };
@@ -225,15 +251,58 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     this.typing.close();
     await Promise.all([...this.registry.all()].map((entry) => this.disconnect(entry)));
     await this.services.presence.removeNode(this.nodeId).catch(() => undefined);
+    this.subscribed = false;
     await this.unsubscribe?.().catch(() => undefined);
   }
 
-  private async start(): Promise<void> {
-    await this.beat();
-    if (this.broker === undefined) return;
-    this.unsubscribe = await this.broker.subscribe((envelope) => {
-      if (envelope.origin !== this.nodeId) this.receive(envelope);
-    });
+  /**
+   * Subscribes to the broker, retrying with backoff while it is unreachable. A node that
+   * could not subscribe at once may have missed other nodes' events: once subscribed, its
+   * sockets are told to catch up.
+   */
+  private async subscribe(broker: Broker): Promise<void> {
+    let delay = this.brokerRetry.initialDelayMs;
+    let failed = false;
+    while (!this.closed) {
+      try {
+        const unsubscribe = await broker.subscribe(
+          (envelope) => {
+            if (envelope.origin !== this.nodeId) this.receive(envelope);
+          },
+          { onGap: () => this.resync('broker_gap') },
+        );
+        if (this.closed) {
+          await unsubscribe().catch(() => undefined);
+          return;
+        }
+        this.unsubscribe = unsubscribe;
+        this.subscribed = true;
+        if (failed) {
+          this.logger.info('broker subscription established after failures');
+          this.resync('broker_unavailable');
+        }
+        return;
+      } catch (error) {
+        failed = true;
+        this.logger.warn('broker subscription failed; serving this node only, retrying', { retryInMs: delay, error: String(error) });
+        await new Promise((resolve) => setTimeout(resolve, delay * (0.8 + Math.random() * 0.4)).unref?.());
+        delay = Math.min(delay * 2, this.brokerRetry.maxDelayMs);
+      }
+    }
+  }
+
+  /** Tells local sockets (of `userIds`, or all) to catch up from their cursors. */
+  private resync(reason: ResyncReason, userIds?: string[]): void {
+    const frame = JSON.stringify({ type: 'resync', data: { reason } });
+    let sockets = 0;
+    const targets = userIds === undefined ? this.registry.all() : userIds.flatMap((id) => [...this.registry.userSockets(id)]);
+    for (const entry of targets) {
+      sendRaw(entry.socket, frame);
+      sockets += 1;
+    }
+    if (userIds === undefined) this.services.membership.clear();
+    this.logger.info('sockets told to resync', { reason, sockets });
+    this.emit('resync', { reason, sockets });
   }
 
   /**
@@ -241,6 +310,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
    * rebuilds this node's entries from the sockets it really holds (SPEC §6: no restart).
    */
   private async beat(): Promise<void> {
+    if (this.missedUsers !== null) this.requestPeerResync();
     try {
       await this.services.presence.heartbeat(this.nodeId, this.nodeTtlMs);
     } catch (error) {
@@ -259,38 +329,57 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     }
   }
 
-  private async handleFrame(entry: LocalSocket, raw: string): Promise<void> {
-    let replyTo: string | number | undefined;
-    let type = 'unknown';
+  /**
+   * One text frame: parsed and counted against the rate limit on arrival, then handled in
+   * the connection's order (see FrameSequencer) and answered in that order.
+   */
+  private handleFrame(entry: LocalSocket, raw: string): Promise<void> {
     const started = performance.now();
+    let parsed: unknown;
     try {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(raw);
-      } catch {
-        parsed = undefined;
-      }
-      const candidate = parsed as { id?: unknown } | null | undefined;
-      if (typeof candidate?.id === 'string' || typeof candidate?.id === 'number') replyTo = candidate.id;
-      this.limitFrames(entry);
-      if (parsed === undefined) throw ChatError.validation('frame', 'is not valid JSON');
-      const frame = validate(clientFrameSchema, parsed, 'frame');
-      type = frame.type;
-      this.emit('frame_in', { socketId: entry.id, type });
-      if (!(CLIENT_EVENTS as string[]).includes(frame.type)) {
-        throw ChatError.validation('frame.type', `unknown event "${frame.type.slice(0, 64)}"; expected one of ${CLIENT_EVENTS.join(', ')}`);
-      }
-      const event = frame.type as ClientEvent;
-      const data = validate(clientEventSchemas[event], frame.data ?? {}, 'data');
-      const result = await (frameHandlers[event] as (ctx: HandlerContext, data: unknown) => Promise<unknown>)(this.handlerContext(entry), data);
-      this.reply(entry, SUCCESS_REPLIES[event], result, replyTo);
-      this.emit('frame_handled', { type, durationMs: performance.now() - started });
-    } catch (error) {
-      const chatError = toChatError(error, this.logger);
-      this.emit('frame_error', { type, code: chatError.code });
-      this.reply(entry, 'error', chatError.toJSON(), replyTo);
-      this.emit('frame_handled', { type, durationMs: performance.now() - started, code: chatError.code });
+      parsed = JSON.parse(raw);
+    } catch {
+      parsed = undefined;
     }
+    const candidate = parsed as { id?: unknown; type?: unknown } | null | undefined;
+    const replyTo = typeof candidate?.id === 'string' || typeof candidate?.id === 'number' ? candidate.id : undefined;
+    let refused: unknown = null;
+    try {
+      this.limitFrames(entry);
+    } catch (error) {
+      refused = error;
+    }
+    const sequencer = this.sequencers.get(entry.id);
+    if (sequencer === undefined) return Promise.resolve();
+    const pipelined = refused === null && candidate?.type === 'send_message';
+    return sequencer.schedule(pipelined, async (markOrdered) => {
+      let type = 'unknown';
+      try {
+        if (refused !== null) throw refused;
+        if (parsed === undefined) throw ChatError.validation('frame', 'is not valid JSON');
+        const frame = validate(clientFrameSchema, parsed, 'frame');
+        type = frame.type;
+        this.emit('frame_in', { socketId: entry.id, type });
+        if (!(CLIENT_EVENTS as string[]).includes(frame.type)) {
+          throw ChatError.validation('frame.type', `unknown event "${frame.type.slice(0, 64)}"; expected one of ${CLIENT_EVENTS.join(', ')}`);
+        }
+        const event = frame.type as ClientEvent;
+        const data = validate(clientEventSchemas[event], frame.data ?? {}, 'data');
+        const handler = frameHandlers[event] as (ctx: HandlerContext, data: unknown) => Promise<unknown>;
+        const result = await handler(this.handlerContext(entry, markOrdered), data);
+        return () => {
+          this.reply(entry, SUCCESS_REPLIES[event], result, replyTo);
+          this.emit('frame_handled', { type, durationMs: performance.now() - started });
+        };
+      } catch (error) {
+        const chatError = toChatError(error, this.logger);
+        return () => {
+          this.emit('frame_error', { type, code: chatError.code });
+          this.reply(entry, 'error', chatError.toJSON(), replyTo);
+          this.emit('frame_handled', { type, durationMs: performance.now() - started, code: chatError.code });
+        };
+      }
+    });
   }
 
   /** 120 frames a minute; a connection that keeps going far past the limit is closed. */
@@ -305,7 +394,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     }
   }
 
-  private handlerContext(entry: LocalSocket): HandlerContext {
+  private handlerContext(entry: LocalSocket, onQueued: () => void): HandlerContext {
     return {
       services: this.services,
       registry: this.registry,
@@ -314,7 +403,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       toRoom: (conversationId, event, data, exceptSocketId) => this.toRoom(conversationId, event, data, exceptSocketId),
       userId: entry.userId,
       socketId: entry.id,
-      origin: { socketId: entry.id },
+      origin: { socketId: entry.id, onQueued },
     };
   }
 
@@ -326,6 +415,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
   private async disconnect(entry: LocalSocket): Promise<void> {
     if (this.registry.remove(entry.id) === undefined) return;
     this.overLimit.delete(entry.id);
+    this.sequencers.delete(entry.id);
     this.emit('disconnected', { socketId: entry.id, userId: entry.userId });
     await this.typing.stopAll(entry.userId);
     let last = true;
@@ -343,13 +433,9 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
   private async announcePresence(userId: string, online: boolean): Promise<void> {
     this.emit(online ? 'user_online' : 'user_offline', { userId });
     try {
-      const conversations = await this.services.conversations.getUserConversationIds(userId);
-      const contacts = new Set<string>();
-      for (const conversationId of conversations) {
-        for (const member of await this.services.membership.memberIds(conversationId)) if (member !== userId) contacts.add(member);
-      }
-      if (contacts.size === 0) return;
-      this.route(online ? 'user_online' : 'user_offline', { kind: 'users', userIds: [...contacts] }, { userId, online, at: new Date().toISOString() });
+      const contacts = await this.services.conversations.getContacts(userId);
+      if (contacts.length === 0) return;
+      this.route(online ? 'user_online' : 'user_offline', { kind: 'users', userIds: contacts }, { userId, online, at: new Date().toISOString() });
     } catch (error) {
       this.logger.warn('could not announce presence', { userId, error: String(error) });
     }
@@ -366,15 +452,54 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     this.publish(envelope);
   }
 
+  /**
+   * Sends to the other nodes. When that fails, the users concerned are remembered; once the
+   * broker takes envelopes again, the other nodes are asked to resync those users' sockets.
+   */
   private publish(envelope: BrokerEnvelope): void {
     if (this.broker === undefined || this.closed) return;
-    this.broker.publish(envelope).catch((error: unknown) => {
-      this.logger.warn('broker publish failed; delivered on this node only', { event: envelope.event, error: String(error) });
+    this.broker.publish(envelope).then(
+      () => {
+        if (this.missedUsers !== null) this.requestPeerResync();
+      },
+      (error: unknown) => {
+        this.logger.warn('broker publish failed; delivered on this node only', { event: envelope.event, error: String(error) });
+        this.rememberMissed(envelope.target);
+      },
+    );
+  }
+
+  private rememberMissed(target: BrokerTarget): void {
+    if (this.missedUsers === 'all') return;
+    if (target.kind === 'room' || target.kind === 'sockets') return; // ephemeral: typing, join notices
+    if (target.kind === 'nodes') {
+      this.missedUsers = 'all'; // a membership change other nodes' caches did not hear of
+      return;
+    }
+    this.missedUsers ??= new Set();
+    for (const id of target.userIds) this.missedUsers.add(id);
+    if (this.missedUsers.size > MAX_MISSED_USERS) this.missedUsers = 'all';
+  }
+
+  private requestPeerResync(): void {
+    const missed = this.missedUsers;
+    if (missed === null || this.broker === undefined) return;
+    this.missedUsers = null;
+    const data = missed === 'all' ? { all: true } : { userIds: [...missed] };
+    this.broker.publish({ origin: this.nodeId, event: HUB_RESYNC, target: { kind: 'nodes' }, data }).catch(() => {
+      // Still failing: keep the debt for the next successful publish or heartbeat.
+      if (missed === 'all') this.missedUsers = 'all';
+      else for (const id of missed) this.rememberMissed({ kind: 'users', userIds: [id] });
     });
   }
 
   /** An envelope from another node. */
   private receive(envelope: BrokerEnvelope): void {
+    if (envelope.event === HUB_RESYNC) {
+      const { all, userIds } = envelope.data as { all?: boolean; userIds?: string[] };
+      this.resync('peer_publish_failed', all === true ? undefined : (userIds ?? []));
+      return;
+    }
     if (envelope.event === MEMBERSHIP_CHANGED) {
       const { conversationId, removed } = envelope.data as { conversationId: string; removed: string[] };
       this.services.membership.invalidate(conversationId);

@@ -5,6 +5,11 @@ import type { Message, ReactionSummary } from '../domain/types.js';
 export interface ActionContext {
   /** The socket that sent the request, when it came over WebSocket. */
   socketId?: string;
+  /**
+   * Called by a send once its place among the conversation's messages is fixed (it is queued
+   * for storage), so the connection may start on its next frame without reordering them.
+   */
+  onQueued?: () => void;
 }
 
 /** Every event carries `audience`: the user ids whose sockets must receive it. */

@@ -1,4 +1,4 @@
-import type { MemberSeed } from '../adapters/chat-store.js';
+import type { ConversationState, MemberSeed, MemberSettings } from '../adapters/chat-store.js';
 import { ChatError } from '../domain/errors.js';
 import type { CreateGroupInput, ListConversationsOptions, UpdateConversationInput } from '../domain/schemas.js';
 import type { Conversation, ConversationListItem, ConversationStats, Member, MemberRole, Page } from '../domain/types.js';
@@ -7,6 +7,13 @@ import { decodeCursor, encodeCursor } from '../util/cursor.js';
 import { directKey, newId } from '../util/ids.js';
 import type { ActionContext, ConversationUpdateType } from './chat-events.js';
 import { nowIso, type ServiceContext, type UserProfile } from './service-context.js';
+import {
+  addMembersDecision,
+  leaveDecision,
+  profileDecision,
+  removeMemberDecision,
+  roleChangeDecision,
+} from './conversation-rules.js';
 import { displayNames, joinNames, postSystemMessage } from './system-messages.js';
 
 /** "Muted with no end": a date no clock reaches, so `mutedUntil > now` stays one comparison. */
@@ -57,9 +64,6 @@ export class ConversationService {
     const recipient = validate(this.ctx.schemas.id, recipientId, 'recipientId');
     if (recipient === actor) throw ChatError.validation('recipientId', 'must be another user than yourself');
     await this.requireKnownUsers([recipient], 'recipientId');
-    const key = directKey(actor, recipient);
-    const existing = await this.ctx.store.findDirectConversation(key);
-    if (existing !== null) return this.getConversationById(existing.id, actor);
     const { conversation, created } = await this.ctx.store.createConversation({
       id: newId(),
       type: 'direct',
@@ -68,13 +72,13 @@ export class ConversationService {
       avatarUrl: null,
       createdBy: actor,
       createdAt: nowIso(this.ctx),
-      directKey: key,
+      directKey: directKey(actor, recipient),
       members: [
         { userId: actor, role: 'member' },
         { userId: recipient, role: 'member' },
       ],
     });
-    if (created) await this.membershipChanged(conversation.id, [actor, recipient], [], 'created', { conversation }, origin);
+    if (created) await this.membershipChanged(conversation.id, [actor, recipient], [], [actor, recipient], 'created', { conversation }, origin);
     return this.getConversationById(conversation.id, actor);
   }
 
@@ -82,6 +86,9 @@ export class ConversationService {
     const owner = this.userId(ownerId, 'ownerId');
     const data = validate(this.ctx.schemas.createGroup, input, 'input');
     const others = [...new Set(data.memberIds)].filter((id) => id !== owner);
+    if (others.length + 1 > this.ctx.limits.maxGroupMembers) {
+      throw ChatError.validation('input.memberIds', `a group has at most ${this.ctx.limits.maxGroupMembers} members, its owner included`);
+    }
     await this.requireKnownUsers(others, 'input.memberIds');
     const { conversation } = await this.ctx.store.createConversation({
       id: newId(),
@@ -94,7 +101,8 @@ export class ConversationService {
       directKey: null,
       members: [{ userId: owner, role: 'owner' }, ...others.map((userId): MemberSeed => ({ userId, role: 'member' }))],
     });
-    await this.membershipChanged(conversation.id, [owner, ...others], [], 'created', { conversation }, origin);
+    const everyone = [owner, ...others];
+    await this.membershipChanged(conversation.id, everyone, [], everyone, 'created', { conversation }, origin);
     const names = await displayNames(this.ctx, [owner]);
     await postSystemMessage(this.ctx, conversation.id, owner, `${names.get(owner)} created the group "${data.name}"`, {
       event: 'group_created',
@@ -105,22 +113,21 @@ export class ConversationService {
 
   /** Group name, description or avatar; admins and the owner only. */
   async updateConversation(conversationId: string, userId: string, input: UpdateConversationInput, origin: ActionContext = {}): Promise<Conversation> {
+    const { id, actor } = this.ids(conversationId, userId);
     const data = validate(this.ctx.schemas.updateConversation, input, 'input');
-    const { conversation, member } = await this.requireMembership(conversationId, userId);
-    this.requireGroup(conversation, 'edit');
-    this.requireRole(member.role, ['owner', 'admin'], 'Only an admin or the owner can edit the group');
-    const updated = await this.ctx.store.updateConversation(conversation.id, data, nowIso(this.ctx));
+    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), profileDecision(actor, data));
+    const updated = change.conversation;
     if (updated === null) throw ChatError.notFound('Conversation', 'conversationId');
-    await this.notify(updated.id, 'updated', { conversation: updated, updatedBy: member.userId }, await this.ctx.membership.memberIds(updated.id), origin);
+    await this.notify(updated.id, 'updated', { conversation: updated, updatedBy: actor }, userIdsOf(change.members), origin);
     return updated;
   }
 
   async archiveConversation(conversationId: string, userId: string, origin: ActionContext = {}): Promise<Member> {
-    return this.updateOwnMember(conversationId, userId, { archivedAt: nowIso(this.ctx) }, 'archived', origin);
+    return this.updateOwnSettings(conversationId, userId, { archivedAt: nowIso(this.ctx) }, 'archived', origin);
   }
 
   async unarchiveConversation(conversationId: string, userId: string, origin: ActionContext = {}): Promise<Member> {
-    return this.updateOwnMember(conversationId, userId, { archivedAt: null }, 'unarchived', origin);
+    return this.updateOwnSettings(conversationId, userId, { archivedAt: null }, 'unarchived', origin);
   }
 
   /** Mutes notifications until `until` (ISO date-time), or with no end when it is left out. */
@@ -128,88 +135,66 @@ export class ConversationService {
     const end = validate(this.ctx.schemas.mutedUntil, until, 'until');
     if (end !== null && end !== undefined && Date.parse(end) <= this.ctx.now()) throw ChatError.validation('until', 'must be in the future');
     const mutedUntil = end === null || end === undefined ? MUTED_FOREVER : new Date(end).toISOString();
-    return this.updateOwnMember(conversationId, userId, { mutedUntil }, 'muted', origin);
+    return this.updateOwnSettings(conversationId, userId, { mutedUntil }, 'muted', origin);
   }
 
   async unmuteConversation(conversationId: string, userId: string, origin: ActionContext = {}): Promise<Member> {
-    return this.updateOwnMember(conversationId, userId, { mutedUntil: null }, 'unmuted', origin);
+    return this.updateOwnSettings(conversationId, userId, { mutedUntil: null }, 'unmuted', origin);
   }
 
   /**
    * Leaves a group. An owner leaving hands ownership to the oldest admin, else the oldest
-   * member; the last member leaving ends the group.
+   * member; the last member leaving ends the group. Decided inside the store's transaction.
    */
   async leaveConversation(conversationId: string, userId: string, origin: ActionContext = {}): Promise<{ conversationId: string; newOwnerId: string | null; deleted: boolean }> {
-    const { conversation, member } = await this.requireMembership(conversationId, userId);
-    this.requireGroup(conversation, 'leave');
-    const members = await this.ctx.store.listMembers(conversation.id);
-    const rest = members.filter((m) => m.userId !== member.userId);
-    if (rest.length === 0) {
-      await this.ctx.store.deleteConversation(conversation.id);
-      await this.membershipChanged(conversation.id, [], [member.userId], 'deleted', { conversationId: conversation.id }, origin);
-      return { conversationId: conversation.id, newOwnerId: null, deleted: true };
+    const { id, actor } = this.ids(conversationId, userId);
+    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), leaveDecision(actor));
+    const { newOwnerId, deleted } = change.value;
+    if (deleted) {
+      await this.membershipChanged(id, [], [actor], [actor], 'deleted', { conversationId: id }, origin);
+      return { conversationId: id, newOwnerId: null, deleted: true };
     }
-    const successor = member.role === 'owner' ? (rest.find((m) => m.role === 'admin') ?? rest[0]!) : null;
-    const roleChanges: MemberSeed[] = successor === null ? [] : [{ userId: successor.userId, role: 'owner' }];
-    await this.ctx.store.removeMember(conversation.id, member.userId, roleChanges);
-    const newOwnerId = successor?.userId ?? null;
-    await this.membershipChanged(conversation.id, [], [member.userId], 'member_left', { userId: member.userId, newOwnerId }, origin);
-    const names = await displayNames(this.ctx, newOwnerId === null ? [member.userId] : [member.userId, newOwnerId]);
+    const audience = [...userIdsOf(change.members), actor];
+    await this.membershipChanged(id, [], [actor], audience, 'member_left', { userId: actor, newOwnerId }, origin);
+    const names = await displayNames(this.ctx, newOwnerId === null ? [actor] : [actor, newOwnerId]);
     const handOver = newOwnerId === null ? '' : `; ${names.get(newOwnerId)} is now the owner`;
-    await postSystemMessage(this.ctx, conversation.id, member.userId, `${names.get(member.userId)} left the group${handOver}`, {
+    await postSystemMessage(this.ctx, id, actor, `${names.get(actor)} left the group${handOver}`, {
       event: 'member_left',
-      userIds: [member.userId],
+      userIds: [actor],
       newOwnerId,
     }, origin);
-    return { conversationId: conversation.id, newOwnerId, deleted: false };
+    return { conversationId: id, newOwnerId, deleted: false };
   }
 
-  /** Adds users to a group (admins and the owner). Those already in it are skipped. */
+  /** Adds users to a group (admins and the owner). Those already in it are skipped; the member cap holds. */
   async addMembers(conversationId: string, userId: string, memberIds: string[], origin: ActionContext = {}): Promise<Member[]> {
+    const { id, actor } = this.ids(conversationId, userId);
     const ids = [...new Set(validate(this.ctx.schemas.memberIds, memberIds, 'memberIds'))];
-    const { conversation, member } = await this.requireMembership(conversationId, userId);
-    this.requireGroup(conversation, 'add members to');
-    this.requireRole(member.role, ['owner', 'admin'], 'Only an admin or the owner can add members');
+    const decide = addMembersDecision(actor, ids, this.ctx.limits.maxGroupMembers);
+    // The same decision on a plain read first, so that someone without the right to add
+    // learns nothing about the host's users; the store's transaction decides for real.
+    decide(await this.readState(id));
     await this.requireKnownUsers(ids, 'memberIds');
-    const current = await this.ctx.membership.memberIds(conversation.id);
-    if (current.length + ids.filter((id) => !current.includes(id)).length > this.ctx.limits.maxGroupMembers) {
-      throw ChatError.validation('memberIds', `a group has at most ${this.ctx.limits.maxGroupMembers} members`);
-    }
-    const added = await this.ctx.store.addMembers(
-      conversation.id,
-      ids.map((id): MemberSeed => ({ userId: id, role: 'member' })),
-      nowIso(this.ctx),
-    );
-    if (added.length === 0) return [];
-    const addedIds = added.map((m) => m.userId);
-    await this.membershipChanged(conversation.id, addedIds, [], 'members_added', { userIds: addedIds, addedBy: member.userId }, origin);
-    const names = await displayNames(this.ctx, [member.userId, ...addedIds]);
-    await postSystemMessage(
-      this.ctx,
-      conversation.id,
-      member.userId,
-      `${names.get(member.userId)} added ${joinNames(addedIds.map((id) => names.get(id)!))}`,
-      { event: 'members_added', userIds: addedIds },
-      origin,
-    );
-    return added;
+    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), decide);
+    const addedIds = change.added.map((m) => m.userId);
+    if (addedIds.length === 0) return [];
+    await this.membershipChanged(id, addedIds, [], userIdsOf(change.members), 'members_added', { userIds: addedIds, addedBy: actor }, origin);
+    const names = await displayNames(this.ctx, [actor, ...addedIds]);
+    await postSystemMessage(this.ctx, id, actor, `${names.get(actor)} added ${joinNames(addedIds.map((m) => names.get(m)!))}`, {
+      event: 'members_added',
+      userIds: addedIds,
+    }, origin);
+    return change.added;
   }
 
   /** Removes a member (admins and the owner). Nobody removes the owner; an admin cannot remove an admin. */
   async removeMember(conversationId: string, userId: string, memberId: string, origin: ActionContext = {}): Promise<void> {
     const targetId = validate(this.ctx.schemas.id, memberId, 'memberId');
-    const { conversation, member } = await this.requireMembership(conversationId, userId);
-    this.requireGroup(conversation, 'remove members from');
-    if (targetId === member.userId) throw ChatError.validation('memberId', 'use leaveConversation to leave a conversation');
-    this.requireRole(member.role, ['owner', 'admin'], 'Only an admin or the owner can remove members');
-    const target = await this.ctx.store.getMember(conversation.id, targetId);
-    if (target === null) throw ChatError.notFound('Member', 'memberId');
-    if (target.role === 'owner') throw ChatError.forbidden('The owner cannot be removed');
-    if (target.role === 'admin' && member.role !== 'owner') throw ChatError.forbidden('Only the owner can remove an admin');
-    await this.ctx.store.removeMember(conversation.id, targetId);
-    await this.membershipChanged(conversation.id, [], [targetId], 'member_removed', { userId: targetId, removedBy: member.userId }, origin);
-    const names = await displayNames(this.ctx, [member.userId, targetId]);
-    await postSystemMessage(this.ctx, conversation.id, member.userId, `${names.get(member.userId)} removed ${names.get(targetId)}`, {
+    const { id, actor } = this.ids(conversationId, userId);
+    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), removeMemberDecision(actor, targetId));
+    await this.membershipChanged(id, [], [targetId], [...userIdsOf(change.members), targetId], 'member_removed', { userId: targetId, removedBy: actor }, origin);
+    const names = await displayNames(this.ctx, [actor, targetId]);
+    await postSystemMessage(this.ctx, id, actor, `${names.get(actor)} removed ${names.get(targetId)}`, {
       event: 'member_removed',
       userIds: [targetId],
     }, origin);
@@ -222,28 +207,20 @@ export class ConversationService {
   async updateMemberRole(conversationId: string, userId: string, memberId: string, role: MemberRole, origin: ActionContext = {}): Promise<Member> {
     const targetId = validate(this.ctx.schemas.id, memberId, 'memberId');
     const newRole = validate(this.ctx.schemas.role, role, 'role');
-    const { conversation, member } = await this.requireMembership(conversationId, userId);
-    this.requireGroup(conversation, 'change roles in');
-    this.requireRole(member.role, ['owner'], 'Only the owner can change roles');
-    if (targetId === member.userId) throw ChatError.validation('memberId', 'the owner hands over ownership by making another member owner');
-    const target = await this.ctx.store.getMember(conversation.id, targetId);
-    if (target === null) throw ChatError.notFound('Member', 'memberId');
-    const changes: MemberSeed[] = [{ userId: targetId, role: newRole }];
-    if (newRole === 'owner') changes.push({ userId: member.userId, role: 'admin' });
-    await this.ctx.store.setMemberRoles(conversation.id, changes);
-    this.ctx.membership.invalidate(conversation.id);
+    const { id, actor } = this.ids(conversationId, userId);
+    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), roleChangeDecision(actor, targetId, newRole));
     // Other nodes cache roles too: a demoted admin must lose their rights there at once.
-    this.ctx.events.emit('membership_changed', { conversationId: conversation.id, added: [], removed: [] });
-    const audience = await this.ctx.membership.memberIds(conversation.id);
-    await this.notify(conversation.id, 'role_changed', { userId: targetId, role: newRole, changedBy: member.userId }, audience, origin);
-    const names = await displayNames(this.ctx, [member.userId, targetId]);
+    await this.membershipChanged(id, [], [], userIdsOf(change.members), 'role_changed', { userId: targetId, role: newRole, changedBy: actor }, origin);
+    const names = await displayNames(this.ctx, [actor, targetId]);
     const text = newRole === 'owner' ? `made ${names.get(targetId)} the owner` : `made ${names.get(targetId)} ${newRole === 'admin' ? 'an admin' : 'a member'}`;
-    await postSystemMessage(this.ctx, conversation.id, member.userId, `${names.get(member.userId)} ${text}`, {
+    await postSystemMessage(this.ctx, id, actor, `${names.get(actor)} ${text}`, {
       event: newRole === 'owner' ? 'owner_changed' : 'role_changed',
       userIds: [targetId],
       role: newRole,
     }, origin);
-    return (await this.ctx.store.getMember(conversation.id, targetId))!;
+    const target = change.members.find((m) => m.userId === targetId);
+    if (target === undefined) throw ChatError.notFound('Member', 'memberId');
+    return target;
   }
 
   /** Members by join order, with the host's profiles when `resolveUsers` is configured. */
@@ -267,9 +244,10 @@ export class ConversationService {
     return (await this.getUserRoleInConversation(conversationId, userId)) !== null;
   }
 
+  /** The user's role, read from the store (not a cache): the answer a permission check needs. */
   async getUserRoleInConversation(conversationId: string, userId: string): Promise<MemberRole | null> {
-    const id = validate(this.ctx.schemas.id, conversationId, 'conversationId');
-    return this.ctx.membership.role(id, this.userId(userId));
+    const { id, actor } = this.ids(conversationId, userId);
+    return (await this.ctx.store.getMember(id, actor))?.role ?? null;
   }
 
   /** Ids of the user's conversations, through the presence store's 5-minute cache. */
@@ -286,24 +264,32 @@ export class ConversationService {
     return ids;
   }
 
+  /** Everyone who shares a conversation with the user (for presence announcements), in one query. */
+  async getContacts(userId: string): Promise<string[]> {
+    return this.ctx.store.listContacts(this.userId(userId));
+  }
+
   private userId(userId: string, field = 'userId'): string {
     return validate(this.ctx.schemas.id, userId, field);
   }
 
+  private ids(conversationId: string, userId: string): { id: string; actor: string } {
+    return { id: validate(this.ctx.schemas.id, conversationId, 'conversationId'), actor: this.userId(userId) };
+  }
+
+  /** The conversation and its members as they are now, outside any lock. */
+  private async readState(conversationId: string): Promise<ConversationState | null> {
+    const [conversation, members] = await Promise.all([this.ctx.store.getConversation(conversationId), this.ctx.store.listMembers(conversationId)]);
+    if (conversation === null) return null;
+    const { lastMessage: _last, ...record } = conversation;
+    return { conversation: record, members };
+  }
+
   private async requireMembership(conversationId: string, userId: string): Promise<{ conversation: Conversation; member: Member }> {
-    const id = validate(this.ctx.schemas.id, conversationId, 'conversationId');
-    const actor = this.userId(userId);
+    const { id, actor } = this.ids(conversationId, userId);
     const [conversation, member] = await Promise.all([this.ctx.store.getConversation(id), this.ctx.store.getMember(id, actor)]);
     if (conversation === null || member === null) throw ChatError.notFound('Conversation', 'conversationId');
     return { conversation, member };
-  }
-
-  private requireGroup(conversation: Conversation, action: string): void {
-    if (conversation.type !== 'group') throw ChatError.forbidden(`You cannot ${action} a direct conversation`);
-  }
-
-  private requireRole(role: MemberRole, allowed: MemberRole[], message: string): void {
-    if (!allowed.includes(role)) throw ChatError.forbidden(message);
   }
 
   private async requireKnownUsers(userIds: string[], field: string): Promise<void> {
@@ -325,39 +311,46 @@ export class ConversationService {
     };
   }
 
-  private async updateOwnMember(
+  private async updateOwnSettings(
     conversationId: string,
     userId: string,
-    patch: { archivedAt?: string | null; mutedUntil?: string | null },
+    patch: MemberSettings,
     updateType: ConversationUpdateType,
     origin: ActionContext,
   ): Promise<Member> {
-    const { conversation, member } = await this.requireMembership(conversationId, userId);
-    const updated = await this.ctx.store.updateMember(conversation.id, member.userId, patch);
+    const { id, actor } = this.ids(conversationId, userId);
+    const updated = await this.ctx.store.updateMemberSettings(id, actor, patch);
     if (updated === null) throw ChatError.notFound('Conversation', 'conversationId');
-    await this.notify(conversation.id, updateType, { member: updated }, [member.userId], origin);
+    await this.notify(id, updateType, { member: updated }, [actor], origin);
     return updated;
   }
 
-  /** After a membership change: drop caches, then tell everyone concerned (old and new members). */
+  /**
+   * After a change of members or roles: drop this node's caches (other nodes drop theirs on
+   * the `membership_changed` event the hub relays), then tell everyone concerned.
+   */
   private async membershipChanged(
     conversationId: string,
     added: string[],
     removed: string[],
+    audience: string[],
     updateType: ConversationUpdateType,
     data: Record<string, unknown>,
     origin: ActionContext,
   ): Promise<void> {
     this.ctx.membership.invalidate(conversationId);
-    await this.ctx.presence.invalidateUserConversations([...added, ...removed]).catch((error: unknown) => {
-      this.ctx.logger.warn('could not invalidate the conversation cache', { error: String(error) });
-    });
+    if (added.length > 0 || removed.length > 0) {
+      await this.ctx.presence.invalidateUserConversations([...added, ...removed]).catch((error: unknown) => {
+        this.ctx.logger.warn('could not invalidate the conversation cache', { error: String(error) });
+      });
+    }
     this.ctx.events.emit('membership_changed', { conversationId, added, removed });
-    const members = updateType === 'deleted' ? [] : await this.ctx.membership.memberIds(conversationId);
-    await this.notify(conversationId, updateType, data, [...new Set([...members, ...removed])], origin);
+    await this.notify(conversationId, updateType, data, [...new Set(audience)], origin);
   }
 
   private async notify(conversationId: string, updateType: ConversationUpdateType, data: Record<string, unknown>, audience: string[], origin: ActionContext): Promise<void> {
     this.ctx.events.emit('conversation_updated', { conversationId, updateType, data, audience, origin });
   }
 }
+
+const userIdsOf = (members: Member[]) => members.map((m) => m.userId);

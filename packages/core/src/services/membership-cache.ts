@@ -3,10 +3,12 @@ import { ChatError } from '../domain/errors.js';
 import type { MemberRole } from '../domain/types.js';
 
 /**
- * Member roles per conversation, kept in memory so that the hot path (send, react, typing)
- * does not query the store for permission. The services invalidate an entry whenever they
- * change membership; the realtime hub invalidates on other nodes' changes. The TTL bounds
- * staleness should an invalidation ever be missed.
+ * Member roles per conversation, kept in memory for the hot path: who receives an event
+ * (the audience of every broadcast), and the first check of a send or a typing event. The
+ * services invalidate an entry whenever they change membership; the realtime hub
+ * invalidates on other nodes' changes; the TTL bounds staleness should an invalidation ever
+ * be missed. Nothing that must not outlive a removal relies on it: the store checks
+ * membership inside sends, and other operations read the member from the store.
  */
 export class MembershipCache {
   private readonly entries = new Map<string, { roles: Map<string, MemberRole>; expires: number }>();
@@ -40,12 +42,17 @@ export class MembershipCache {
 
   /**
    * The caller's role, or NOT_FOUND: a non-member learns nothing about whether the
-   * conversation exists.
+   * conversation exists. A "no" from the cache is checked against the store, since it may
+   * predate an add made through another process; a "yes" is trusted, so callers whose write
+   * must not outlive a removal check membership in the write itself (sends do).
    */
   async require(conversationId: string, userId: string): Promise<MemberRole> {
     const role = await this.role(conversationId, userId);
-    if (role === null) throw ChatError.notFound('Conversation', 'conversationId');
-    return role;
+    if (role !== null) return role;
+    const member = await this.store.getMember(conversationId, userId);
+    if (member === null) throw ChatError.notFound('Conversation', 'conversationId');
+    this.invalidate(conversationId);
+    return member.role;
   }
 
   async memberIds(conversationId: string): Promise<string[]> {

@@ -1,3 +1,4 @@
+import type { ChangeCursor } from '../adapters/chat-store.js';
 import { ChatError } from '../domain/errors.js';
 import type { MessagePageOptions, SearchOptions, SendMessageInput } from '../domain/schemas.js';
 import type {
@@ -17,6 +18,7 @@ import { RateLimiter } from '../util/rate-limiter.js';
 import { searchTerms } from '../util/text.js';
 import type { ActionContext } from './chat-events.js';
 import { nowIso, type ServiceContext } from './service-context.js';
+import { removeReactionDecision, toggleReactionDecision } from './conversation-rules.js';
 import { postSystemMessage } from './system-messages.js';
 
 export interface ReactionResult {
@@ -25,6 +27,12 @@ export interface ReactionResult {
   messageId: string;
   conversationId: string;
   reactions: ReactionSummary[];
+}
+
+/** Where a catch-up starts: the seq of the last message held and, optionally, the change cursor (`version`) of the last catch-up. */
+export interface ChangeCursorInput {
+  seq: number;
+  version?: number;
 }
 
 type SearchCursor = { o: number };
@@ -52,7 +60,8 @@ export class MessageService {
 
   /**
    * Stores and announces a message. Sending again with the same `clientMessageId` returns
-   * the stored message and creates nothing.
+   * the stored message and creates nothing. Membership is checked by the insert itself, so
+   * a member removed a moment ago, through any process, cannot send.
    */
   async sendMessage(userId: string, input: SendMessageInput, origin: ActionContext = {}): Promise<Message> {
     const actor = this.userId(userId);
@@ -72,7 +81,7 @@ export class MessageService {
       if (stored === null) throw error;
       return stored;
     }
-    const { message, created } = await this.ctx.batcher.insert({
+    const stored = this.ctx.batcher.insert({
       id: newId(),
       conversationId: data.conversationId,
       senderId: actor,
@@ -85,16 +94,24 @@ export class MessageService {
       createdAt: nowIso(this.ctx),
       notify: this.ctx.notifications,
     });
-    if (created) {
+    // Its place in the conversation is fixed now: the connection may go on with its next frame.
+    origin.onQueued?.();
+    const result = await stored;
+    if (result.status === 'refused') {
+      // This node's cache still counted the sender in; the store knows better.
+      this.ctx.membership.invalidate(data.conversationId);
+      throw ChatError.notFound('Conversation', 'conversationId');
+    }
+    if (result.status === 'created') {
       this.ctx.events.emit('message_created', {
-        message,
-        clientMessageId: message.clientMessageId,
-        audience: await this.ctx.membership.memberIds(message.conversationId),
+        message: result.message,
+        clientMessageId: result.message.clientMessageId,
+        audience: await this.ctx.membership.memberIds(result.message.conversationId),
         origin,
       });
       if (this.ctx.notifications) this.ctx.onNotificationQueued();
     }
-    return message;
+    return result.message;
   }
 
   /**
@@ -105,8 +122,9 @@ export class MessageService {
     const id = validate(this.ctx.schemas.id, conversationId, 'conversationId');
     const text = validate(this.ctx.schemas.content, content, 'content');
     const sender = fromUserId === undefined ? 'system' : this.userId(fromUserId);
-    if ((await this.ctx.membership.memberIds(id)).length === 0) throw ChatError.notFound('Conversation', 'conversationId');
-    return postSystemMessage(this.ctx, id, sender, text, { event: 'announcement' }, origin);
+    const message = await postSystemMessage(this.ctx, id, sender, text, { event: 'announcement' }, origin);
+    if (message === null) throw ChatError.notFound('Conversation', 'conversationId');
+    return message;
   }
 
   /** Author only; not a deleted or system message. Sets `editedAt`. */
@@ -185,14 +203,11 @@ export class MessageService {
     return result;
   }
 
-  /** Toggles the caller's reaction: adds it, or removes it when present. */
+  /** Toggles the caller's reaction: adds it, or removes it when present (at most `maxDistinctReactions` different emoji). */
   async reactToMessage(messageId: string, userId: string, emoji: string, origin: ActionContext = {}): Promise<ReactionResult> {
     const symbol = validate(this.ctx.schemas.emoji, emoji, 'emoji');
-    const { message, actor } = await this.requireLiveMessage(messageId, userId);
-    const change = await this.ctx.store.toggleReaction(message.id, actor, symbol, this.ctx.limits.maxDistinctReactions, nowIso(this.ctx));
-    if (change.action === 'limit_reached') {
-      throw new ChatError('CONFLICT', `A message can have at most ${this.ctx.limits.maxDistinctReactions} different reactions`, { field: 'emoji' });
-    }
+    const { message, actor } = await this.requireMessage(messageId, userId);
+    const change = await this.ctx.store.changeReaction(message.id, actor, symbol, nowIso(this.ctx), toggleReactionDecision(this.ctx.limits.maxDistinctReactions));
     if (change.message === null || change.action === 'unchanged') throw ChatError.notFound('Message', 'messageId');
     return this.reactionChanged(change.message, actor, symbol, change.action, origin);
   }
@@ -200,8 +215,8 @@ export class MessageService {
   /** Removes the caller's reaction; `action: 'removed'` whether or not it was there. */
   async removeReaction(messageId: string, userId: string, emoji: string, origin: ActionContext = {}): Promise<ReactionResult> {
     const symbol = validate(this.ctx.schemas.emoji, emoji, 'emoji');
-    const { message, actor } = await this.requireLiveMessage(messageId, userId);
-    const change = await this.ctx.store.removeReaction(message.id, actor, symbol);
+    const { message, actor } = await this.requireMessage(messageId, userId);
+    const change = await this.ctx.store.changeReaction(message.id, actor, symbol, nowIso(this.ctx), removeReactionDecision);
     if (change.message === null) throw ChatError.notFound('Message', 'messageId');
     if (change.action === 'removed') return this.reactionChanged(change.message, actor, symbol, 'removed', origin);
     return { action: 'removed', emoji: symbol, messageId: message.id, conversationId: message.conversationId, reactions: change.message.reactions };
@@ -255,22 +270,36 @@ export class MessageService {
     };
   }
 
-  /** Catch-up after a disconnect: new messages after `seq`, and older ones changed since. */
-  async getChangesSince(conversationId: string, userId: string, seq: number): Promise<ChangesSince> {
+  /**
+   * Catch-up after a disconnect, in two streams with their own cursors: new messages after
+   * `since.seq`, and changes (edits, deletes, reactions, deletes for me) after
+   * `since.version`. A bare number is both (the version is never below the seq). Ask again
+   * while `hasMore` (from the last message's seq) or `hasMoreChanges` (from `version`).
+   */
+  async getChangesSince(conversationId: string, userId: string, since: number | ChangeCursorInput): Promise<ChangesSince> {
     const { id, actor } = await this.requireMember(conversationId, userId);
-    const since = validate(this.ctx.schemas.seq, seq, 'seq');
-    return this.ctx.store.getChangesSince(id, actor, since, this.ctx.limits.maxPageSize);
+    let cursor: ChangeCursor;
+    if (typeof since === 'object' && since !== null) {
+      const seq = validate(this.ctx.schemas.seq, since.seq, 'since.seq');
+      cursor = { seq, version: since.version === undefined ? seq : validate(this.ctx.schemas.seq, since.version, 'since.version') };
+    } else {
+      const seq = validate(this.ctx.schemas.seq, since, 'seq');
+      cursor = { seq, version: seq };
+    }
+    return this.ctx.store.getChangesSince(id, actor, cursor, this.ctx.limits.maxPageSize);
   }
 
   private userId(userId: string): string {
     return validate(this.ctx.schemas.id, userId, 'userId');
   }
 
+  /** The caller's membership, read from the store: a removal through any process counts at once. */
   private async requireMember(conversationId: string, userId: string) {
     const id = validate(this.ctx.schemas.id, conversationId, 'conversationId');
     const actor = this.userId(userId);
-    const role = await this.ctx.membership.require(id, actor);
-    return { id, actor, role };
+    const member = await this.ctx.store.getMember(id, actor);
+    if (member === null) throw ChatError.notFound('Conversation', 'conversationId');
+    return { id, actor, role: member.role };
   }
 
   /** The message as the caller sees it, in a conversation the caller is in, else NOT_FOUND. */
@@ -278,15 +307,9 @@ export class MessageService {
     const id = validate(this.ctx.schemas.id, messageId, 'messageId');
     const actor = this.userId(userId);
     const message = await this.ctx.store.getMessage(id, actor);
-    const role = message === null ? null : await this.ctx.membership.role(message.conversationId, actor);
-    if (message === null || role === null) throw ChatError.notFound('Message', 'messageId');
-    return { message, actor, role };
-  }
-
-  private async requireLiveMessage(messageId: string, userId: string) {
-    const found = await this.requireMessage(messageId, userId);
-    if (found.message.deletedForEveryone) throw new ChatError('CONFLICT', 'A deleted message cannot be reacted to', { field: 'messageId' });
-    return found;
+    const member = message === null ? null : await this.ctx.store.getMember(message.conversationId, actor);
+    if (message === null || member === null) throw ChatError.notFound('Message', 'messageId');
+    return { message, actor, role: member.role };
   }
 
   private async reactionChanged(message: Message, actor: string, emoji: string, action: 'added' | 'removed', origin: ActionContext): Promise<ReactionResult> {

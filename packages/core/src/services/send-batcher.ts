@@ -1,8 +1,8 @@
-import type { ChatStore, InsertedMessage, NewMessage } from '../adapters/chat-store.js';
+import type { ChatStore, InsertResult, NewMessage } from '../adapters/chat-store.js';
 
 interface Pending {
   input: NewMessage;
-  resolve: (result: InsertedMessage) => void;
+  resolve: (result: InsertResult) => void;
   reject: (error: unknown) => void;
 }
 
@@ -22,7 +22,7 @@ export class SendBatcher {
     private readonly maxBatch = 1024,
   ) {}
 
-  insert(input: NewMessage): Promise<InsertedMessage> {
+  insert(input: NewMessage): Promise<InsertResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
       this.schedule();

@@ -25,7 +25,7 @@ export function joinNames(names: string[]): string {
 /**
  * Posts a `system` message ("Alice added Bob") through the same batched insert as user sends,
  * so it takes its place in `seq` order, and raises `message_created` for it. `metadata` lets
- * clients render their own wording.
+ * clients render their own wording. Null when the conversation no longer exists.
  */
 export async function postSystemMessage(
   ctx: ServiceContext,
@@ -34,8 +34,8 @@ export async function postSystemMessage(
   content: string,
   metadata: { event: SystemEvent; [key: string]: unknown },
   origin: ActionContext = {},
-): Promise<Message> {
-  const { message } = await ctx.batcher.insert({
+): Promise<Message | null> {
+  const result = await ctx.batcher.insert({
     id: newId(),
     conversationId,
     senderId: actorId,
@@ -48,6 +48,10 @@ export async function postSystemMessage(
     createdAt: nowIso(ctx),
     notify: false,
   });
+  // System messages skip the membership check; only a conversation deleted meanwhile (its
+  // last members left at once) refuses one, and then there is nobody left to tell.
+  if (result.status === 'refused') return null;
+  const { message } = result;
   ctx.events.emit('message_created', {
     message,
     clientMessageId: null,

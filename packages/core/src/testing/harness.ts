@@ -38,6 +38,14 @@ export interface StoreInspector {
 export interface StoreConformanceOptions extends ConformanceRunner {
   /** A fresh, empty store for each test. */
   createStore: () => ChatStore | Promise<ChatStore>;
+  /**
+   * `count` store instances over one fresh database (several connections to one SQLite file,
+   * several pools on one Postgres schema), as several processes would have. Enables the
+   * cases that race them against each other.
+   */
+  createStores?: (count: number) => ChatStore[] | Promise<ChatStore[]>;
+  /** Frees what createStores made (close is called on each store first). */
+  destroyStores?: (stores: ChatStore[]) => void | Promise<void>;
   /** Raw row access for the store under test, where it is a database. */
   inspect?: (store: ChatStore) => StoreInspector;
   /** Frees what createStore made (close is called on the store first). */
@@ -140,4 +148,43 @@ export async function collectEvents<K extends keyof import('../services/chat-eve
     chat.events.off(name, listener as never);
   }
   return seen;
+}
+
+/** Several processes on one database: a store instance and services of their own each. */
+export interface RaceHarness {
+  stores: ChatStore[];
+  /** One services instance per store, each with its own caches, as separate processes have. */
+  nodes: ChatServices[];
+  clock: TestClock;
+  users(count: number): string[];
+}
+
+export interface RaceCase {
+  name: string;
+  /** How many store instances the case needs. */
+  instances: number;
+  /** Limits the case runs with. */
+  limits?: ChatServicesOptions['limits'];
+  run(h: RaceHarness): Promise<void>;
+}
+
+/** Runs one race case over `count` fresh stores on one database; closes everything afterwards. */
+export async function runRaceCase(
+  race: RaceCase,
+  createStores: (count: number) => ChatStore[] | Promise<ChatStore[]>,
+  destroyStores?: (stores: ChatStore[]) => void | Promise<void>,
+): Promise<void> {
+  const stores = await createStores(race.instances);
+  const clock = new TestClock();
+  const nodes = stores.map((store) =>
+    createChatServices({ store, now: clock.now, ...(race.limits === undefined ? {} : { limits: race.limits }), membershipTtlMs: 3_600_000 }),
+  );
+  const run = newId().slice(0, 8);
+  let counter = 0;
+  try {
+    await race.run({ stores, nodes, clock, users: (count) => Array.from({ length: count }, () => `r${(counter += 1)}-${run}`) });
+  } finally {
+    for (const node of nodes) await node.close();
+    await destroyStores?.(stores);
+  }
 }

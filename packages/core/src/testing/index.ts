@@ -5,8 +5,12 @@
 export { runStoreConformance } from './store-conformance.js';
 export { runPresenceConformance, type PresenceConformanceOptions } from './presence-conformance.js';
 export { runBrokerConformance, type BrokerConformanceOptions } from './broker-conformance.js';
+export { raceCases } from './store/races.js';
 export {
   TestClock,
+  runRaceCase,
+  type RaceCase,
+  type RaceHarness,
   rejectsWith,
   collectEvents,
   type ConformanceRunner,

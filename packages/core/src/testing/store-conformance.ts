@@ -1,9 +1,10 @@
-import { caseRunner, type StoreConformanceOptions } from './harness.js';
+import { caseRunner, runRaceCase, type StoreConformanceOptions } from './harness.js';
 import { changesCases } from './store/changes.js';
 import { conversationCases } from './store/conversations.js';
 import { editDeleteCases } from './store/edit-delete.js';
 import { memberCases } from './store/members.js';
 import { outboxCases } from './store/outbox.js';
+import { raceCases } from './store/races.js';
 import { paginationCases } from './store/pagination.js';
 import { rawRowCases } from './store/raw-rows.js';
 import { reactionCases } from './store/reactions.js';
@@ -17,6 +18,8 @@ import { sendCases } from './store/send.js';
  * file is a few lines:
  *
  *   runStoreConformance({ describe, it, createStore: () => createSqliteStore({ filename: ':memory:' }) });
+ *
+ * With `createStores(n)` (several instances over one database) it also races them.
  */
 export function runStoreConformance(options: StoreConformanceOptions & { name?: string }): void {
   const test = caseRunner(options);
@@ -32,5 +35,11 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('search', () => searchCases(test));
     options.describe('notification outbox', () => outboxCases(test));
     if (options.inspect !== undefined) options.describe('raw rows', () => rawRowCases(test));
+    const { createStores, destroyStores } = options;
+    if (createStores !== undefined) {
+      options.describe('races between instances on one database', () => {
+        for (const race of raceCases) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
+      });
+    }
   });
 }

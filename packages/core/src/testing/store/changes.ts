@@ -1,5 +1,27 @@
 import assert from 'node:assert/strict';
+import type { ChatServices } from '../../create-chat-services.js';
+import type { Message } from '../../domain/types.js';
 import { rejectsWith, type CaseFn } from '../harness.js';
+
+/** What a client holds after catching up: every message by id, as last reported. */
+async function catchUp(chat: ChatServices, conversationId: string, userId: string, since: { seq: number; version: number }, held = new Map<string, Message>()) {
+  let cursor = { ...since };
+  let calls = 0;
+  const hidden = new Set<string>();
+  for (;;) {
+    calls += 1;
+    const page = await chat.messages.getChangesSince(conversationId, userId, cursor);
+    for (const m of [...page.messages, ...page.changes]) held.set(m.id, m);
+    for (const id of page.hiddenIds) {
+      held.delete(id);
+      hidden.add(id);
+    }
+    const lastSeq = page.messages.length === 0 ? cursor.seq : page.messages[page.messages.length - 1]!.seq;
+    cursor = { seq: lastSeq, version: page.version };
+    if (!page.hasMore && !page.hasMoreChanges) return { held, hidden, cursor, calls, lastSeq: page.lastSeq };
+    assert.ok(calls < 1_000, 'catch-up ends');
+  }
+}
 
 export function changesCases(test: CaseFn): void {
   test('changes since 0 are the whole conversation', async ({ chat, users, direct, send }) => {
@@ -74,6 +96,86 @@ export function changesCases(test: CaseFn): void {
     },
     { limits: { maxPageSize: 5, messageRate: { limit: 100, windowMs: 1000 } } },
   );
+
+  test(
+    'changes have their own cursor and pages: all of 2,500 edits, deletes, reactions and hides arrive',
+    async ({ chat, users, direct }) => {
+      const [a, b] = users(2) as [string, string];
+      const id = await direct(a, b);
+      const sent = await Promise.all(Array.from({ length: 2_500 }, (_, i) => chat.messages.sendMessage(i % 2 ? a : b, { conversationId: id, content: `m${i}` })));
+      const first = await catchUp(chat, id, b, { seq: 0, version: 0 });
+      assert.equal(first.held.size, 2_500, 'new messages arrive in pages');
+      assert.ok(first.calls >= 25);
+      const expected = new Map<string, string>();
+      for (const [i, m] of sent.entries()) {
+        const mine = m.senderId === b;
+        if (i % 4 === 0) {
+          await chat.messages.reactToMessage(m.id, b, '👍');
+          expected.set(m.id, 'reacted');
+        } else if (i % 4 === 1 && mine) {
+          await chat.messages.editMessage(m.id, b, `edited ${i}`);
+          expected.set(m.id, 'edited');
+        } else if (i % 4 === 3 && mine) {
+          await chat.messages.deleteMessage(m.id, b, true);
+          expected.set(m.id, 'deleted');
+        } else {
+          await chat.messages.deleteMessage(m.id, b, false);
+          expected.set(m.id, 'hidden');
+        }
+      }
+      const after = await catchUp(chat, id, b, first.cursor, new Map(first.held));
+      assert.ok(after.calls >= 25, `${after.calls} pages for 2,500 changes`);
+      for (const [messageId, change] of expected) {
+        const held = after.held.get(messageId);
+        if (change === 'hidden') assert.ok(after.hidden.has(messageId) && held === undefined, `hidden ${messageId} reported`);
+        else if (change === 'reacted') assert.deepEqual(held?.reactions.map((r) => r.emoji), ['👍']);
+        else if (change === 'edited') assert.match(held?.content ?? '', /^edited/);
+        else assert.equal(held?.deletedForEveryone, true);
+      }
+      const again = await chat.messages.getChangesSince(id, b, after.cursor);
+      assert.deepEqual([again.messages, again.changes, again.hiddenIds, again.hasMoreChanges], [[], [], [], false], 'caught up');
+    },
+    { limits: { maxPageSize: 100, messageRate: { limit: 10_000, windowMs: 1_000 } } },
+  );
+
+  test(
+    'changes made while paging through new messages are not lost',
+    async ({ chat, users, direct, send }) => {
+      const [a, b] = users(2) as [string, string];
+      const id = await direct(a, b);
+      const sent: Message[] = [];
+      for (let i = 0; i < 12; i++) sent.push(await send(a, id, `${i}`));
+      const page1 = await chat.messages.getChangesSince(id, b, { seq: 0, version: 0 });
+      assert.equal(page1.messages.length, 5);
+      await chat.messages.editMessage(sent[1]!.id, a, 'already delivered, then edited');
+      await chat.messages.editMessage(sent[9]!.id, a, 'not delivered yet, edited');
+      const held = new Map(page1.messages.map((m) => [m.id, m]));
+      const rest = await catchUp(chat, id, b, { seq: page1.messages[4]!.seq, version: page1.version }, held);
+      assert.equal(rest.held.size, 12);
+      assert.equal(rest.held.get(sent[1]!.id)?.content, 'already delivered, then edited');
+      assert.equal(rest.held.get(sent[9]!.id)?.content, 'not delivered yet, edited');
+    },
+    { limits: { maxPageSize: 5, messageRate: { limit: 100, windowMs: 1000 } } },
+  );
+
+  test('a bare seq is both cursors; a bad cursor is refused', async ({ chat, users, direct, send }) => {
+    const [a, b] = users(2) as [string, string];
+    const id = await direct(a, b);
+    const m1 = await send(a, id, 'one');
+    await send(a, id, 'two');
+    const version = (await chat.conversations.getConversationById(id, b)).version;
+    await chat.messages.editMessage(m1.id, a, 'one, edited');
+    const bare = await chat.messages.getChangesSince(id, b, 2);
+    assert.deepEqual(bare.changes.map((m) => m.id), [m1.id]);
+    const explicit = await chat.messages.getChangesSince(id, b, { seq: 2, version });
+    assert.deepEqual(explicit.changes.map((m) => m.id), [m1.id]);
+    assert.ok(explicit.version > version);
+    const none = await chat.messages.getChangesSince(id, b, { seq: 2, version: explicit.version });
+    assert.deepEqual(none.changes, []);
+    assert.equal(none.version, explicit.version);
+    await rejectsWith(chat.messages.getChangesSince(id, b, { seq: 2, version: -1 }), 'VALIDATION_FAILED', 'since.version');
+    await rejectsWith(chat.messages.getChangesSince(id, b, { seq: 1.5 }), 'VALIDATION_FAILED', 'since.seq');
+  });
 
   test('catch-up is for members, from a valid seq', async ({ chat, users, direct }) => {
     const [a, b] = users(2) as [string, string];

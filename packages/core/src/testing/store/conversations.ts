@@ -225,4 +225,17 @@ export function conversationCases(test: CaseFn): void {
     await chat.conversations.removeMember(first, owner, b);
     assert.deepEqual(await chat.conversations.getUserConversationIds(b), [second]);
   });
+
+  test('contacts: everyone who shares a conversation with the user, once each', async ({ chat, users, group, direct }) => {
+    const [me, a, b, c, stranger] = users(5) as [string, string, string, string, string];
+    await group(me, [a, b]);
+    await group(a, [me, b, c]);
+    await direct(me, c);
+    await direct(a, stranger);
+    assert.deepEqual((await chat.conversations.getContacts(me)).sort(), [a, b, c].sort());
+    assert.deepEqual(await chat.conversations.getContacts('nobody-at-all'), []);
+    const left = await group(me, [stranger]);
+    await chat.conversations.leaveConversation(left, stranger);
+    assert.ok(!(await chat.conversations.getContacts(me)).includes(stranger), 'a member who left is no contact');
+  });
 }

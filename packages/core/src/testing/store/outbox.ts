@@ -95,7 +95,8 @@ export function outboxCases(test: CaseFn): void {
     if (inspect !== undefined) assert.equal(await inspect.outboxCount(), 1);
     const claimed = await store.claimOutbox(now, 10, 30_000);
     assert.equal(claimed.length, 1);
-    assert.equal(claimed[0]!.messageId, inserted!.message.id);
+    assert.equal(inserted?.status, 'created');
+    assert.equal(claimed[0]!.messageId, inserted.message?.id);
     assert.equal(claimed[0]!.attempts, 1);
     assert.deepEqual(await store.claimOutbox(now, 10, 30_000), [], 'leased: not claimed twice');
     const later = new Date(Date.parse(now) + 31_000).toISOString();

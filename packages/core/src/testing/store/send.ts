@@ -2,6 +2,13 @@ import assert from 'node:assert/strict';
 import { collectEvents, rejectsWith, type CaseFn } from '../harness.js';
 
 const MB = 1024 * 1024;
+/** `{ a: { a: … } }`, `depth` objects deep. */
+function deeplyNested(depth: number): Record<string, unknown> {
+  let value: Record<string, unknown> = {};
+  for (let i = 1; i < depth; i++) value = { a: value };
+  return value;
+}
+
 const attachment = (i = 0) => ({ url: `https://cdn.example.com/f${i}.png`, name: `f${i}.png`, mimeType: 'image/png', size: 1000 });
 
 export function sendCases(test: CaseFn): void {
@@ -94,6 +101,10 @@ export function sendCases(test: CaseFn): void {
       [{ type: 'system' }, 'input.type'],
       [{ type: 'image', attachments: [] }, 'input.attachments'],
       [{ clientMessageId: 'x'.repeat(129) }, 'input.clientMessageId'],
+      [{ metadata: deeplyNested(5_000) }, 'input.metadata'],
+      [{ metadata: deeplyNested(9) }, 'input.metadata'],
+      [{ metadata: { blob: 'x'.repeat(16 * 1024) } }, 'input.metadata'],
+      [{ metadata: { n: Number.NaN } }, 'input.metadata'],
     ];
     for (const [patch, field] of bad) {
       await rejectsWith(chat.messages.sendMessage(a, { conversationId: id, content: 'ok', ...patch } as never), 'VALIDATION_FAILED', field);
@@ -110,11 +121,11 @@ export function sendCases(test: CaseFn): void {
       type: 'file',
       content: 'x'.repeat(10_000),
       attachments: Array.from({ length: 10 }, (_, i) => ({ ...attachment(i), size: 100 * MB })),
-      metadata: { caption: 'ok', nested: { n: 1 } },
+      metadata: { caption: 'ok', nested: { n: 1 }, deep: deeplyNested(7) },
     });
     assert.equal(message.content?.length, 10_000);
     assert.equal(message.attachments.length, 10);
-    assert.deepEqual(message.metadata, { caption: 'ok', nested: { n: 1 } });
+    assert.deepEqual(message.metadata, { caption: 'ok', nested: { n: 1 }, deep: deeplyNested(7) });
     const stored = await chat.messages.getMessageById(message.id, b);
     assert.deepEqual(stored.attachments, message.attachments);
   });

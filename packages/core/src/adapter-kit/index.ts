@@ -1,0 +1,9 @@
+/**
+ * `@parley/core/adapter-kit`: what a storage adapter's author needs and a host does not —
+ * the failure marks core reads, the unread rule, paging and text helpers shared by every
+ * store, so each rule is written once.
+ */
+export { markStoreFailure, storeFailureKind, classifyStoreFailures, type StoreFailureKind } from './store-failure.js';
+export { countsAsUnread, unreadCondition } from './unread.js';
+export { aroundSplit, pageRange, tally, countBy, type SeqRange } from '../util/collections.js';
+export { foldText, searchTerms, escapeLike } from '../util/text.js';

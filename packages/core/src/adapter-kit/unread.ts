@@ -1,0 +1,28 @@
+/**
+ * What counts as unread, written once for every store. A message counts for a member when
+ * its seq is above the member's `lastReadSeq` and it is:
+ * - someone else's (your own messages are never unread),
+ * - not deleted for everyone,
+ * - not a `system` message ("Alice added Bob"),
+ * - not hidden for the member (deleted for me).
+ * The conformance kit checks each clause on every store.
+ */
+export function countsAsUnread(
+  message: { senderId: string; type: string; deletedForEveryone: boolean },
+  viewerId: string,
+  hiddenForViewer: boolean,
+): boolean {
+  return message.senderId !== viewerId && !message.deletedForEveryone && message.type !== 'system' && !hiddenForViewer;
+}
+
+/**
+ * The same rule as an SQL condition, for stores that keep Parley's column names
+ * (`messages.sender_id`, `type`, `deleted_for_everyone`, `id`; `hidden_messages.message_id`,
+ * `user_id`). `message` is the messages alias, `viewer` an expression for the member's id,
+ * `falseValue` how the dialect writes false (`0` in SQLite, `false` in Postgres).
+ */
+export function unreadCondition(sql: { message: string; viewer: string; falseValue: string }): string {
+  const m = sql.message;
+  return `${m}.sender_id <> ${sql.viewer} AND ${m}.deleted_for_everyone = ${sql.falseValue} AND ${m}.type <> 'system'
+    AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.message_id = ${m}.id AND h.user_id = ${sql.viewer})`;
+}

@@ -1,0 +1,141 @@
+import type { OutboxEntry } from '../adapters/chat-store.js';
+import { countsAsUnread } from '../adapter-kit/unread.js';
+import type { Conversation, Member, Message } from '../domain/types.js';
+
+export interface ConversationRow extends Omit<Conversation, 'lastMessage'> {
+  directKey: string | null;
+  lastMessageId: string | null;
+}
+
+export type MessageRow = Omit<Message, 'reactions'>;
+
+export interface OutboxRow extends OutboxEntry {
+  status: 'pending' | 'dead';
+  nextAttemptAt: string;
+  lastError: string | null;
+}
+
+/**
+ * The tables of the in-memory store. Several stores may share one, as several connections
+ * share one database: `createMemoryStore({ database })`. Every store method runs to
+ * completion without awaiting, so each is atomic with respect to all others on the same
+ * database — the reference for what a transaction must guarantee.
+ */
+export interface MemoryDatabase {
+  conversations: Map<string, ConversationRow>;
+  directKeys: Map<string, string>;
+  members: Map<string, Map<string, Member>>;
+  userConversations: Map<string, Set<string>>;
+  messages: Map<string, MessageRow>;
+  /** Messages of a conversation by seq: seq n sits at index n - 1 (seq has no gaps). */
+  timeline: Map<string, MessageRow[]>;
+  clientIds: Map<string, string>;
+  /** messageId → userId → the conversation version when it was hidden. */
+  hidden: Map<string, Map<string, number>>;
+  /** messageId → reaction rows in the order added (as a table's ids would be). */
+  reactions: Map<string, Array<{ userId: string; emoji: string }>>;
+  outbox: Map<string, OutboxRow>;
+  outboxCounter: number;
+}
+
+export function createMemoryDatabase(): MemoryDatabase {
+  return {
+    conversations: new Map(),
+    directKeys: new Map(),
+    members: new Map(),
+    userConversations: new Map(),
+    messages: new Map(),
+    timeline: new Map(),
+    clientIds: new Map(),
+    hidden: new Map(),
+    reactions: new Map(),
+    outbox: new Map(),
+    outboxCounter: 0,
+  };
+}
+
+/** Row helpers shared by the memory store's parts. Rows are copied on the way out. */
+export class MemoryRows {
+  constructor(readonly db: MemoryDatabase) {}
+
+  /** Emoji in the order their earliest current reaction was added; users likewise. */
+  reactionsOf(messageId: string): Message['reactions'] {
+    const byEmoji = new Map<string, string[]>();
+    for (const { userId, emoji } of this.db.reactions.get(messageId) ?? []) {
+      const users = byEmoji.get(emoji);
+      if (users === undefined) byEmoji.set(emoji, [userId]);
+      else users.push(userId);
+    }
+    return [...byEmoji.entries()].map(([emoji, userIds]) => ({ emoji, count: userIds.length, userIds }));
+  }
+
+  present(row: MessageRow): Message {
+    return {
+      ...row,
+      attachments: row.attachments.map((a) => ({ ...a })),
+      metadata: row.metadata === null ? null : structuredClone(row.metadata),
+      reactions: this.reactionsOf(row.id),
+    };
+  }
+
+  presentConversation(row: ConversationRow): Conversation {
+    const { directKey: _key, lastMessageId, ...rest } = row;
+    const last = lastMessageId === null ? undefined : this.db.messages.get(lastMessageId);
+    return { ...rest, lastMessage: last === undefined ? null : this.present(last) };
+  }
+
+  isHidden(messageId: string, viewerId: string): boolean {
+    return this.db.hidden.get(messageId)?.has(viewerId) ?? false;
+  }
+
+  unreadCount(conversationId: string, member: Member): number {
+    const rows = this.db.timeline.get(conversationId) ?? [];
+    let count = 0;
+    for (const row of rows.slice(member.lastReadSeq)) if (countsAsUnread(row, member.userId, this.isHidden(row.id, member.userId))) count += 1;
+    return count;
+  }
+
+  /** Members of a conversation, created on first use. */
+  membersOf(conversationId: string): Map<string, Member> {
+    let map = this.db.members.get(conversationId);
+    if (map === undefined) {
+      map = new Map();
+      this.db.members.set(conversationId, map);
+    }
+    return map;
+  }
+
+  sortedMembers(conversationId: string): Member[] {
+    return [...(this.db.members.get(conversationId)?.values() ?? [])].map((m) => ({ ...m })).sort(byJoined);
+  }
+
+  linkUser(userId: string, conversationId: string, linked: boolean): void {
+    let set = this.db.userConversations.get(userId);
+    if (set === undefined) {
+      set = new Set();
+      this.db.userConversations.set(userId, set);
+    }
+    if (linked) set.add(conversationId);
+    else set.delete(conversationId);
+  }
+
+  /** Moves the conversation's change counter on and stamps the message with it. */
+  bumpVersion(row: MessageRow): void {
+    const conversation = this.db.conversations.get(row.conversationId);
+    if (conversation === undefined) return;
+    conversation.version += 1;
+    row.version = conversation.version;
+  }
+}
+
+export function clientKey(m: { conversationId: string; senderId: string; clientMessageId: string | null }): string {
+  return JSON.stringify([m.conversationId, m.senderId, m.clientMessageId ?? '']);
+}
+
+export function byJoined(a: Member, b: Member): number {
+  return a.joinedAt.localeCompare(b.joinedAt) || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
+}
+
+export function newMember(conversationId: string, userId: string, role: Member['role'], joinedAt: string, lastReadSeq: number): Member {
+  return { conversationId, userId, role, joinedAt, lastReadSeq, lastReadAt: null, mutedUntil: null, archivedAt: null };
+}

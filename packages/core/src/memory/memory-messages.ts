@@ -1,0 +1,183 @@
+import type { InsertResult, MessageStoreMethods, ReactionChange } from '../adapters/chat-store.js';
+import { countsAsUnread } from '../adapter-kit/unread.js';
+import type { ChangesSince } from '../domain/types.js';
+import { pageRange } from '../util/collections.js';
+import { clientKey, type MemoryRows, type MessageRow } from './memory-database.js';
+
+/** Messages, reactions, read state and catch-up of the memory store. */
+export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
+  const { db } = rows;
+
+  return {
+    async insertMessages(batch) {
+      return batch.map((input): InsertResult => {
+        if (input.clientMessageId !== null) {
+          const existing = db.clientIds.get(clientKey(input));
+          if (existing !== undefined) return { status: 'duplicate', message: rows.present(db.messages.get(existing)!) };
+        }
+        const conversation = db.conversations.get(input.conversationId);
+        const isMember = db.members.get(input.conversationId)?.has(input.senderId) ?? false;
+        if (conversation === undefined || (input.type !== 'system' && !isMember)) return { status: 'refused', message: null };
+        conversation.lastSeq += 1;
+        conversation.version += 1;
+        const row: MessageRow = {
+          id: input.id,
+          conversationId: input.conversationId,
+          seq: conversation.lastSeq,
+          senderId: input.senderId,
+          type: input.type,
+          content: input.content,
+          replyToId: input.replyToId,
+          attachments: input.attachments.map((a) => ({ ...a })),
+          metadata: input.metadata === null ? null : structuredClone(input.metadata),
+          clientMessageId: input.clientMessageId,
+          createdAt: input.createdAt,
+          editedAt: null,
+          deletedAt: null,
+          deletedForEveryone: false,
+          version: conversation.version,
+        };
+        db.messages.set(row.id, row);
+        db.timeline.get(input.conversationId)!.push(row);
+        if (input.clientMessageId !== null) db.clientIds.set(clientKey(input), row.id);
+        conversation.lastMessageId = row.id;
+        conversation.updatedAt = input.createdAt;
+        if (input.notify) {
+          db.outboxCounter += 1;
+          const id = String(db.outboxCounter);
+          db.outbox.set(id, {
+            id,
+            kind: 'message',
+            messageId: row.id,
+            conversationId: row.conversationId,
+            attempts: 0,
+            createdAt: input.createdAt,
+            status: 'pending',
+            nextAttemptAt: input.createdAt,
+            lastError: null,
+          });
+        }
+        return { status: 'created', message: rows.present(row) };
+      });
+    },
+
+    async getMessageByClientId(conversationId, senderId, clientMessageId) {
+      const id = db.clientIds.get(clientKey({ conversationId, senderId, clientMessageId }));
+      return id === undefined ? null : rows.present(db.messages.get(id)!);
+    },
+
+    async getMessage(messageId, viewerId) {
+      const row = db.messages.get(messageId);
+      if (row === undefined || (viewerId !== undefined && rows.isHidden(messageId, viewerId))) return null;
+      return rows.present(row);
+    },
+
+    async listMessages(conversationId, viewerId, range) {
+      const visible = (db.timeline.get(conversationId) ?? []).filter((row) => !rows.isHidden(row.id, viewerId));
+      return pageRange(visible, range, (row) => row.seq, (row) => rows.present(row));
+    },
+
+    async updateMessageContent(messageId, content, editedAt) {
+      const row = db.messages.get(messageId);
+      if (row === undefined || row.deletedForEveryone) return null;
+      row.content = content;
+      row.editedAt = editedAt;
+      rows.bumpVersion(row);
+      return rows.present(row);
+    },
+
+    async deleteMessageForEveryone(messageId, deletedAt) {
+      const row = db.messages.get(messageId);
+      if (row === undefined) return null;
+      if (!row.deletedForEveryone) {
+        row.content = null;
+        row.attachments = [];
+        row.metadata = null;
+        row.deletedAt = deletedAt;
+        row.deletedForEveryone = true;
+        db.reactions.delete(messageId);
+        rows.bumpVersion(row);
+      }
+      return rows.present(row);
+    },
+
+    async hideMessageForUser(messageId, userId) {
+      const row = db.messages.get(messageId);
+      const conversation = row === undefined ? undefined : db.conversations.get(row.conversationId);
+      if (row === undefined || conversation === undefined) return;
+      let byUser = db.hidden.get(messageId);
+      if (byUser === undefined) {
+        byUser = new Map();
+        db.hidden.set(messageId, byUser);
+      }
+      if (byUser.has(userId)) return;
+      conversation.version += 1;
+      byUser.set(userId, conversation.version);
+    },
+
+    async changeReaction(messageId, userId, emoji, _at, decide): Promise<ReactionChange> {
+      const row = db.messages.get(messageId);
+      if (row === undefined) {
+        decide(null);
+        return { action: 'unchanged', message: null };
+      }
+      let list = db.reactions.get(messageId);
+      if (list === undefined) {
+        list = [];
+        db.reactions.set(messageId, list);
+      }
+      const index = list.findIndex((r) => r.userId === userId && r.emoji === emoji);
+      const distinct = new Set(list.map((r) => r.emoji));
+      const verdict = decide({ deletedForEveryone: row.deletedForEveryone, mine: index >= 0, emojiUsed: distinct.has(emoji), distinctEmoji: distinct.size });
+      if (verdict === 'add' && index < 0) {
+        list.push({ userId, emoji });
+        rows.bumpVersion(row);
+        return { action: 'added', message: rows.present(row) };
+      }
+      if (verdict === 'remove' && index >= 0) {
+        list.splice(index, 1);
+        rows.bumpVersion(row);
+        return { action: 'removed', message: rows.present(row) };
+      }
+      return { action: 'unchanged', message: rows.present(row) };
+    },
+
+    async markRead(conversationId, userId, upToSeq, at) {
+      const member = db.members.get(conversationId)?.get(userId);
+      const conversation = db.conversations.get(conversationId);
+      if (member === undefined || conversation === undefined) return { lastReadSeq: 0, markedCount: 0 };
+      const target = Math.min(upToSeq ?? conversation.lastSeq, conversation.lastSeq);
+      if (target <= member.lastReadSeq) return { lastReadSeq: member.lastReadSeq, markedCount: 0 };
+      const covered = db.timeline.get(conversationId)!.slice(member.lastReadSeq, target);
+      member.lastReadSeq = target;
+      member.lastReadAt = at;
+      return { lastReadSeq: target, markedCount: covered.filter((row) => countsAsUnread(row, userId, rows.isHidden(row.id, userId))).length };
+    },
+
+    async getChangesSince(conversationId, viewerId, since, limit): Promise<ChangesSince> {
+      const all = db.timeline.get(conversationId) ?? [];
+      const visible = all.filter((row) => !rows.isHidden(row.id, viewerId));
+      const fresh = visible.filter((row) => row.seq > since.seq);
+      type Change = { version: number; row?: MessageRow; hiddenId?: string };
+      const changes: Change[] = visible.filter((row) => row.seq <= since.seq && row.version > since.version).map((row) => ({ version: row.version, row }));
+      for (const row of all) {
+        const hiddenAt = db.hidden.get(row.id)?.get(viewerId);
+        if (hiddenAt !== undefined && hiddenAt > since.version) changes.push({ version: hiddenAt, hiddenId: row.id });
+      }
+      changes.sort((a, b) => a.version - b.version);
+      const page = changes.slice(0, limit);
+      const hasMoreChanges = changes.length > limit;
+      const conversationVersion = db.conversations.get(conversationId)?.version ?? 0;
+      return {
+        conversationId,
+        messages: fresh.slice(0, limit).map((row) => rows.present(row)),
+        hasMore: fresh.length > limit,
+        lastSeq: db.conversations.get(conversationId)?.lastSeq ?? 0,
+        changes: page.flatMap((c) => (c.row === undefined ? [] : [rows.present(c.row)])),
+        hiddenIds: page.flatMap((c) => (c.hiddenId === undefined ? [] : [c.hiddenId])),
+        version: hasMoreChanges ? page[page.length - 1]!.version : Math.max(since.version, conversationVersion),
+        hasMoreChanges,
+      };
+    },
+  };
+}
