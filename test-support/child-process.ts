@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'node_modules', '.cache', 'parley-test-processes');
+const bundles = new Map<string, Promise<string>>();
+
+/**
+ * Bundles a TypeScript entry for a child process: Parley's own packages from their sources
+ * (the `source` condition, as vitest reads them), every other package left to Node. The file
+ * lands under node_modules so those imports resolve from the repository.
+ */
+export function bundleForNode(entry: string): Promise<string> {
+  let bundle = bundles.get(entry);
+  if (bundle === undefined) {
+    const outfile = join(outDir, `${entry.replace(/[^\w]+/g, '_')}-${process.pid}.mjs`);
+    mkdirSync(outDir, { recursive: true });
+    bundle = build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      conditions: ['source'],
+      logLevel: 'error',
+      plugins: [
+        {
+          name: 'external-dependencies',
+          setup(b) {
+            b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@parley/') ? undefined : { path: args.path, external: true }));
+          },
+        },
+      ],
+    }).then(() => outfile);
+    bundles.set(entry, bundle);
+  }
+  return bundle;
+}
+
+/**
+ * A child Node process speaking JSON lines: each line it prints is a message, each message
+ * sent is a line on its stdin. Whatever it writes to stderr is kept for failure reports.
+ */
+export class ChildNode {
+  readonly messages: Array<Record<string, unknown>> = [];
+  readonly exited: Promise<number | null>;
+  stderr = '';
+  private waiters: Array<{ match: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }> = [];
+
+  private constructor(readonly process: ChildProcess) {
+    createInterface({ input: process.stdout! }).on('line', (line) => {
+      let message: Record<string, unknown>;
+      try {
+        message = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return; // not a protocol line
+      }
+      this.messages.push(message);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.match(message)) return true;
+        w.resolve(message);
+        return false;
+      });
+    });
+    process.stderr!.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-20_000);
+    });
+    this.exited = new Promise((resolve) => process.once('exit', (code) => resolve(code)));
+  }
+
+  static async start(entry: string, args: string[] = [], env: Record<string, string> = {}): Promise<ChildNode> {
+    const file = await bundleForNode(entry);
+    return new ChildNode(spawn(process.execPath, [file, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] }));
+  }
+
+  send(message: unknown): void {
+    this.process.stdin!.write(`${JSON.stringify(message)}\n`);
+  }
+
+  /** The first message (already received or still to come) that matches. */
+  next(match: (m: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+    const seen = this.messages.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`child gave no matching message within ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
+      this.waiters.push({
+        match,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
+    });
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    if (this.process.exitCode === null) this.process.kill(signal);
+  }
+}
+
+/** Reads JSON lines from stdin in a child: the other half of ChildNode. */
+export function onParentMessage(handler: (message: Record<string, unknown>) => void | Promise<void>): void {
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    void handler(JSON.parse(line) as Record<string, unknown>);
+  });
+}
+
+export function tellParent(message: unknown): void {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+}
