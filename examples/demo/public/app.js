@@ -33,6 +33,7 @@ const state = {
   messages: new Map(), // conversationId → Map(id → message)
   hasMoreBefore: new Map(),
   lastSeq: new Map(), // conversationId → highest seq seen (for sync)
+  changeCursor: new Map(), // conversationId → the change cursor (`version`) the last sync returned
   typing: new Map(), // conversationId → Set(userId)
   current: null,
   replyTo: null,
@@ -175,16 +176,32 @@ const handlers = {
     renderConversationList();
     renderHeader();
   },
+  /** The server may have missed events for us (a broker outage): catch up from our cursors. */
+  resync() {
+    void loadConversations().then(catchUp);
+  },
 };
 
-/** After a reconnect: everything missed in the conversations already on screen. */
+/**
+ * After a reconnect (or a `resync`): everything missed in the conversations already on
+ * screen — new messages from the last seq held, changes from the last change cursor, each
+ * asked for again while the server says more follow.
+ */
 async function catchUp() {
-  const since = Object.fromEntries(state.lastSeq);
-  if (Object.keys(since).length === 0) return;
-  const result = await socket.request('sync', { since }).catch(() => null);
-  for (const [conversationId, entry] of Object.entries(result?.conversations ?? {})) {
-    for (const id of entry.hiddenIds) state.messages.get(conversationId)?.delete(id);
-    addMessages(conversationId, [...entry.messages, ...entry.changes]);
+  for (let round = 0; round < 50; round++) {
+    const since = {};
+    for (const [conversationId, seq] of state.lastSeq) since[conversationId] = { seq, version: state.changeCursor.get(conversationId) ?? seq };
+    if (Object.keys(since).length === 0) return;
+    const result = await socket.request('sync', { since }).catch(() => null);
+    if (result === null) return;
+    let more = false;
+    for (const [conversationId, entry] of Object.entries(result.conversations)) {
+      for (const id of entry.hiddenIds) state.messages.get(conversationId)?.delete(id);
+      addMessages(conversationId, [...entry.messages, ...entry.changes]);
+      state.changeCursor.set(conversationId, entry.version);
+      more ||= entry.hasMore || entry.hasMoreChanges;
+    }
+    if (!more) return;
   }
 }
 
@@ -265,6 +282,9 @@ async function openConversation(conversationId, aroundSeq) {
   const query = aroundSeq ? `around=${aroundSeq}&limit=${PAGE}` : `limit=${PAGE}`;
   const page = await api('GET', `/conversations/${encodeURIComponent(conversationId)}/messages?${query}`);
   state.messages.set(conversationId, new Map());
+  // Changes after this load come from sync: start its change cursor at what the list said.
+  const listed = state.conversations.get(conversationId);
+  if (listed && !state.changeCursor.has(conversationId)) state.changeCursor.set(conversationId, listed.version);
   state.hasMoreBefore.set(conversationId, page.hasMoreBefore);
   addMessages(conversationId, page.messages, false);
   renderHeader();
