@@ -171,12 +171,15 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     },
 
     async hideMessageForUser(messageId, userId) {
-      db.transaction(() => {
-        const row = q.message.get(messageId);
-        if (row === undefined || q.isHidden.get(messageId, userId) !== undefined) return;
-        const { version } = q.bumpVersion.get(row.conversation_id)!;
-        q.hide.run(messageId, userId, version);
-      }).immediate();
+      return db
+        .transaction(() => {
+          const row = q.message.get(messageId);
+          if (row === undefined || q.isHidden.get(messageId, userId) !== undefined) return null;
+          const { version } = q.bumpVersion.get(row.conversation_id)!;
+          q.hide.run(messageId, userId, version);
+          return { version };
+        })
+        .immediate();
     },
 
     async changeReaction(messageId, userId, emoji, at, decide) {

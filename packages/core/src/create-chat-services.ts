@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import type { ChatStore } from './adapters/chat-store.js';
 import type { PresenceStore } from './adapters/presence-store.js';
+import type { RateLimiter } from './adapters/rate-limiter.js';
 import { ChatError } from './domain/errors.js';
 import { resolveLimits, type ChatLimits } from './domain/limits.js';
 import { createSchemas } from './domain/schemas.js';
 import { createMemoryPresence } from './memory/memory-presence.js';
+import { createMemoryRateLimiter } from './memory/memory-rate-limiter.js';
+import { RateLimits } from './services/rate-limits.js';
 import { ChatEvents } from './services/chat-events.js';
 import { ConversationService } from './services/conversation-service.js';
 import { MembershipCache } from './services/membership-cache.js';
@@ -25,6 +28,8 @@ export interface ChatServicesOptions {
   store: ChatStore;
   /** Online state, typing and caches. Default: in-memory (one process). */
   presence?: PresenceStore;
+  /** Per-user limits (messages, typing). Default: in-memory (per process); the Redis one holds across nodes. */
+  rateLimiter?: RateLimiter;
   /** Push hook for offline members; enables the durable notification outbox. */
   notifier?: Notifier;
   /** Profiles for member lists and system messages; also rejects unknown user ids. */
@@ -50,6 +55,8 @@ export interface ChatServices {
   store: ChatStore;
   presence: PresenceStore;
   limits: ChatLimits;
+  /** Per-user rate limits, for the services and the realtime hub. */
+  rateLimits: RateLimits;
   /** Present when a notifier is configured. */
   notifications: NotificationDispatcher | null;
   /**
@@ -71,6 +78,7 @@ const positive = z.number().int().positive();
 const optionsSchema = z.object({
   store: adapter(['insertMessages', 'listMessages', 'createConversation', 'changeConversation', 'ping']),
   presence: adapter(['addSocket', 'removeSocket', 'setTyping']).optional(),
+  rateLimiter: adapter(['consume']).optional(),
   notifier: z.custom<Notifier>((v) => typeof v === 'function', 'must be a function').optional(),
   resolveUsers: z.custom<ResolveUsers>((v) => typeof v === 'function', 'must be a function').optional(),
   limits: z
@@ -117,6 +125,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
   const { store, ready } = guardStore(options.store, logger, { ...DEFAULT_STORE_RETRY, ...options.storeRetry });
   const presence = options.presence ?? createMemoryPresence({ now });
   const events = new ChatEvents();
+  const rateLimits = new RateLimits(options.rateLimiter ?? createMemoryRateLimiter({ now }), logger, now);
   const membership = new MembershipCache(store, { ttlMs: options.membershipTtlMs ?? 60_000, maxEntries: 50_000, now });
   const batcher = new SendBatcher(store);
   const notifications =
@@ -130,6 +139,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
     events,
     membership,
     batcher,
+    rateLimits,
     schemas: createSchemas(limits),
     limits,
     logger,
@@ -149,6 +159,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
     store,
     presence,
     limits,
+    rateLimits,
     notifications,
     ready,
     async close() {
@@ -157,6 +168,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
       events.removeAllListeners();
       await options.store.close?.();
       await options.presence?.close?.();
+      await options.rateLimiter?.close?.();
     },
   };
 }

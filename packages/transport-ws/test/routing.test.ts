@@ -47,11 +47,12 @@ describe('message events reach every socket of every member exactly once', () =>
     for (const client of [ann, ben1, ben2]) {
       expect((await client.next('message_edited')).data.message.content).toBe('y');
       const reaction = await client.next('message_reaction_updated');
-      expect(reaction.data).toMatchObject({ conversationId: id, messageId: message.id, userId: 'ben', emoji: '🎉', action: 'added' });
+      expect(reaction.data).toMatchObject({ conversationId: id, messageId: message.id, userId: 'ben', emoji: '🎉', action: 'added', version: 4 });
       expect(reaction.data.reactions).toEqual([{ emoji: '🎉', count: 1, userIds: ['ben'] }]);
       expect((await client.next('messages_read')).data).toEqual({ conversationId: id, userId: 'ben', lastReadSeq: 2, markedCount: 1 });
     }
-    expect((await ben2.next('message_deleted')).data).toEqual({ conversationId: id, messageId: message.id, forEveryone: false, deletedBy: 'ben' });
+    // version: the conversation's change counter (1 system message, 2 send, 3 edit, 4 reaction, 5 hide).
+    expect((await ben2.next('message_deleted')).data).toEqual({ conversationId: id, messageId: message.id, forEveryone: false, deletedBy: 'ben', version: 5 });
     await sleep(50);
     expect(ann.count('message_deleted')).toBe(0);
     await ann.request('delete_message', { messageId: message.id, forEveryone: true });

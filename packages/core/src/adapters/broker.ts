@@ -11,9 +11,16 @@ export interface BrokerEnvelope {
   /** Where to deliver on each node. */
   target: BrokerTarget;
   data: unknown;
+  /**
+   * For events that change a conversation (a new message, an edit, a delete, a reaction):
+   * the conversation's change counter after it. Every node delivers these in version order.
+   */
+  order?: { conversationId: string; version: number };
 }
 
 export type BrokerTarget =
+  /** The current members of a conversation, as each node knows them: no member list on the wire. */
+  | { kind: 'members'; conversationId: string; exceptSocketId?: string }
   | { kind: 'users'; userIds: string[]; exceptSocketId?: string }
   | { kind: 'room'; conversationId: string; exceptSocketId?: string }
   | { kind: 'sockets'; socketIds: string[] }

@@ -97,8 +97,11 @@ export interface ChatStore {
   updateMessageContent(messageId: string, content: string, editedAt: string): Promise<Message | null>;
   /** Clears content, attachments, metadata and reactions; keeps the row as a tombstone. */
   deleteMessageForEveryone(messageId: string, deletedAt: string): Promise<Message | null>;
-  /** Hides the message for one user; bumps the conversation's version so catch-up reports it. */
-  hideMessageForUser(messageId: string, userId: string): Promise<void>;
+  /**
+   * Hides the message for one user and bumps the conversation's version, so catch-up reports
+   * it; returns that version, or null when nothing changed (missing, or hidden already).
+   */
+  hideMessageForUser(messageId: string, userId: string): Promise<{ version: number } | null>;
   /**
    * The unit of work for reactions: under a lock on the message, reads what `decide` needs
    * (null when the message does not exist), and applies its answer in the same transaction.

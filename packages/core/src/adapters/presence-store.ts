@@ -17,6 +17,12 @@ export interface PresenceStore {
   heartbeat(nodeId: string, ttlMs: number): Promise<void>;
   /** Drops every socket of `nodeId` (a node shutting down) and returns the users left with none. */
   removeNode(nodeId: string): Promise<string[]>;
+  /**
+   * Drops the sockets of every node whose heartbeat has expired (a crashed node) and returns
+   * the users left with no socket anywhere, so that the caller announces them offline. Every
+   * node calls it now and then; each dead node's users are returned to one caller only.
+   */
+  removeDeadNodes(): Promise<string[]>;
 
   /** Marks typing until `ttlMs` from now. `started` is true when the user was not typing there. */
   setTyping(conversationId: string, userId: string, ttlMs: number): Promise<{ started: boolean }>;

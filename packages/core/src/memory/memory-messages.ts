@@ -104,15 +104,16 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
     async hideMessageForUser(messageId, userId) {
       const row = db.messages.get(messageId);
       const conversation = row === undefined ? undefined : db.conversations.get(row.conversationId);
-      if (row === undefined || conversation === undefined) return;
+      if (row === undefined || conversation === undefined) return null;
       let byUser = db.hidden.get(messageId);
       if (byUser === undefined) {
         byUser = new Map();
         db.hidden.set(messageId, byUser);
       }
-      if (byUser.has(userId)) return;
+      if (byUser.has(userId)) return null;
       conversation.version += 1;
       byUser.set(userId, conversation.version);
+      return { version: conversation.version };
     },
 
     async changeReaction(messageId, userId, emoji, _at, decide): Promise<ReactionChange> {

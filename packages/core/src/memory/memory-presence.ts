@@ -26,6 +26,24 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
   const liveSockets = (userId: string) => [...(sockets.get(userId)?.entries() ?? [])].filter(([, node]) => nodeAlive(node));
   const online = (userId: string) => liveSockets(userId).length > 0;
 
+  /** Drops the sockets of `nodeIds` at once; returns the users who lost one and have no live socket left. */
+  const dropNodes = (nodeIds: Set<string>): string[] => {
+    const orphaned: string[] = [];
+    for (const [userId, map] of sockets) {
+      let removed = false;
+      for (const [socketId, node] of map) {
+        if (nodeIds.has(node)) {
+          map.delete(socketId);
+          removed = true;
+        }
+      }
+      if (map.size === 0) sockets.delete(userId);
+      if (removed && !online(userId)) orphaned.push(userId);
+    }
+    for (const nodeId of nodeIds) nodes.delete(nodeId);
+    return orphaned;
+  };
+
   return {
     async addSocket(userId, socketId, nodeId) {
       const firstSocket = !online(userId);
@@ -41,8 +59,10 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
     async removeSocket(userId, socketId) {
       const map = sockets.get(userId);
       const had = map?.delete(socketId) ?? false;
-      if (map !== undefined && map.size === 0) sockets.delete(userId);
-      return { lastSocket: had && !online(userId) };
+      const lastSocket = had && !online(userId);
+      // Gone offline: sockets left on dead nodes go too, so no sweep announces the user again.
+      if (map !== undefined && (lastSocket || map.size === 0)) sockets.delete(userId);
+      return { lastSocket };
     },
 
     async isOnline(userId) {
@@ -65,21 +85,13 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
       nodes.set(nodeId, now() + ttlMs);
     },
 
+    async removeDeadNodes() {
+      const dead = new Set([...nodes].filter(([, expires]) => expires <= now()).map(([nodeId]) => nodeId));
+      return dead.size === 0 ? [] : dropNodes(dead);
+    },
+
     async removeNode(nodeId) {
-      const orphaned: string[] = [];
-      for (const [userId, map] of sockets) {
-        let removed = false;
-        for (const [socketId, node] of map) {
-          if (node === nodeId) {
-            map.delete(socketId);
-            removed = true;
-          }
-        }
-        if (map.size === 0) sockets.delete(userId);
-        if (removed && !online(userId)) orphaned.push(userId);
-      }
-      nodes.delete(nodeId);
-      return orphaned;
+      return dropNodes(new Set([nodeId]));
     },
 
     async setTyping(conversationId, userId, ttlMs) {

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { ChatServices } from '../create-chat-services.js';
 import { ChatError } from '../domain/errors.js';
 import type { SendMessageInput } from '../domain/schemas.js';
-import type { RateLimiter } from '../util/rate-limiter.js';
+import type { RateLimitRule } from '../adapters/rate-limiter.js';
 import type { ActionContext } from '../services/chat-events.js';
 import type { ClientEvent, clientEventSchemas } from './protocol.js';
 import type { SocketRegistry } from './socket-registry.js';
@@ -13,7 +13,7 @@ export interface HandlerContext {
   services: ChatServices;
   registry: SocketRegistry;
   typing: TypingTracker;
-  typingLimiter: RateLimiter;
+  typingRule: RateLimitRule;
   /** Sends a room event to every node (each delivers to its own sockets in the room). */
   toRoom(conversationId: string, event: string, data: unknown, exceptSocketId?: string): void;
   userId: string;
@@ -68,7 +68,7 @@ export const frameHandlers: Handlers = {
 
   async typing_start(ctx, { conversationId }) {
     await ctx.services.membership.require(conversationId, ctx.userId);
-    ctx.typingLimiter.consume(ctx.userId, 'typing events');
+    await ctx.services.rateLimits.consume(`typing:${ctx.userId}`, ctx.typingRule, 'typing events');
     await ctx.typing.start(conversationId, ctx.userId, ctx.socketId);
     return { conversationId };
   },

@@ -6,11 +6,12 @@ import type { ChatUser, Message } from '../domain/types.js';
 import { validate } from '../domain/validate.js';
 import { newId } from '../util/ids.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import { RateLimiter } from '../util/rate-limiter.js';
+import { SlidingWindow } from '../util/sliding-window.js';
 import { frameHandlers, type HandlerContext } from './frame-handlers.js';
 import { MEMBERSHIP_CHANGED, routeServiceEvents } from './service-event-routes.js';
 import { CLIENT_EVENTS, clientEventSchemas, clientFrameSchema, CloseCode, SUCCESS_REPLIES, type ClientEvent, type ServerFrame } from './protocol.js';
 import { FrameSequencer } from './frame-sequencer.js';
+import { VersionOrder } from './version-order.js';
 import { SocketRegistry, type LocalSocket, type SocketLike } from './socket-registry.js';
 import { TypingTracker } from './typing-tracker.js';
 
@@ -25,11 +26,21 @@ export interface RealtimeHubOptions {
   typingTtlMs?: number;
   /** Frames per connection per window (default 120 per 60 s); typing events per user (5 per 5 s). */
   rateLimits?: Partial<{ frames: number; frameWindowMs: number; typing: number; typingWindowMs: number }>;
-  /** How often this node tells presence it is alive; sockets of a silent node stop counting after `nodeTtlMs`. */
+  /**
+   * How often this node tells presence it is alive (default 15 s); a silent node's sockets stop
+   * counting after `nodeTtlMs` (default 45 s) and its users are announced offline by the next
+   * sweep, so within 60 s of a crash.
+   */
   heartbeatIntervalMs?: number;
   nodeTtlMs?: number;
   /** Retry delays of the broker subscription while the broker is unreachable. Default 250 ms, doubling to 30 s. */
   brokerRetry?: { initialDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Conversation changes are delivered in version order (SPEC §7); a change whose predecessor
+   * has not arrived waits at most `gapMs`. Default: on, 250 ms, when there is a broker (several
+   * nodes); off on a single node, whose own events already come in order.
+   */
+  eventOrder?: { gapMs: number } | false;
 }
 
 /** Events for the host: metrics, logs, audit. */
@@ -57,8 +68,8 @@ export type ResyncReason = 'broker_unavailable' | 'broker_gap' | 'peer_publish_f
 
 /** Internal envelope: a node that failed to publish asks the others to resync these users' sockets. */
 const HUB_RESYNC = 'hub:resync';
-/** Past this many users missed, a publish gap resyncs everyone. */
-const MAX_MISSED_USERS = 10_000;
+/** Past this many users and conversations missed, a publish gap resyncs everyone. */
+const MAX_MISSED = 10_000;
 
 export interface ConnectionHandle {
   socketId: string;
@@ -88,20 +99,23 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
   private readonly logger: Logger;
   private readonly registry = new SocketRegistry();
   private readonly typing: TypingTracker;
-  private readonly frameLimiter: RateLimiter;
-  private readonly typingLimiter: RateLimiter;
-  private readonly frameLimit: number;
+  /** Frames per connection: a budget of this node's, so in-process. */
+  private readonly frameWindow = new SlidingWindow();
+  private readonly limits: { frames: number; frameWindowMs: number; typing: number; typingWindowMs: number };
   private readonly overLimit = new Map<string, number>();
   private readonly nodeTtlMs: number;
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly detach: Array<() => void> = [];
   private readonly brokerRetry: { initialDelayMs: number; maxDelayMs: number };
   private readonly sequencers = new Map<string, FrameSequencer>();
+  private readonly versionOrder: VersionOrder | null;
+  /** Deliveries to a conversation's members waiting for its member list to load, in order. */
+  private readonly memberQueues = new Map<string, Promise<void>>();
   private unsubscribe: (() => Promise<void>) | null = null;
   /** The broker subscription is live. */
   private subscribed = false;
-  /** Users whose events could not be published to other nodes since the last resync request. */
-  private missedUsers: Set<string> | 'all' | null = null;
+  /** Whose events could not be published to other nodes since the last resync request. */
+  private missed: { all: boolean; userIds: Set<string>; conversationIds: Set<string> } | null = null;
   /** Presence missed changes while unreachable; rebuilt by the next heartbeat that works. */
   private presenceStale = false;
   private closed = false;
@@ -112,10 +126,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     this.broker = options.broker;
     this.logger = options.logger ?? silentLogger;
     this.nodeId = options.nodeId ?? `node-${newId()}`;
-    const limits = { frames: 120, frameWindowMs: 60_000, typing: 5, typingWindowMs: 5_000, ...options.rateLimits };
-    this.frameLimit = limits.frames;
-    this.frameLimiter = new RateLimiter(limits.frames, limits.frameWindowMs);
-    this.typingLimiter = new RateLimiter(limits.typing, limits.typingWindowMs);
+    this.limits = { frames: 120, frameWindowMs: 60_000, typing: 5, typingWindowMs: 5_000, ...options.rateLimits };
     this.typing = new TypingTracker(
       this.services.presence,
       options.typingTtlMs ?? 10_000,
@@ -123,13 +134,15 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
         this.toRoom(conversationId, typing ? 'user_typing' : 'user_stopped_typing', { conversationId, userId }, exceptSocketId),
       this.logger,
     );
-    this.nodeTtlMs = options.nodeTtlMs ?? 60_000;
+    this.nodeTtlMs = options.nodeTtlMs ?? 45_000;
     this.brokerRetry = { initialDelayMs: 250, maxDelayMs: 30_000, ...options.brokerRetry };
-    this.heartbeat = setInterval(() => void this.beat(), options.heartbeatIntervalMs ?? 20_000);
+    const eventOrder = options.eventOrder ?? (this.broker === undefined ? false : { gapMs: 250 });
+    this.versionOrder = eventOrder === false ? null : new VersionOrder(eventOrder.gapMs, (envelope) => this.dispatch(envelope));
+    this.heartbeat = setInterval(() => void this.beat(), options.heartbeatIntervalMs ?? 15_000);
     this.heartbeat.unref?.();
     this.detach.push(
       routeServiceEvents(this.services, {
-        route: (event, target, data) => this.route(event, target, data),
+        route: (event, target, data, order) => this.route(event, target, data, order),
         publish: (envelope) => this.publish(envelope),
         evict: (userId, conversationId) => this.registry.evict(userId, conversationId),
         stopTypingOnSend: (conversationId, userId) => void this.typing.stopOnSend(conversationId, userId),
@@ -249,6 +262,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     clearInterval(this.heartbeat);
     for (const off of this.detach) off();
     this.typing.close();
+    this.versionOrder?.close();
     await Promise.all([...this.registry.all()].map((entry) => this.disconnect(entry)));
     await this.services.presence.removeNode(this.nodeId).catch(() => undefined);
     this.subscribed = false;
@@ -310,7 +324,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
    * rebuilds this node's entries from the sockets it really holds (SPEC §6: no restart).
    */
   private async beat(): Promise<void> {
-    if (this.missedUsers !== null) this.requestPeerResync();
+    if (this.missed !== null) this.requestPeerResync();
     try {
       await this.services.presence.heartbeat(this.nodeId, this.nodeTtlMs);
     } catch (error) {
@@ -318,14 +332,26 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       this.logger.warn('presence heartbeat failed', { error: String(error) });
       return;
     }
-    if (!this.presenceStale) return;
+    if (this.presenceStale) {
+      try {
+        await this.services.presence.removeNode(this.nodeId);
+        for (const entry of [...this.registry.all()]) await this.services.presence.addSocket(entry.userId, entry.id, this.nodeId);
+        this.presenceStale = false;
+        this.logger.info('presence rebuilt after an outage', { sockets: this.registry.size });
+      } catch (error) {
+        this.logger.warn('presence rebuild failed; will retry', { error: String(error) });
+      }
+    }
+    await this.sweepDeadNodes();
+  }
+
+  /** A crashed node's users go offline for everyone: whichever node sweeps it first announces them. */
+  private async sweepDeadNodes(): Promise<void> {
     try {
-      await this.services.presence.removeNode(this.nodeId);
-      for (const entry of [...this.registry.all()]) await this.services.presence.addSocket(entry.userId, entry.id, this.nodeId);
-      this.presenceStale = false;
-      this.logger.info('presence rebuilt after an outage', { sockets: this.registry.size });
+      const orphaned = await this.services.presence.removeDeadNodes();
+      for (const userId of orphaned) if (this.registry.socketCount(userId) === 0) await this.announcePresence(userId, false);
     } catch (error) {
-      this.logger.warn('presence rebuild failed; will retry', { error: String(error) });
+      this.logger.warn('could not sweep dead nodes', { error: String(error) });
     }
   }
 
@@ -382,16 +408,14 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     });
   }
 
-  /** 120 frames a minute; a connection that keeps going far past the limit is closed. */
+  /** 120 frames a minute per connection; a connection that keeps going far past the limit is closed. */
   private limitFrames(entry: LocalSocket): void {
-    try {
-      this.frameLimiter.consume(entry.id, 'frames');
-    } catch (error) {
-      const over = (this.overLimit.get(entry.id) ?? 0) + 1;
-      this.overLimit.set(entry.id, over);
-      if (over > this.frameLimit) entry.socket.close(CloseCode.TooManyRequests, 'too many frames');
-      throw error;
-    }
+    const retryAfterMs = this.frameWindow.hit(entry.id, this.limits.frames, this.limits.frameWindowMs);
+    if (retryAfterMs === 0) return;
+    const over = (this.overLimit.get(entry.id) ?? 0) + 1;
+    this.overLimit.set(entry.id, over);
+    if (over > this.limits.frames) entry.socket.close(CloseCode.TooManyRequests, 'too many frames');
+    throw new ChatError('RATE_LIMITED', `Too many frames: at most ${this.limits.frames} per ${this.limits.frameWindowMs / 1000} s`, { retryAfterMs });
   }
 
   private handlerContext(entry: LocalSocket, onQueued: () => void): HandlerContext {
@@ -399,7 +423,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       services: this.services,
       registry: this.registry,
       typing: this.typing,
-      typingLimiter: this.typingLimiter,
+      typingRule: { limit: this.limits.typing, windowMs: this.limits.typingWindowMs },
       toRoom: (conversationId, event, data, exceptSocketId) => this.toRoom(conversationId, event, data, exceptSocketId),
       userId: entry.userId,
       socketId: entry.id,
@@ -415,6 +439,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
   private async disconnect(entry: LocalSocket): Promise<void> {
     if (this.registry.remove(entry.id) === undefined) return;
     this.overLimit.delete(entry.id);
+    this.frameWindow.forget(entry.id);
     this.sequencers.delete(entry.id);
     this.emit('disconnected', { socketId: entry.id, userId: entry.userId });
     await this.typing.stopAll(entry.userId);
@@ -446,8 +471,8 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
   }
 
   /** Delivers here at once, and to every other node through the broker. */
-  private route(event: string, target: BrokerTarget, data: unknown): void {
-    const envelope: BrokerEnvelope = { origin: this.nodeId, event, target, data };
+  private route(event: string, target: BrokerTarget, data: unknown, order?: BrokerEnvelope['order']): void {
+    const envelope: BrokerEnvelope = order === undefined ? { origin: this.nodeId, event, target, data } : { origin: this.nodeId, event, target, data, order };
     this.deliver(envelope);
     this.publish(envelope);
   }
@@ -460,7 +485,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     if (this.broker === undefined || this.closed) return;
     this.broker.publish(envelope).then(
       () => {
-        if (this.missedUsers !== null) this.requestPeerResync();
+        if (this.missed !== null) this.requestPeerResync();
       },
       (error: unknown) => {
         this.logger.warn('broker publish failed; delivered on this node only', { event: envelope.event, error: String(error) });
@@ -470,34 +495,35 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
   }
 
   private rememberMissed(target: BrokerTarget): void {
-    if (this.missedUsers === 'all') return;
     if (target.kind === 'room' || target.kind === 'sockets') return; // ephemeral: typing, join notices
-    if (target.kind === 'nodes') {
-      this.missedUsers = 'all'; // a membership change other nodes' caches did not hear of
-      return;
-    }
-    this.missedUsers ??= new Set();
-    for (const id of target.userIds) this.missedUsers.add(id);
-    if (this.missedUsers.size > MAX_MISSED_USERS) this.missedUsers = 'all';
+    this.missed ??= { all: false, userIds: new Set(), conversationIds: new Set() };
+    if (target.kind === 'nodes') this.missed.all = true; // a membership change other nodes' caches did not hear of
+    else if (target.kind === 'members') this.missed.conversationIds.add(target.conversationId);
+    else for (const id of target.userIds) this.missed.userIds.add(id);
+    if (this.missed.userIds.size + this.missed.conversationIds.size > MAX_MISSED) this.missed.all = true;
   }
 
   private requestPeerResync(): void {
-    const missed = this.missedUsers;
+    const missed = this.missed;
     if (missed === null || this.broker === undefined) return;
-    this.missedUsers = null;
-    const data = missed === 'all' ? { all: true } : { userIds: [...missed] };
+    this.missed = null;
+    const data = missed.all ? { all: true } : { userIds: [...missed.userIds], conversationIds: [...missed.conversationIds] };
     this.broker.publish({ origin: this.nodeId, event: HUB_RESYNC, target: { kind: 'nodes' }, data }).catch(() => {
       // Still failing: keep the debt for the next successful publish or heartbeat.
-      if (missed === 'all') this.missedUsers = 'all';
-      else for (const id of missed) this.rememberMissed({ kind: 'users', userIds: [id] });
+      if (missed.all) this.rememberMissed({ kind: 'nodes' });
+      for (const userId of missed.userIds) this.rememberMissed({ kind: 'users', userIds: [userId] });
+      for (const conversationId of missed.conversationIds) this.rememberMissed({ kind: 'members', conversationId });
     });
   }
 
   /** An envelope from another node. */
   private receive(envelope: BrokerEnvelope): void {
     if (envelope.event === HUB_RESYNC) {
-      const { all, userIds } = envelope.data as { all?: boolean; userIds?: string[] };
-      this.resync('peer_publish_failed', all === true ? undefined : (userIds ?? []));
+      const { all, userIds = [], conversationIds = [] } = envelope.data as { all?: boolean; userIds?: string[]; conversationIds?: string[] };
+      if (all === true) return this.resync('peer_publish_failed');
+      void Promise.all(conversationIds.map((id) => this.services.membership.memberIds(id).catch(() => [] as string[]))).then((lists) =>
+        this.resync('peer_publish_failed', [...new Set([...userIds, ...lists.flat()])]),
+      );
       return;
     }
     if (envelope.event === MEMBERSHIP_CHANGED) {
@@ -509,13 +535,40 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     this.deliver(envelope);
   }
 
-  /** Sends one serialized frame to each matching local socket, exactly once. */
+  /** Delivers an envelope to this node's sockets, conversation changes in version order. */
   private deliver(envelope: BrokerEnvelope): void {
+    if (this.versionOrder !== null) this.versionOrder.accept(envelope);
+    else this.dispatch(envelope);
+  }
+
+  /**
+   * Sends to the matching local sockets. A conversation's members come from the membership
+   * cache; when it must load them first, later deliveries to that conversation wait behind,
+   * so the order holds.
+   */
+  private dispatch(envelope: BrokerEnvelope): void {
     const { target } = envelope;
+    if (target.kind !== 'members') return this.sendTo(envelope, this.localSockets(target));
+    const queued = this.memberQueues.get(target.conversationId);
+    const cached = queued === undefined ? this.services.membership.peek(target.conversationId) : undefined;
+    if (cached !== undefined) return this.sendTo(envelope, this.userSockets(cached));
+    const next = (queued ?? Promise.resolve()).then(async () => {
+      const ids = await this.services.membership.memberIds(target.conversationId).catch((error: unknown) => {
+        this.logger.warn('could not load members for delivery', { conversationId: target.conversationId, error: String(error) });
+        return [];
+      });
+      this.sendTo(envelope, this.userSockets(ids));
+    });
+    this.memberQueues.set(target.conversationId, next);
+    void next.finally(() => {
+      if (this.memberQueues.get(target.conversationId) === next) this.memberQueues.delete(target.conversationId);
+    });
+  }
+
+  private localSockets(target: Exclude<BrokerTarget, { kind: 'members' }>): Set<LocalSocket> {
+    if (target.kind === 'users') return this.userSockets(target.userIds);
     const sockets = new Set<LocalSocket>();
-    if (target.kind === 'users') {
-      for (const userId of target.userIds) for (const entry of this.registry.userSockets(userId)) sockets.add(entry);
-    } else if (target.kind === 'room') {
+    if (target.kind === 'room') {
       for (const entry of this.registry.roomSockets(target.conversationId)) sockets.add(entry);
     } else if (target.kind === 'sockets') {
       for (const id of target.socketIds) {
@@ -523,7 +576,18 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
         if (entry !== undefined) sockets.add(entry);
       }
     }
-    const except = 'exceptSocketId' in target ? target.exceptSocketId : undefined;
+    return sockets;
+  }
+
+  private userSockets(userIds: Iterable<string>): Set<LocalSocket> {
+    const sockets = new Set<LocalSocket>();
+    for (const userId of userIds) for (const entry of this.registry.userSockets(userId)) sockets.add(entry);
+    return sockets;
+  }
+
+  /** One serialized frame to each socket, exactly once, but the one excepted. */
+  private sendTo(envelope: BrokerEnvelope, sockets: Set<LocalSocket>): void {
+    const except = 'exceptSocketId' in envelope.target ? envelope.target.exceptSocketId : undefined;
     // Most envelopes from other nodes have no recipient here: serialize only when one does.
     let frame: string | undefined;
     let count = 0;

@@ -6,8 +6,8 @@ import type { ChatEventMap } from '../services/chat-events.js';
 export const MEMBERSHIP_CHANGED = 'membership:changed';
 
 export interface EventRouting {
-  /** Delivers here and on every other node. */
-  route(event: string, target: BrokerTarget, data: unknown): void;
+  /** Delivers here and on every other node; `order` puts conversation changes in version order. */
+  route(event: string, target: BrokerTarget, data: unknown, order?: BrokerEnvelope['order']): void;
   /** Sends to the other nodes only. */
   publish(envelope: BrokerEnvelope): void;
   /** Takes a user's sockets on this node out of a conversation's room. */
@@ -27,17 +27,26 @@ export function routeServiceEvents(services: ChatServices, routing: EventRouting
     services.events.on(name, handler as never);
     detach.push(() => services.events.off(name, handler as never));
   };
-  const users = (audience: string[], exceptSocketId?: string): BrokerTarget =>
-    exceptSocketId === undefined ? { kind: 'users', userIds: audience } : { kind: 'users', userIds: audience, exceptSocketId };
+  const users = (audience: string[]): BrokerTarget => ({ kind: 'users', userIds: audience });
+  // Message events go to the conversation's members as each node knows them: the envelope
+  // names the conversation, not a member list that grows with the group.
+  const members = (conversationId: string, exceptSocketId?: string): BrokerTarget =>
+    exceptSocketId === undefined ? { kind: 'members', conversationId } : { kind: 'members', conversationId, exceptSocketId };
+  const order = (conversationId: string, version: number | null) => (version === null ? undefined : { conversationId, version });
 
-  on('message_created', ({ message, audience, origin }) => {
-    routing.route('new_message', users(audience, origin.socketId), { message });
+  on('message_created', ({ message, origin }) => {
+    routing.route('new_message', members(message.conversationId, origin.socketId), { message }, order(message.conversationId, message.version));
     routing.stopTypingOnSend(message.conversationId, message.senderId);
   });
-  on('message_edited', ({ message, audience }) => routing.route('message_edited', users(audience), { message }));
-  on('message_deleted', ({ audience, origin: _origin, ...data }) => routing.route('message_deleted', users(audience), data));
-  on('reaction_updated', ({ audience, origin: _origin, ...data }) => routing.route('message_reaction_updated', users(audience), data));
-  on('messages_read', ({ audience, origin: _origin, ...data }) => routing.route('messages_read', users(audience), data));
+  on('message_edited', ({ message }) => routing.route('message_edited', members(message.conversationId), { message }, order(message.conversationId, message.version)));
+  on('message_deleted', ({ audience, origin: _origin, ...data }) =>
+    // A delete for me reaches the deleter's sockets only.
+    routing.route('message_deleted', data.forEveryone ? members(data.conversationId) : users(audience), data, order(data.conversationId, data.version)),
+  );
+  on('reaction_updated', ({ audience: _audience, origin: _origin, ...data }) =>
+    routing.route('message_reaction_updated', members(data.conversationId), data, order(data.conversationId, data.version)),
+  );
+  on('messages_read', ({ audience: _audience, origin: _origin, ...data }) => routing.route('messages_read', members(data.conversationId), data));
   on('conversation_updated', ({ audience, origin: _origin, ...data }) => routing.route('conversation_updated', users(audience), data));
   on('membership_changed', ({ conversationId, removed }) => {
     for (const userId of removed) routing.evict(userId, conversationId);

@@ -34,7 +34,8 @@ export type ConversationUpdateType =
 export interface ChatEventMap {
   message_created: [event: Audience & { message: Message; clientMessageId: string | null }];
   message_edited: [event: Audience & { message: Message }];
-  message_deleted: [event: Audience & { conversationId: string; messageId: string; forEveryone: boolean; deletedBy: string }];
+  /** `version`: the conversation's change counter after the delete; null when nothing changed. */
+  message_deleted: [event: Audience & { conversationId: string; messageId: string; forEveryone: boolean; deletedBy: string; version: number | null }];
   reaction_updated: [
     event: Audience & {
       conversationId: string;
@@ -43,6 +44,8 @@ export interface ChatEventMap {
       userId: string;
       emoji: string;
       action: 'added' | 'removed';
+      /** The message's version after the change. */
+      version: number;
     },
   ];
   messages_read: [event: Audience & { conversationId: string; userId: string; lastReadSeq: number; markedCount: number }];

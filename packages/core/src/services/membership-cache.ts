@@ -55,6 +55,12 @@ export class MembershipCache {
     return member.role;
   }
 
+  /** The member ids when they are cached and fresh, without loading anything. */
+  peek(conversationId: string): string[] | undefined {
+    const hit = this.entries.get(conversationId);
+    return hit !== undefined && hit.expires > this.options.now() && !this.loading.has(conversationId) ? [...hit.roles.keys()] : undefined;
+  }
+
   async memberIds(conversationId: string): Promise<string[]> {
     return [...(await this.roles(conversationId)).keys()];
   }

@@ -14,7 +14,6 @@ import type {
 import { validate } from '../domain/validate.js';
 import { decodeCursor, encodeCursor } from '../util/cursor.js';
 import { newId } from '../util/ids.js';
-import { RateLimiter } from '../util/rate-limiter.js';
 import { searchTerms } from '../util/text.js';
 import type { ActionContext } from './chat-events.js';
 import { nowIso, type ServiceContext } from './service-context.js';
@@ -45,11 +44,7 @@ const isSearchCursor = (v: unknown): v is SearchCursor =>
  * conversation's last message are settled by the one batched insert.
  */
 export class MessageService {
-  private readonly sendLimiter: RateLimiter;
-
-  constructor(private readonly ctx: ServiceContext) {
-    this.sendLimiter = new RateLimiter(ctx.limits.messageRate.limit, ctx.limits.messageRate.windowMs, ctx.now);
-  }
+  constructor(private readonly ctx: ServiceContext) {}
 
   /** A page of messages, ascending by seq; cursors (`before`, `after`, `around`) are seqs. */
   async getConversationMessages(conversationId: string, userId: string, options: MessagePageOptions = {}): Promise<MessagePage> {
@@ -74,7 +69,7 @@ export class MessageService {
       }
     }
     try {
-      this.sendLimiter.consume(actor, 'messages');
+      await this.ctx.rateLimits.consume(`messages:${actor}`, this.ctx.limits.messageRate, 'messages');
     } catch (error) {
       // A client resending after a reconnect must get its stored message back, not a refusal.
       const stored = data.clientMessageId === undefined ? null : await this.ctx.store.getMessageByClientId(data.conversationId, actor, data.clientMessageId);
@@ -154,19 +149,28 @@ export class MessageService {
         throw ChatError.forbidden('Only the author, or an admin of the group, can delete a message for everyone');
       }
       if (!message.deletedForEveryone) {
-        await this.ctx.store.deleteMessageForEveryone(message.id, nowIso(this.ctx));
+        const deleted = await this.ctx.store.deleteMessageForEveryone(message.id, nowIso(this.ctx));
         this.ctx.events.emit('message_deleted', {
           conversationId,
           messageId: message.id,
           forEveryone: true,
           deletedBy: actor,
+          version: deleted?.version ?? null,
           audience: await this.ctx.membership.memberIds(conversationId),
           origin,
         });
       }
     } else {
-      await this.ctx.store.hideMessageForUser(message.id, actor);
-      this.ctx.events.emit('message_deleted', { conversationId, messageId: message.id, forEveryone: false, deletedBy: actor, audience: [actor], origin });
+      const hidden = await this.ctx.store.hideMessageForUser(message.id, actor);
+      this.ctx.events.emit('message_deleted', {
+        conversationId,
+        messageId: message.id,
+        forEveryone: false,
+        deletedBy: actor,
+        version: hidden?.version ?? null,
+        audience: [actor],
+        origin,
+      });
     }
     return { messageId: message.id, conversationId, forEveryone: everyone };
   }
@@ -316,6 +320,7 @@ export class MessageService {
     const result = { action, emoji, messageId: message.id, conversationId: message.conversationId, reactions: message.reactions };
     this.ctx.events.emit('reaction_updated', {
       ...result,
+      version: message.version,
       userId: actor,
       audience: await this.ctx.membership.memberIds(message.conversationId),
       origin,

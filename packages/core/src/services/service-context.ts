@@ -5,6 +5,7 @@ import type { Schemas } from '../domain/schemas.js';
 import type { Logger } from '../util/logger.js';
 import type { ChatEvents } from './chat-events.js';
 import type { MembershipCache } from './membership-cache.js';
+import type { RateLimits } from './rate-limits.js';
 import type { SendBatcher } from './send-batcher.js';
 
 /** A user profile as the host knows it, for member lists and system messages. */
@@ -24,6 +25,8 @@ export interface ServiceContext {
   events: ChatEvents;
   membership: MembershipCache;
   batcher: SendBatcher;
+  /** Per-user limits, shared across nodes when the rate limiter is. */
+  rateLimits: RateLimits;
   schemas: Schemas;
   limits: ChatLimits;
   logger: Logger;

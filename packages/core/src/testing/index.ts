@@ -5,6 +5,7 @@
 export { runStoreConformance } from './store-conformance.js';
 export { runPresenceConformance, type PresenceConformanceOptions } from './presence-conformance.js';
 export { runBrokerConformance, type BrokerConformanceOptions } from './broker-conformance.js';
+export { runRateLimiterConformance, type RateLimiterConformanceOptions } from './rate-limiter-conformance.js';
 export { raceCases } from './store/races.js';
 export {
   TestClock,

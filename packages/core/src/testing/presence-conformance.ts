@@ -69,6 +69,28 @@ export function runPresenceConformance(options: PresenceConformanceOptions): voi
       assert.equal(await p.isOnline(b), false);
     });
 
+    test('dead nodes are swept once: their users who have no live socket left are returned to one caller', async (p, ids) => {
+      const [a, b, c, e] = ids(4) as [string, string, string, string];
+      await p.heartbeat('n-dead1', 150);
+      await p.heartbeat('n-dead2', 150);
+      await p.heartbeat('n-live', 60_000);
+      await p.addSocket(a, 'sa', 'n-dead1');
+      await p.addSocket(b, 'sb1', 'n-dead1');
+      await p.addSocket(b, 'sb2', 'n-live');
+      await p.addSocket(c, 'sc1', 'n-dead1');
+      await p.addSocket(c, 'sc2', 'n-dead2');
+      await p.addSocket(e, 'se1', 'n-dead2');
+      await p.addSocket(e, 'se2', 'n-live');
+      await sleep(300);
+      // e closes the last socket that counts: announced offline now, so no sweep may announce e again.
+      assert.deepEqual(await p.removeSocket(e, 'se2'), { lastSocket: true });
+      const [first, second] = await Promise.all([p.removeDeadNodes(), p.removeDeadNodes()]);
+      assert.deepEqual([...first!, ...second!].sort(), [a, c].sort(), 'each orphaned user once, to one caller');
+      assert.deepEqual(await p.removeDeadNodes(), []);
+      assert.deepEqual(await p.getUserSockets(b), ['sb2']);
+      assert.deepEqual(await p.addSocket(a, 'sa-back', 'n-live'), { firstSocket: true });
+    });
+
     test('typing starts, refreshes, stops, and expires', async (p, ids) => {
       const [a, b] = ids(2) as [string, string];
       const conversation = `c-${newId()}`;
