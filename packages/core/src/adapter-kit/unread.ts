@@ -19,10 +19,11 @@ export function countsAsUnread(
  * The same rule as an SQL condition, for stores that keep Parley's column names
  * (`messages.sender_id`, `type`, `deleted_for_everyone`, `id`; `hidden_messages.message_id`,
  * `user_id`). `message` is the messages alias, `viewer` an expression for the member's id,
- * `falseValue` how the dialect writes false (`0` in SQLite, `false` in Postgres).
+ * `falseValue` how the dialect writes false (`0` in SQLite, `false` in Postgres),
+ * `hiddenTable` the (qualified) name of the hidden-messages table.
  */
-export function unreadCondition(sql: { message: string; viewer: string; falseValue: string }): string {
+export function unreadCondition(sql: { message: string; viewer: string; falseValue: string; hiddenTable?: string }): string {
   const m = sql.message;
   return `${m}.sender_id <> ${sql.viewer} AND ${m}.deleted_for_everyone = ${sql.falseValue} AND ${m}.type <> 'system'
-    AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.message_id = ${m}.id AND h.user_id = ${sql.viewer})`;
+    AND NOT EXISTS (SELECT 1 FROM ${sql.hiddenTable ?? 'hidden_messages'} h WHERE h.message_id = ${m}.id AND h.user_id = ${sql.viewer})`;
 }

@@ -1,0 +1,251 @@
+import type { Pool } from 'pg';
+
+/**
+ * Versioned schema changes, applied in order by `init()`. `{s}` stands for the store's
+ * schema (quoted), so one database can hold several Parley stores. Never edit a released
+ * migration: add the next one.
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      -- Folded text for search: lower case, no diacritics (đ → d), as one immutable function so
+      -- an index or a generated column may use it. unaccent is called with its dictionary
+      -- named, which is what makes the wrapper safe to declare immutable.
+      CREATE FUNCTION {s}.fold(text) RETURNS text
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+        RETURN lower({unaccent}.unaccent('{unaccent}.unaccent'::regdictionary, normalize($1, NFC)));
+
+      -- Ids and keys compare byte by byte (COLLATE "C"), as in every other store.
+      CREATE TABLE {s}.conversations (
+        id              text COLLATE "C" PRIMARY KEY,
+        type            text NOT NULL CHECK (type IN ('direct', 'group')),
+        name            text,
+        description     text,
+        avatar_url      text,
+        created_by      text COLLATE "C" NOT NULL,
+        created_at      timestamptz NOT NULL,
+        updated_at      timestamptz NOT NULL,
+        last_seq        bigint NOT NULL DEFAULT 0,
+        version         bigint NOT NULL DEFAULT 0,
+        last_message_id text COLLATE "C",
+        direct_key      text COLLATE "C" UNIQUE
+      );
+      -- Conversation lists by last activity.
+      CREATE INDEX conversations_by_activity ON {s}.conversations (updated_at DESC, id DESC);
+
+      CREATE TABLE {s}.members (
+        conversation_id text COLLATE "C" NOT NULL REFERENCES {s}.conversations (id) ON DELETE CASCADE,
+        user_id         text COLLATE "C" NOT NULL,
+        role            text NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+        joined_at       timestamptz NOT NULL,
+        last_read_seq   bigint NOT NULL DEFAULT 0,
+        last_read_at    timestamptz,
+        muted_until     timestamptz,
+        archived_at     timestamptz,
+        PRIMARY KEY (conversation_id, user_id)
+      );
+      -- A user's conversations and contacts.
+      CREATE INDEX members_by_user ON {s}.members (user_id, conversation_id);
+
+      CREATE TABLE {s}.messages (
+        id                   text COLLATE "C" PRIMARY KEY,
+        conversation_id      text COLLATE "C" NOT NULL REFERENCES {s}.conversations (id) ON DELETE CASCADE,
+        seq                  bigint NOT NULL,
+        sender_id            text COLLATE "C" NOT NULL,
+        type                 text COLLATE "C" NOT NULL,
+        content              text,
+        reply_to_id          text COLLATE "C",
+        attachments          jsonb NOT NULL DEFAULT '[]',
+        metadata             jsonb,
+        client_message_id    text COLLATE "C",
+        created_at           timestamptz NOT NULL,
+        edited_at            timestamptz,
+        deleted_at           timestamptz,
+        deleted_for_everyone boolean NOT NULL DEFAULT false,
+        version              bigint NOT NULL,
+        -- Live, non-system text, folded; the message_search index reads it.
+        search               tsvector GENERATED ALWAYS AS (
+          CASE WHEN deleted_for_everyone OR type = 'system' OR content IS NULL THEN NULL
+               ELSE to_tsvector('simple', {s}.fold(content)) END
+        ) STORED,
+        -- Pages, unread counts and catch-up by seq.
+        UNIQUE (conversation_id, seq),
+        -- Idempotent send.
+        UNIQUE (conversation_id, sender_id, client_message_id)
+      );
+      -- Catch-up: messages changed since a version.
+      CREATE INDEX messages_by_version ON {s}.messages (conversation_id, version);
+      CREATE INDEX message_search ON {s}.messages USING gin (search);
+
+      CREATE TABLE {s}.hidden_messages (
+        message_id text COLLATE "C" NOT NULL REFERENCES {s}.messages (id) ON DELETE CASCADE,
+        user_id    text COLLATE "C" NOT NULL,
+        version    bigint NOT NULL,
+        PRIMARY KEY (message_id, user_id)
+      );
+      CREATE INDEX hidden_by_user ON {s}.hidden_messages (user_id, version);
+
+      CREATE TABLE {s}.reactions (
+        id         bigserial PRIMARY KEY,
+        message_id text COLLATE "C" NOT NULL REFERENCES {s}.messages (id) ON DELETE CASCADE,
+        user_id    text COLLATE "C" NOT NULL,
+        emoji      text COLLATE "C" NOT NULL,
+        created_at timestamptz NOT NULL,
+        UNIQUE (message_id, user_id, emoji)
+      );
+      -- Distinct emoji per message.
+      CREATE INDEX reactions_by_emoji ON {s}.reactions (message_id, emoji);
+
+      CREATE TABLE {s}.outbox (
+        id              bigserial PRIMARY KEY,
+        kind            text NOT NULL,
+        message_id      text COLLATE "C" NOT NULL,
+        conversation_id text COLLATE "C" NOT NULL REFERENCES {s}.conversations (id) ON DELETE CASCADE,
+        attempts        integer NOT NULL DEFAULT 0,
+        status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'dead')),
+        next_attempt_at timestamptz NOT NULL,
+        last_error      text,
+        created_at      timestamptz NOT NULL
+      );
+      CREATE INDEX outbox_due ON {s}.outbox (status, next_attempt_at, id);
+
+      -- A batch of sends in one round trip and one transaction. Locks the conversations'
+      -- rows first (in id order, so batches never deadlock), then — each statement of a
+      -- plpgsql function sees what committed before it began — settles idempotency and
+      -- membership on current data, gives each message the next seq and version, moves the
+      -- conversation along once per batch, and writes the notification outbox rows. Keys
+      -- repeated within one batch are resolved by the caller before the call.
+      CREATE FUNCTION {s}.insert_messages(
+        p_id text[], p_conversation_id text[], p_sender_id text[], p_type text[], p_content text[],
+        p_reply_to_id text[], p_attachments jsonb[], p_metadata jsonb[], p_client_message_id text[],
+        p_created_at timestamptz[], p_notify boolean[]
+      ) RETURNS TABLE (r_ord integer, r_status text, r_id text, r_seq bigint, r_version bigint)
+      LANGUAGE plpgsql AS $fn$
+      BEGIN
+        PERFORM 1 FROM {s}.conversations c WHERE c.id = ANY (p_conversation_id) ORDER BY c.id FOR UPDATE;
+        RETURN QUERY
+        WITH input AS (
+          SELECT u.*, u.o::integer AS ord
+          FROM unnest(p_id, p_conversation_id, p_sender_id, p_type, p_content, p_reply_to_id, p_attachments, p_metadata,
+                      p_client_message_id, p_created_at, p_notify)
+            WITH ORDINALITY AS u(id, conversation_id, sender_id, type, content, reply_to_id, attachments, metadata,
+                                 client_message_id, created_at, notify, o)
+        ),
+        stored AS (
+          SELECT i.ord, m.id, m.seq, m.version FROM input i
+          JOIN {s}.messages m ON m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id
+                              AND m.client_message_id = i.client_message_id
+        ),
+        numbered AS (
+          SELECT i.*, row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS n FROM input i
+          WHERE NOT EXISTS (SELECT 1 FROM stored s WHERE s.ord = i.ord)
+            AND EXISTS (SELECT 1 FROM {s}.conversations c WHERE c.id = i.conversation_id)
+            AND (i.type = 'system' OR EXISTS (SELECT 1 FROM {s}.members mb
+                                              WHERE mb.conversation_id = i.conversation_id AND mb.user_id = i.sender_id))
+        ),
+        totals AS (
+          SELECT conversation_id, count(*) AS cnt, (array_agg(id ORDER BY ord DESC))[1] AS last_id,
+                 (array_agg(created_at ORDER BY ord DESC))[1] AS last_at
+          FROM numbered GROUP BY conversation_id
+        ),
+        bumped AS (
+          UPDATE {s}.conversations c
+          SET last_seq = c.last_seq + t.cnt, version = c.version + t.cnt, last_message_id = t.last_id, updated_at = t.last_at
+          FROM totals t WHERE c.id = t.conversation_id
+          RETURNING c.id, c.last_seq - t.cnt AS base_seq, c.version - t.cnt AS base_version
+        ),
+        inserted AS (
+          INSERT INTO {s}.messages (id, conversation_id, seq, sender_id, type, content, reply_to_id, attachments, metadata,
+                                    client_message_id, created_at, version)
+          SELECT n.id, n.conversation_id, b.base_seq + n.n, n.sender_id, n.type, n.content, n.reply_to_id, n.attachments,
+                 n.metadata, n.client_message_id, n.created_at, b.base_version + n.n
+          FROM numbered n JOIN bumped b ON b.id = n.conversation_id
+          RETURNING id, seq, version
+        ),
+        outboxed AS (
+          INSERT INTO {s}.outbox (kind, message_id, conversation_id, next_attempt_at, created_at)
+          SELECT 'message', n.id, n.conversation_id, n.created_at, n.created_at FROM numbered n
+          WHERE n.notify AND EXISTS (SELECT 1 FROM inserted x WHERE x.id = n.id)
+        )
+        SELECT i.ord,
+               CASE WHEN x.id IS NOT NULL THEN 'created' WHEN s.id IS NOT NULL THEN 'duplicate' ELSE 'refused' END,
+               COALESCE(x.id, s.id), COALESCE(x.seq, s.seq), COALESCE(x.version, s.version)
+        FROM input i
+        LEFT JOIN inserted x ON x.id = i.id
+        LEFT JOIN stored s ON s.ord = i.ord
+        ORDER BY i.ord;
+      END
+      $fn$;
+    `,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** A Postgres identifier, quoted: a schema name is never spliced in raw. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Brings `schema` up to date. Runs under a transaction-scoped advisory lock keyed by the
+ * schema, so several nodes starting at once apply each migration exactly once: the others
+ * wait, then find nothing left to do. Refuses a schema written by a newer Parley.
+ */
+export async function migrate(pool: Pool, schema: string): Promise<number> {
+  const s = quoteIdent(schema);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('parley.migrate'), hashtext($1))`, [schema]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${s}.schema_migrations`);
+    const current = rows[0]?.version ?? 0;
+    if (current > LATEST_VERSION) {
+      throw new Error(`Schema ${schema} has version ${current}, newer than this Parley (${LATEST_VERSION}); upgrade @parley/adapter-postgres`);
+    }
+    const pending = MIGRATIONS.filter((m) => m.version > current);
+    if (pending.length > 0) {
+      // Extensions are per database, not per schema: one store creates it at a time.
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('parley.extensions'))`);
+      const unaccent = await ensureUnaccent(client);
+      for (const migration of pending) {
+        await client.query(migration.sql.replaceAll('{s}', s).replaceAll('{unaccent}', unaccent));
+        await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+      }
+    }
+    await client.query('COMMIT');
+    return LATEST_VERSION;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** The schema unaccent lives in (installing it when missing), quoted. */
+async function ensureUnaccent(client: { query: Pool['query'] }): Promise<string> {
+  const find = async () =>
+    (
+      await client.query<{ schema: string }>(
+        `SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'unaccent'`,
+      )
+    ).rows[0]?.schema;
+  let schema = await find();
+  if (schema === undefined) {
+    try {
+      await client.query('CREATE EXTENSION IF NOT EXISTS unaccent');
+    } catch (error) {
+      throw new Error(
+        `Parley's search needs the unaccent extension: run "CREATE EXTENSION unaccent" as a database owner (${error instanceof Error ? error.message : String(error)})`,
+        { cause: error },
+      );
+    }
+    schema = await find();
+  }
+  return quoteIdent(schema!);
+}

@@ -1,0 +1,214 @@
+import type { ConversationChange, ConversationDecision, ConversationListItem, ConversationPlan, ConversationStats, ConversationStoreMethods, Member } from '@parley/core';
+import { escapeLike, unreadCondition } from '@parley/core/adapter-kit';
+import type { PoolClient } from 'pg';
+import type { Database } from './database.js';
+import { MESSAGE_COLUMNS, messageFromJson, toConversation, toConversationRecord, toMember, type ConversationRow, type MemberRow } from './rows.js';
+
+/** Unread messages of member `mb` (the rule is core's: adapter-kit's `unreadCondition`). */
+export const UNREAD_COUNT = `(SELECT count(*) FROM {s}.messages m WHERE m.conversation_id = mb.conversation_id AND m.seq > mb.last_read_seq
+  AND ${unreadCondition({ message: 'm', viewer: 'mb.user_id', falseValue: 'false', hiddenTable: '{s}.hidden_messages' })})`;
+
+const MEMBERS = 'SELECT * FROM {s}.members WHERE conversation_id = $1 ORDER BY joined_at, user_id';
+/** A conversation with its last message, in one query. */
+const CONVERSATION = `SELECT c.*, (SELECT row_to_json(x) FROM (SELECT ${MESSAGE_COLUMNS} FROM {s}.messages m WHERE m.id = c.last_message_id) x) AS last_message
+  FROM {s}.conversations c WHERE c.id = $1`;
+
+type ConversationWithLast = ConversationRow & { last_message: Record<string, unknown> | null };
+
+/** Conversations and members on Postgres. A change that depends on a read locks the conversation's row first. */
+export function pgConversations(db: Database): ConversationStoreMethods {
+  const conversationOf = (row: ConversationWithLast | undefined) => (row === undefined ? null : toConversation(row, row.last_message === null ? null : messageFromJson(row.last_message)));
+  const membersOf = async (conversationId: string, on?: PoolClient) => (await db.query<MemberRow>(MEMBERS, [conversationId], on)).map(toMember);
+
+  const apply = async (client: PoolClient, conversationId: string, plan: ConversationPlan, at: string): Promise<Member[]> => {
+    if (plan.delete === true) {
+      await db.query('DELETE FROM {s}.conversations WHERE id = $1', [conversationId], client); // the rest cascades
+      return [];
+    }
+    const add = plan.add ?? [];
+    const added =
+      add.length === 0
+        ? []
+        : await db.query<MemberRow>(
+            `INSERT INTO {s}.members (conversation_id, user_id, role, joined_at, last_read_seq)
+             SELECT $1, u.user_id, u.role, $4, (SELECT last_seq FROM {s}.conversations WHERE id = $1)
+             FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS u(user_id, role, o)
+             ORDER BY u.o
+             ON CONFLICT (conversation_id, user_id) DO NOTHING RETURNING *`,
+            [conversationId, add.map((m) => m.userId), add.map((m) => m.role), at],
+            client,
+          );
+    if ((plan.remove ?? []).length > 0) {
+      await db.query('DELETE FROM {s}.members WHERE conversation_id = $1 AND user_id = ANY ($2::text[])', [conversationId, plan.remove], client);
+    }
+    const roles = plan.roles ?? [];
+    if (roles.length > 0) {
+      await db.query(
+        `UPDATE {s}.members mb SET role = r.role FROM unnest($2::text[], $3::text[]) AS r(user_id, role)
+         WHERE mb.conversation_id = $1 AND mb.user_id = r.user_id`,
+        [conversationId, roles.map((r) => r.userId), roles.map((r) => r.role)],
+        client,
+      );
+    }
+    if (plan.profile !== undefined) {
+      const sets = ['updated_at = $2'];
+      const values: unknown[] = [conversationId, at];
+      for (const [column, value] of [
+        ['name', plan.profile.name],
+        ['description', plan.profile.description],
+        ['avatar_url', plan.profile.avatarUrl],
+      ] as const) {
+        if (value === undefined) continue;
+        values.push(value);
+        sets.push(`${column} = $${values.length}`);
+      }
+      await db.query(`UPDATE {s}.conversations SET ${sets.join(', ')} WHERE id = $1`, values, client);
+    }
+    // Returned in the order the plan named them, as stored.
+    const byUser = new Map(added.map((row) => [row.user_id, toMember(row)]));
+    return add.flatMap((seed) => byUser.get(seed.userId) ?? []);
+  };
+
+  return {
+    async createConversation(input) {
+      return db.transaction(async (client) => {
+        const inserted = await db.one<{ id: string }>(
+          `INSERT INTO {s}.conversations (id, type, name, description, avatar_url, created_by, created_at, updated_at, direct_key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) ON CONFLICT (direct_key) DO NOTHING RETURNING id`,
+          [input.id, input.type, input.name, input.description, input.avatarUrl, input.createdBy, input.createdAt, input.directKey],
+          client,
+        );
+        if (inserted === undefined) {
+          // The pair's direct conversation exists (perhaps committed a moment ago by another node).
+          const existing = await db.one<ConversationWithLast>(
+            CONVERSATION.replace('WHERE c.id = $1', 'WHERE c.direct_key = $1'),
+            [input.directKey],
+            client,
+          );
+          return { conversation: conversationOf(existing)!, created: false };
+        }
+        await db.query(
+          `INSERT INTO {s}.members (conversation_id, user_id, role, joined_at)
+           SELECT $1, u.user_id, u.role, $4 FROM unnest($2::text[], $3::text[]) AS u(user_id, role)`,
+          [input.id, input.members.map((m) => m.userId), input.members.map((m) => m.role), input.createdAt],
+          client,
+        );
+        return { conversation: conversationOf(await db.one<ConversationWithLast>(CONVERSATION, [input.id], client))!, created: true };
+      });
+    },
+
+    async getConversation(conversationId) {
+      return conversationOf(await db.one<ConversationWithLast>(CONVERSATION, [conversationId]));
+    },
+
+    async changeConversation<T>(conversationId: string, at: string, decide: ConversationDecision<T>): Promise<ConversationChange<T>> {
+      return db.transaction(async (client) => {
+        const row = await db.one<ConversationRow>('SELECT * FROM {s}.conversations WHERE id = $1 FOR UPDATE', [conversationId], client);
+        const state = row === undefined ? null : { conversation: toConversationRecord(row), members: await membersOf(conversationId, client) };
+        const { plan, value } = decide(state);
+        const added = row === undefined ? [] : await apply(client, conversationId, plan, at);
+        const after = conversationOf(await db.one<ConversationWithLast>(CONVERSATION, [conversationId], client));
+        return { value, conversation: after, members: after === null ? [] : await membersOf(conversationId, client), added };
+      });
+    },
+
+    async listConversations(userId, query) {
+      const where = ['mb.user_id = $1'];
+      const values: unknown[] = [userId, query.limit];
+      const param = (value: unknown) => {
+        values.push(value);
+        return `$${values.length}`;
+      };
+      if (query.type !== undefined) where.push(`c.type = ${param(query.type)}`);
+      if (query.archived !== undefined) where.push(query.archived ? 'mb.archived_at IS NOT NULL' : 'mb.archived_at IS NULL');
+      if (query.search !== undefined) {
+        const like = param(`%${escapeLike(query.search.toLowerCase())}%`);
+        where.push(`(lower(c.name) LIKE ${like} ESCAPE '\\' OR lower(c.description) LIKE ${like} ESCAPE '\\')`);
+      }
+      if (query.after !== undefined) {
+        const at = param(query.after.updatedAt);
+        where.push(`(c.updated_at < ${at}::timestamptz OR (c.updated_at = ${at}::timestamptz AND c.id < ${param(query.after.id)}))`);
+      }
+      const rows = await db.query<ConversationWithLast & MemberRow & { unread_count: number }>(
+        `SELECT c.*, mb.role, mb.last_read_seq, mb.muted_until, mb.archived_at, ${UNREAD_COUNT} AS unread_count,
+                (SELECT row_to_json(x) FROM (SELECT ${MESSAGE_COLUMNS} FROM {s}.messages m WHERE m.id = c.last_message_id) x) AS last_message
+         FROM {s}.members mb JOIN {s}.conversations c ON c.id = mb.conversation_id
+         WHERE ${where.join(' AND ')} ORDER BY c.updated_at DESC, c.id DESC LIMIT $2`,
+        values,
+      );
+      return rows.map(
+        (row): ConversationListItem => ({
+          ...conversationOf(row)!,
+          role: row.role,
+          unreadCount: row.unread_count,
+          muted: row.muted_until !== null && row.muted_until > query.now,
+          archived: row.archived_at !== null,
+          lastReadSeq: row.last_read_seq,
+        }),
+      );
+    },
+
+    async getConversationStats(userId, now) {
+      const rows = await db.query<{ type: 'direct' | 'group'; archived_at: string | null; muted_until: string | null; unread: number }>(
+        `SELECT c.type, mb.archived_at, mb.muted_until, ${UNREAD_COUNT} AS unread
+         FROM {s}.members mb JOIN {s}.conversations c ON c.id = mb.conversation_id WHERE mb.user_id = $1`,
+        [userId],
+      );
+      const stats: ConversationStats = { total: 0, direct: 0, group: 0, archived: 0, muted: 0, unreadConversations: 0, unreadMessages: 0 };
+      for (const row of rows) {
+        stats.total += 1;
+        stats[row.type] += 1;
+        if (row.archived_at !== null) stats.archived += 1;
+        if (row.muted_until !== null && row.muted_until > now) stats.muted += 1;
+        if (row.unread > 0) stats.unreadConversations += 1;
+        stats.unreadMessages += row.unread;
+      }
+      return stats;
+    },
+
+    async countUnread(conversationId, userId) {
+      const row = await db.one<{ n: number }>(`SELECT ${UNREAD_COUNT} AS n FROM {s}.members mb WHERE mb.conversation_id = $1 AND mb.user_id = $2`, [conversationId, userId]);
+      return row?.n ?? 0;
+    },
+
+    async listUserConversationIds(userId) {
+      return (await db.query<{ conversation_id: string }>('SELECT conversation_id FROM {s}.members WHERE user_id = $1', [userId])).map((r) => r.conversation_id);
+    },
+
+    async listContacts(userId) {
+      const rows = await db.query<{ user_id: string }>(
+        `SELECT DISTINCT other.user_id FROM {s}.members mine JOIN {s}.members other ON other.conversation_id = mine.conversation_id
+         WHERE mine.user_id = $1 AND other.user_id <> mine.user_id`,
+        [userId],
+      );
+      return rows.map((r) => r.user_id);
+    },
+
+    async getMember(conversationId, userId) {
+      const row = await db.one<MemberRow>('SELECT * FROM {s}.members WHERE conversation_id = $1 AND user_id = $2', [conversationId, userId]);
+      return row === undefined ? null : toMember(row);
+    },
+
+    async listMembers(conversationId) {
+      return membersOf(conversationId);
+    },
+
+    async updateMemberSettings(conversationId, userId, patch) {
+      const sets: string[] = [];
+      const values: unknown[] = [conversationId, userId];
+      if (patch.mutedUntil !== undefined) {
+        values.push(patch.mutedUntil);
+        sets.push(`muted_until = $${values.length}`);
+      }
+      if (patch.archivedAt !== undefined) {
+        values.push(patch.archivedAt);
+        sets.push(`archived_at = $${values.length}`);
+      }
+      const row =
+        sets.length === 0
+          ? await db.one<MemberRow>('SELECT * FROM {s}.members WHERE conversation_id = $1 AND user_id = $2', values)
+          : await db.one<MemberRow>(`UPDATE {s}.members SET ${sets.join(', ')} WHERE conversation_id = $1 AND user_id = $2 RETURNING *`, values);
+      return row === undefined ? null : toMember(row);
+    },
+  };
+}
