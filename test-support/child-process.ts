@@ -73,9 +73,25 @@ export class ChildNode {
     this.exited = new Promise((resolve) => process.once('exit', (code) => resolve(code)));
   }
 
-  static async start(entry: string, args: string[] = [], env: Record<string, string> = {}): Promise<ChildNode> {
+  static async start(entry: string, args: string[] = [], env: Record<string, string> = {}, cwd?: string): Promise<ChildNode> {
     const file = await bundleForNode(entry);
-    return new ChildNode(spawn(process.execPath, [file, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] }));
+    return new ChildNode(spawn(process.execPath, [file, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'], ...(cwd === undefined ? {} : { cwd }) }));
+  }
+
+  /** Resolves with the first stdout line matching `pattern` (for children that print, not speak JSON). */
+  line(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpExecArray> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
+      const onLine = (line: string) => {
+        const match = pattern.exec(line);
+        if (match === null) return;
+        clearTimeout(timer);
+        reader.off('line', onLine);
+        resolve(match);
+      };
+      const reader = createInterface({ input: this.process.stdout! });
+      reader.on('line', onLine);
+    });
   }
 
   send(message: unknown): void {

@@ -20,7 +20,7 @@ import {
 } from './services/notification-dispatcher.js';
 import { SendBatcher } from './services/send-batcher.js';
 import type { ResolveUsers, ServiceContext } from './services/service-context.js';
-import { DEFAULT_STORE_RETRY, guardStore, type StoreRetryOptions } from './services/store-guard.js';
+import { DEFAULT_STORE_RETRY, guardStore, type StoreHealth, type StoreRetryOptions } from './services/store-guard.js';
 import { silentLogger, type Logger } from './util/logger.js';
 
 export interface ChatServicesOptions {
@@ -64,6 +64,11 @@ export interface ChatServices {
    * anyway; await it at startup to fail fast. A failed start is tried again by later calls.
    */
   ready(): Promise<void>;
+  /**
+   * The store answers (`ping`) and its writes are not failing — a store can answer pings
+   * while every write fails (a full disk). `/health` and the hub's health check use it.
+   */
+  storeHealth(): Promise<StoreHealth>;
   /** Stores what is queued, stops the outbox, and closes the adapters. */
   close(): Promise<void>;
 }
@@ -122,7 +127,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
   const limits = resolveLimits(options.limits);
-  const { store, ready } = guardStore(options.store, logger, { ...DEFAULT_STORE_RETRY, ...options.storeRetry });
+  const { store, ready, health } = guardStore(options.store, logger, { ...DEFAULT_STORE_RETRY, ...options.storeRetry });
   const presence = options.presence ?? createMemoryPresence({ now });
   const events = new ChatEvents();
   const rateLimits = new RateLimits(options.rateLimiter ?? createMemoryRateLimiter({ now }), logger, now);
@@ -162,6 +167,10 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
     rateLimits,
     notifications,
     ready,
+    async storeHealth() {
+      await store.ping();
+      return health();
+    },
     async close() {
       await batcher.drain();
       await notifications?.stop();

@@ -65,7 +65,7 @@ describe('store failures: retried when transient, UNAVAILABLE when the store is 
     let metadata: Record<string, unknown> = {};
     for (let i = 0; i < 5_000; i++) metadata = { a: metadata };
     const error = await chat.messages.sendMessage('ann', { conversationId: group.id, content: 'x', metadata }).catch((e: unknown) => e as ChatError);
-    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'input.metadata' } });
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'metadata' } });
   });
 
   it('waits for the store’s start, and tries a failed start again on the next call', async () => {

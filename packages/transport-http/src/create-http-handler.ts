@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bearerToken, ChatError, silentLogger, type Authenticate, type ChatServices, type ChatUser, type HubHealth, type Logger, type RealtimeHub } from '@parley/core';
+import { admitUser, bearerToken, ChatError, silentLogger, type Authenticate, type ChatServices, type ChatUser, type HubHealth, type Logger, type RealtimeHub } from '@parley/core';
 import { z } from 'zod';
 import { readJsonBody, sendError, sendJson, STATUS_BY_CODE } from './http-io.js';
 import { createParleyMetrics, type ParleyMetrics } from './metrics.js';
@@ -17,6 +17,12 @@ export interface HttpHandlerOptions {
   metrics?: ParleyMetrics | false;
   /** Largest request body. Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Requests that change state, per user, across nodes when the services' rate limiter is
+   * shared (sends also count against the message limit). Default 120 per 60 s; `false` turns
+   * it off.
+   */
+  writeRateLimit?: { limit: number; windowMs: number } | false;
   logger?: Logger;
 }
 
@@ -32,6 +38,9 @@ const optionsSchema = z.object({
     .regex(/^(\/[^/]+)*$/, 'must be empty or start with / and not end with /')
     .default(''),
   maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+  writeRateLimit: z
+    .union([z.literal(false), z.object({ limit: z.number().int().positive(), windowMs: z.number().int().positive() })])
+    .default({ limit: 120, windowMs: 60_000 }),
 });
 
 /**
@@ -47,14 +56,14 @@ export function createHttpHandler(services: ChatServices, options: HttpHandlerOp
       `Invalid createHttpHandler options — ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
   }
-  const { basePath, maxBodyBytes } = parsed.data;
+  const { basePath, maxBodyBytes, writeRateLimit } = parsed.data;
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics === false ? null : (options.metrics ?? createParleyMetrics({ services, ...(options.hub ? { hub: options.hub } : {}) }));
   const router = new Router(chatRoutes(services));
 
   const health = async (): Promise<HubHealth | Omit<HubHealth, 'nodeId' | 'connections'>> => {
     if (options.hub !== undefined) return options.hub.healthCheck();
-    const storage = await services.store.ping().then(() => true, () => false);
+    const storage = await services.storeHealth().then((h) => h.healthy, () => false);
     const presence = await services.presence.healthCheck().catch(() => false);
     return { status: !storage ? 'unhealthy' : presence ? 'healthy' : 'degraded', storage, presence, broker: true };
   };
@@ -69,9 +78,7 @@ export function createHttpHandler(services: ChatServices, options: HttpHandlerOp
       if (error instanceof ChatError && error.code !== 'UNAUTHENTICATED') throw error;
       throw new ChatError('UNAUTHENTICATED', 'Invalid token');
     }
-    if (user === null || user === undefined) throw new ChatError('UNAUTHENTICATED', 'Invalid token');
-    if (user.status !== 'active') throw new ChatError('FORBIDDEN', `User ${user.id} is not active`);
-    return user;
+    return admitUser(user);
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> => {
@@ -110,12 +117,13 @@ export function createHttpHandler(services: ChatServices, options: HttpHandlerOp
         return sendJson(
           res,
           405,
-          { error: { code: 'VALIDATION_FAILED', message: `${method} is not allowed here; use ${match.allow.join(', ')}`, details: { field: 'method' } } },
+          { error: { code: 'METHOD_NOT_ALLOWED', message: `${method} is not allowed here; use ${match.allow.join(', ')}`, details: { field: 'method' } } },
           { allow: match.allow.join(', ') },
         );
       }
       routeName = match.route.name;
       const user = await authenticate(req);
+      if (method !== 'GET' && writeRateLimit !== false) await services.rateLimits.consume(`rest:${user.id}`, writeRateLimit, 'requests that change something');
       let body: Promise<Record<string, unknown>> | undefined;
       const result = await match.route.handle({
         req,

@@ -9,6 +9,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  METHOD_NOT_ALLOWED: 405,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
@@ -38,6 +39,16 @@ export function sendError(res: ServerResponse, error: ChatError, headers: Record
  * a JSON object. Oversize bodies are refused as soon as they pass the limit.
  */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+  // A body parser mounted before Parley (`app.use(express.json())`) has read the stream
+  // already and left the result on `req.body`: use it rather than wait for bytes that are gone.
+  const preParsed = (req as IncomingMessage & { body?: unknown; _body?: boolean }).body;
+  if (preParsed !== undefined && (req.readableEnded || (req as { _body?: boolean })._body === true)) {
+    if (typeof preParsed === 'object' && preParsed !== null && !Array.isArray(preParsed) && !Buffer.isBuffer(preParsed)) return preParsed as Record<string, unknown>;
+    if (typeof preParsed === 'string' && preParsed.trim() !== '') return parseObject(preParsed);
+    if (Buffer.isBuffer(preParsed) && preParsed.length > 0) return parseObject(preParsed.toString('utf8'));
+    if (!req.readableEnded) throw ChatError.validation('body', 'must be a JSON object');
+    return {};
+  }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
@@ -57,6 +68,10 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   if (text === '') return {};
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/(.+\+)?json\b/i.test(type)) throw ChatError.validation('body', 'must be sent as application/json');
+  return parseObject(text);
+}
+
+function parseObject(text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);

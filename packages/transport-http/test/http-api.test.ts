@@ -114,7 +114,17 @@ describe('the REST API of SPEC §4', () => {
     expect(unknown.json.error.code).toBe('NOT_FOUND');
     const wrongMethod = await api('ann', 'PATCH', `/conversations/${id}`);
     expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.json.error.code).toBe('METHOD_NOT_ALLOWED');
     expect(wrongMethod.headers.get('allow')).toContain('GET');
+    const missingName = await api('ann', 'POST', '/conversations/group', { memberIds: ['ben'] });
+    expect(missingName.json.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'name', issues: [{ field: 'name', message: 'is required' }] } });
+    const deep = `${'{"a":'.repeat(5_000)}{}${'}'.repeat(5_000)}`; // 5,000 deep, 30 KB
+    const tooDeep = await api('ann', 'POST', '/conversations/messages', `{"conversationId":"${id}","content":"x","metadata":${deep}}`);
+    expect(tooDeep.status).toBe(400);
+    expect(tooDeep.json.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'metadata' } });
+    const nulSearch = await api('ann', 'GET', `/conversations/messages/search?q=${encodeURIComponent('\u0000')}`);
+    expect(nulSearch.status).toBe(400);
+    expect(nulSearch.json.error.details.field).toBe('query');
     const malformed = await api('ann', 'POST', '/conversations/messages', '{"conversationId": ', {});
     expect(malformed.status).toBe(400);
     expect(malformed.json.error.details.field).toBe('body');
@@ -122,10 +132,10 @@ describe('the REST API of SPEC §4', () => {
     expect(notObject.json.error.details.field).toBe('body');
     const wrongType = await api('ann', 'POST', '/conversations/messages', { conversationId: id, content: 42 });
     expect(wrongType.status).toBe(400);
-    expect(wrongType.json.error.details.field).toBe('input.content');
+    expect(wrongType.json.error.details.field).toBe('content');
     const badLimit = await api('ann', 'GET', `/conversations/${id}/messages?limit=abc`);
     expect(badLimit.status).toBe(400);
-    expect(badLimit.json.error.details.field).toBe('options.limit');
+    expect(badLimit.json.error.details.field).toBe('limit');
     expect((await api('ann', 'GET', `/conversations/${id}/messages?limit=101`)).status).toBe(400);
     expect((await api('ann', 'GET', '/conversations?archived=maybe')).json.error.details.field).toBe('archived');
     const huge = await api('ann', 'POST', '/conversations/messages', { conversationId: id, content: 'x'.repeat(70 * 1024) });
@@ -225,5 +235,27 @@ describe('mounting', () => {
     expect((await fetch(`http://127.0.0.1:${port}/api/nothing`)).status).toBe(404);
     await new Promise<void>((resolve) => local.close(() => resolve()));
     expect(() => createHttpHandler(chat, { authenticate, basePath: 'api/' })).toThrow(/basePath/);
+  });
+});
+
+describe('limits on requests that change something', () => {
+  it('refuses a user past the write limit with 429 and Retry-After; reads go on', async () => {
+    const services = createChatServices({ store: createMemoryStore() });
+    const handler = createHttpHandler(services, { authenticate, writeRateLimit: { limit: 3, windowMs: 60_000 } });
+    const limited = createServer((req, res) => handler(req, res));
+    await new Promise<void>((resolve) => limited.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(limited.address() as AddressInfo).port}`;
+    const post = (user: string) =>
+      fetch(`${url}/conversations/group`, { method: 'POST', headers: { authorization: `Bearer tok-${user}`, 'content-type': 'application/json' }, body: '{"name":"g"}' });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await post('ann')).status);
+    expect(statuses).toEqual([201, 201, 201, 429]);
+    const refused = await post('ann');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    expect((await post('ben')).status).toBe(201);
+    expect((await fetch(`${url}/conversations`, { headers: { authorization: 'Bearer tok-ann' } })).status).toBe(200);
+    limited.closeAllConnections();
+    await new Promise<void>((resolve) => limited.close(() => resolve()));
   });
 });

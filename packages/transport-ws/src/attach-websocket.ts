@@ -1,10 +1,11 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ChatError, CloseCode, silentLogger, type ChatUser, type ConnectionHandle, type Logger, type RealtimeHub } from '@parley/core';
+import { admitUser, ChatError, CloseCode, silentLogger, type Authenticate, type ChatUser, type ConnectionHandle, type Logger, type RealtimeHub } from '@parley/core';
 import { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
-import type { Authenticate } from '@parley/core';
+import { originAllowed, type AllowedOrigins } from './origin.js';
+import { outboundSocket } from './outbound.js';
 import { extractToken, selectProtocol } from './token.js';
 
 export interface AttachWebSocketOptions {
@@ -13,19 +14,34 @@ export interface AttachWebSocketOptions {
   /** Default `/chat`. */
   path?: string;
   authenticate: Authenticate;
-  /** Origins allowed to connect (`https://app.example.com`); `*` allows any. Default: any. */
-  allowedOrigins?: string[] | '*';
+  /**
+   * Which pages may connect: `same-origin` (default: the `Origin` must be the server's own
+   * host), a list of origins (`https://app.example.com`), or `*` (any — never with cookie auth).
+   */
+  allowedOrigins?: AllowedOrigins;
   /** Largest frame accepted; a larger one closes the connection (1009). Default 1 MiB. */
   maxPayload?: number;
   /** Keep-alive: a peer that misses a ping for this long is terminated. Default 30 s. */
   pingIntervalMs?: number;
-  /** A socket whose unsent output exceeds this is closed as a slow consumer. Default 16 MiB. */
+  /** Unsent output a socket may hold before frames are held back from it. Default 4 MiB. */
   maxBufferedBytes?: number;
+  /** How long a socket may stay past `maxBufferedBytes` before it is closed with 4408. Default 10 s. */
+  slowConsumerGraceMs?: number;
+  /** Sockets one user may hold, on all nodes together. Default 20. */
+  maxConnectionsPerUser?: number;
+  /** Sockets one client address may hold on this node. Default 200. */
+  maxConnectionsPerAddress?: number;
+  /** The client address of an upgrade request (behind a proxy, read it from its header). Default: the peer's address. */
+  addressOf?: (request: IncomingMessage) => string;
   logger?: Logger;
 }
 
 export interface WebSocketAttachment {
-  /** Stops accepting, closes every connection with 1001 and waits for them (at most `timeoutMs`). */
+  /**
+   * Shuts down gracefully: no new connections, no new frames; every frame already taken is
+   * answered (so what was stored was acknowledged); then every socket is closed with 1001.
+   * Sockets still open after `timeoutMs` are cut off.
+   */
   close(timeoutMs?: number): Promise<void>;
   readonly clients: number;
 }
@@ -33,10 +49,13 @@ export interface WebSocketAttachment {
 const optionsSchema = z.object({
   path: z.string().startsWith('/', 'must start with /').default('/chat'),
   authenticate: z.custom<Authenticate>((v) => typeof v === 'function', 'must be a function (token, request) => user | null'),
-  allowedOrigins: z.union([z.literal('*'), z.array(z.string().min(1))]).default('*'),
+  allowedOrigins: z.union([z.literal('*'), z.literal('same-origin'), z.array(z.string().min(1))]).default('same-origin'),
   maxPayload: z.number().int().positive().default(1024 * 1024),
   pingIntervalMs: z.number().int().positive().default(30_000),
-  maxBufferedBytes: z.number().int().positive().default(16 * 1024 * 1024),
+  maxBufferedBytes: z.number().int().positive().default(4 * 1024 * 1024),
+  slowConsumerGraceMs: z.number().int().positive().default(10_000),
+  maxConnectionsPerUser: z.number().int().positive().default(20),
+  maxConnectionsPerAddress: z.number().int().positive().default(200),
 });
 
 /** Explains the most common mistake: handing over the app instead of the server. */
@@ -56,10 +75,13 @@ function checkServer(server: unknown): asserts server is Server {
   );
 }
 
+const RESYNC_SLOW = JSON.stringify({ type: 'resync', data: { reason: 'slow_consumer' } });
+
 /**
  * Mounts the hub on `server` at `path` with `ws`. The Origin is checked before the upgrade
  * completes; the token is then verified, and a refused client gets `connection_error` and
- * close code 4401. Keep-alive pings end dead peers; `close()` drains with 1001.
+ * close code 4401. Keep-alive pings end dead peers; slow readers are held back and closed
+ * (4408); `close()` drains with 1001.
  */
 export function attachWebSocket(hub: RealtimeHub, options: AttachWebSocketOptions): WebSocketAttachment {
   checkServer(options.server);
@@ -72,6 +94,7 @@ export function attachWebSocket(hub: RealtimeHub, options: AttachWebSocketOption
   }
   const config = parsed.data;
   const logger = options.logger ?? silentLogger;
+  const addressOf = options.addressOf ?? ((request: IncomingMessage) => request.socket.remoteAddress ?? 'unknown');
   const server = options.server;
   const wss = new WebSocketServer({
     noServer: true,
@@ -80,10 +103,9 @@ export function attachWebSocket(hub: RealtimeHub, options: AttachWebSocketOption
     perMessageDeflate: false,
   });
   const alive = new WeakMap<WebSocket, boolean>();
+  const handles = new Map<WebSocket, ConnectionHandle>();
+  const perAddress = new Map<string, number>();
   let closing = false;
-
-  const originAllowed = (origin: string | undefined) =>
-    config.allowedOrigins === '*' || (origin !== undefined && config.allowedOrigins.includes(origin));
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -93,31 +115,35 @@ export function attachWebSocket(hub: RealtimeHub, options: AttachWebSocketOption
       return;
     }
     if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable');
-    if (!originAllowed(request.headers.origin)) return rejectUpgrade(socket, 403, 'Forbidden');
-    void authenticate(request).then((result) => {
-      wss.handleUpgrade(request, socket, head, (ws) => void accept(ws, result));
+    if (!originAllowed(config.allowedOrigins, request)) return rejectUpgrade(socket, 403, 'Forbidden');
+    const address = addressOf(request);
+    if ((perAddress.get(address) ?? 0) >= config.maxConnectionsPerAddress) return rejectUpgrade(socket, 429, 'Too Many Requests');
+    void authenticate(extractToken(request), request).then((result) => {
+      wss.handleUpgrade(request, socket, head, (ws) => void accept(ws, result, request, address));
     });
   };
 
-  const authenticate = async (request: IncomingMessage): Promise<ChatUser | ChatError> => {
+  const authenticate = async (token: string | null, request: IncomingMessage): Promise<ChatUser | ChatError> => {
     try {
-      const user = await options.authenticate(extractToken(request), request);
-      if (user === null || user === undefined) return new ChatError('UNAUTHENTICATED', 'Authentication failed');
-      if (user.status !== 'active') return new ChatError('FORBIDDEN', `User ${user.id} is not active`);
-      return user;
+      return admitUser(await options.authenticate(token, request));
     } catch (error) {
-      if (error instanceof ChatError) return error;
+      if (error instanceof ChatError) return error.code === 'FORBIDDEN' ? error : new ChatError('UNAUTHENTICATED', error.message);
       logger.warn('authenticate threw', { error: String(error) });
       return new ChatError('UNAUTHENTICATED', 'Authentication failed');
     }
   };
 
-  const accept = async (ws: WebSocket, result: ChatUser | ChatError) => {
-    if (result instanceof ChatError) {
-      ws.send(JSON.stringify({ type: 'connection_error', data: { code: result.code, message: result.message } }));
-      ws.close(CloseCode.Unauthorized, result.code === 'FORBIDDEN' ? 'forbidden' : 'unauthorized');
-      return;
+  const refuse = (ws: WebSocket, error: ChatError, closeCode: number) => {
+    ws.send(JSON.stringify({ type: 'connection_error', data: { code: error.code, message: error.message } }));
+    ws.close(closeCode, error.code.toLowerCase());
+  };
+
+  const accept = async (ws: WebSocket, result: ChatUser | ChatError, request: IncomingMessage, address: string) => {
+    if (result instanceof ChatError) return refuse(ws, result, CloseCode.Unauthorized);
+    if ((await hub.countUserSockets(result.id)) >= config.maxConnectionsPerUser) {
+      return refuse(ws, new ChatError('RATE_LIMITED', `At most ${config.maxConnectionsPerUser} connections per user`), CloseCode.TooManyRequests);
     }
+    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
     // Frames may arrive while the hub registers the socket: hold them until it is ready.
@@ -134,26 +160,28 @@ export function attachWebSocket(hub: RealtimeHub, options: AttachWebSocketOption
       else void handle.handleFrame(text);
     });
     ws.on('error', (error) => logger.debug('websocket error', { error: String(error) }));
+    const socket = outboundSocket(ws, {
+      maxBufferedBytes: config.maxBufferedBytes,
+      graceMs: config.slowConsumerGraceMs,
+      onRecovered: (send) => send(RESYNC_SLOW),
+    });
     ws.on('close', () => {
       gone = true;
+      socket.dispose();
+      handles.delete(ws);
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) perAddress.delete(address);
+      else perAddress.set(address, left);
       void handle?.handleClose();
     });
-    const socket = {
-      send: (frame: string) => {
-        if (ws.readyState !== WebSocket.OPEN) return;
-        if (ws.bufferedAmount > config.maxBufferedBytes) {
-          ws.close(CloseCode.TooManyRequests, 'slow consumer');
-          return;
-        }
-        ws.send(frame);
-      },
-      close: (code?: number, reason?: string) => ws.close(code, reason),
-      get bufferedAmount() {
-        return ws.bufferedAmount;
-      },
-    };
     try {
-      handle = await hub.handleConnection(socket, result);
+      handle = await hub.handleConnection(socket, result, {
+        reauthenticate: async (token) => {
+          const fresh = await authenticate(token, request);
+          if (fresh instanceof ChatError) throw fresh;
+          return fresh;
+        },
+      });
     } catch (error) {
       logger.error('hub refused a connection', { error: String(error) });
       ws.close(CloseCode.InternalError, 'internal error');
@@ -163,6 +191,7 @@ export function attachWebSocket(hub: RealtimeHub, options: AttachWebSocketOption
       void handle.handleClose();
       return;
     }
+    handles.set(ws, handle);
     for (const text of early.splice(0)) void handle.handleFrame(text);
   };
 
@@ -184,16 +213,22 @@ export function attachWebSocket(hub: RealtimeHub, options: AttachWebSocketOption
     get clients() {
       return wss.clients.size;
     },
-    async close(timeoutMs = 5_000) {
+    async close(timeoutMs = 10_000) {
       if (closing) return;
       closing = true;
       clearInterval(pinger);
       const open = [...wss.clients];
       const closed = open.map((ws) => new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()))));
-      for (const ws of open) ws.close(CloseCode.GoingAway, 'server shutting down');
       const timer = setTimeout(() => {
         for (const ws of open) ws.terminate();
       }, timeoutMs);
+      // Answer what was taken before closing: a frame stored is a frame acknowledged.
+      await Promise.all(
+        open.map(async (ws) => {
+          await handles.get(ws)?.drain();
+          ws.close(CloseCode.GoingAway, 'server shutting down');
+        }),
+      );
       await Promise.all(closed);
       clearTimeout(timer);
       server.off('upgrade', onUpgrade);

@@ -44,6 +44,7 @@ const defaultUser = (payload: JWTPayload): ChatUser | null => {
   const name = typeof payload.name === 'string' ? payload.name : payload.sub;
   const user: ChatUser = { id: payload.sub, name, status: typeof payload.status === 'string' ? payload.status : 'active' };
   if (typeof payload.picture === 'string') user.avatar = payload.picture;
+  if (typeof payload.exp === 'number') user.expiresAt = payload.exp * 1000;
   return user;
 };
 
@@ -80,7 +81,10 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): Authenticate
         typeof verifyKey === 'function'
           ? await jwtVerify(token, verifyKey, verifyOptions)
           : await jwtVerify(token, verifyKey as Uint8Array, verifyOptions);
-      return await toUser(payload);
+      const user = await toUser(payload);
+      // A custom toUser that forgets the expiry still gets it: a socket must not outlive its token.
+      if (user !== null && user.expiresAt === undefined && typeof payload.exp === 'number') user.expiresAt = payload.exp * 1000;
+      return user;
     } catch (error) {
       if (error instanceof ChatError) throw error;
       throw new ChatError('UNAUTHENTICATED', 'Invalid token', undefined, { cause: error });

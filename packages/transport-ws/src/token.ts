@@ -32,12 +32,10 @@ export function offeredProtocols(request: AuthRequest): string[] {
 }
 
 /**
- * The subprotocol to answer: `parley` when offered, else the bearer one (a browser fails the
- * handshake when it offered protocols and the server picks none).
+ * The subprotocol to answer: `parley` when offered, else none. Never the `bearer.<token>`
+ * one: echoing it would put the token in a response header. A browser that carries its token
+ * in the subprotocol must offer `parley` beside it (`['parley', 'bearer.<token>']`).
  */
 export function selectProtocol(protocols: Set<string>): string | false {
-  if (protocols.has(PARLEY_PROTOCOL)) return PARLEY_PROTOCOL;
-  for (const protocol of protocols) if (protocol.startsWith(BEARER_PROTOCOL_PREFIX)) return protocol;
-  const first = protocols.values().next();
-  return first.done === true ? false : first.value;
+  return protocols.has(PARLEY_PROTOCOL) ? PARLEY_PROTOCOL : false;
 }

@@ -49,10 +49,23 @@ describe('connecting', () => {
   it('checks the Origin against the allow-list before the upgrade completes', async () => {
     node = await startNode({ ws: { allowedOrigins: ['https://app.example.com'] } });
     await expect(TestClient.connect(`${node.url}?token=tok-ann`, { origin: 'https://evil.example.com' })).rejects.toThrow('HTTP 403');
-    await expect(TestClient.connect(`${node.url}?token=tok-ann`)).rejects.toThrow('HTTP 403');
     const ok = await TestClient.connect(`${node.url}?token=tok-ann`, { origin: 'https://app.example.com' });
     await ok.next('connected');
     await ok.close();
+    // No Origin: not a browser page (browsers always send one), so no cross-site hijacking.
+    const server = await TestClient.connect(`${node.url}?token=tok-ann`);
+    await server.next('connected');
+    await server.close();
+  });
+
+  it('by default accepts only pages of its own origin', async () => {
+    node = await startNode({ ws: { allowedOrigins: undefined } });
+    const host = new URL(node.url).host;
+    await expect(TestClient.connect(`${node.url}?token=tok-ann`, { origin: 'https://evil.example.com' })).rejects.toThrow('HTTP 403');
+    await expect(TestClient.connect(`${node.url}?token=tok-ann`, { origin: `http://${host.replace('127.0.0.1', 'localhost')}` })).rejects.toThrow('HTTP 403');
+    const same = await TestClient.connect(`${node.url}?token=tok-ann`, { origin: `http://${host}` });
+    await same.next('connected');
+    await same.close();
   });
 
   it('answers other paths with 404 instead of hanging', async () => {
@@ -85,7 +98,8 @@ describe('jwtAuthenticator', () => {
       .setAudience('chat')
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode(secret));
-    expect(await auth(token, {} as never)).toEqual({ id: 'u1', name: 'Una', avatar: 'https://x.example/u1.png', status: 'active' });
+    expect(await auth(token, {} as never)).toMatchObject({ id: 'u1', name: 'Una', avatar: 'https://x.example/u1.png', status: 'active' });
+    expect(typeof (await auth(token, {} as never))?.expiresAt).toBe('number'); // from exp: a socket must not outlive its token
     await expect(auth(await sign({ sub: 'u1' }), {} as never)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 

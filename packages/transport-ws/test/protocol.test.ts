@@ -86,7 +86,7 @@ describe('every client event answers exactly once with replyTo', () => {
     const error = await ann.request('send_message', { conversationId, content: 'x'.repeat(10_001) });
     expect(error.type).toBe('error');
     expect(error.data.code).toBe('VALIDATION_FAILED');
-    expect(error.data.details.field).toBe('input.content');
+    expect(error.data.details.field).toBe('content');
     const forbidden = await ben.request('edit_message', {
       messageId: (await ann.request('send_message', { conversationId, content: 'mine' })).data.message.id,
       content: 'theirs',
@@ -109,10 +109,10 @@ describe('bad frames never close the connection', () => {
     raw(JSON.stringify({ type: 'sync', id: 'x4', data: { since: { a: -1 } } }));
     ann.ws.send(Buffer.from([1, 2, 3]), { binary: true });
     const unknown = await ann.next('error', (f) => f.replyTo === 'x1');
-    expect(unknown.data.details.field).toBe('frame.type');
-    expect((await ann.next('error', (f) => f.replyTo === 'x2')).data.details.field).toBe('data.conversationId');
+    expect(unknown.data.details.field).toBe('type');
+    expect((await ann.next('error', (f) => f.replyTo === 'x2')).data.details.field).toBe('conversationId');
     expect((await ann.next('error', (f) => f.replyTo === 'x3')).data.code).toBe('VALIDATION_FAILED');
-    expect((await ann.next('error', (f) => f.replyTo === 'x4')).data.details.field).toBe('data.since.a');
+    expect((await ann.next('error', (f) => f.replyTo === 'x4')).data.details.field).toBe('since.a');
     const pong = await ann.request('ping');
     expect(pong.type).toBe('pong');
     expect(ann.count('error') - errorsBefore).toBe(9);

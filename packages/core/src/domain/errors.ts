@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'CONFLICT',
   'RATE_LIMITED',
   'PAYLOAD_TOO_LARGE',
+  /** Transport level: the path exists, under other methods (HTTP 405 with `Allow`). */
+  'METHOD_NOT_ALLOWED',
   'UNAVAILABLE',
   'INTERNAL',
 ] as const;

@@ -9,11 +9,38 @@ export const SENDABLE_MESSAGE_TYPES = MESSAGE_TYPES.filter((t) => t !== 'system'
 >[];
 const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'file']);
 
-export const idSchema = z
-  .string({ error: 'must be a string id' })
-  .trim()
+/** Unpaired UTF-16 surrogates: with the `u` flag, a well-formed pair is one code point and never matches. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** What in a string no store can keep exactly, or null: such text is refused here, never altered. */
+export function textProblem(value: string): string | null {
+  if (value.includes('\u0000')) return 'a NUL character';
+  if (LONE_SURROGATE.test(value)) return 'a lone surrogate (not valid Unicode)';
+  return null;
+}
+
+/**
+ * A string field of a request: "is required" when missing, "must be …" when of another type,
+ * and refused when no store could keep it exactly (NUL, lone surrogates), so that what is
+ * acknowledged is always what is stored.
+ */
+export function text(what = 'a string') {
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${what}`) })
+    .superRefine((value, ctx) => {
+      const problem = textProblem(value);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: `must not contain ${problem}` });
+    });
+}
+
+/**
+ * Ids (users, conversations, messages) in canonical form only: no surrounding whitespace, no
+ * control characters. Nothing is trimmed, so no id can be turned into another user's.
+ */
+export const idSchema = text('a string id')
   .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters');
+  .max(128, 'must be at most 128 characters')
+  .refine((id) => id.trim() === id && !/[\u0000-\u001f\u007f]/.test(id), 'must not start or end with whitespace or hold control characters');
 
 const isoDate = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' });
 
@@ -26,8 +53,7 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-const httpUrl = z
-  .string({ error: 'must be a string' })
+const httpUrl = text()
   .max(2048, 'must be at most 2048 characters')
   .refine(isHttpUrl, 'must be an http(s) URL');
 
@@ -52,7 +78,13 @@ function jsonProblem(value: unknown, maxDepth: number, maxBytes: number): string
     const [node, depth] = stack.pop()!;
     if (typeof node === 'number' && !Number.isFinite(node)) return 'must hold only finite numbers';
     if (typeof node === 'bigint' || typeof node === 'function' || typeof node === 'symbol') return 'must be plain JSON';
+    const problem = typeof node === 'string' ? textProblem(node) : null;
+    if (problem !== null) return `must not contain ${problem} in any string`;
     if (typeof node !== 'object' || node === null) continue;
+    for (const key of Object.keys(node)) {
+      const keyProblem = textProblem(key);
+      if (keyProblem !== null) return `must not contain ${keyProblem} in any key`;
+    }
     if (depth > maxDepth) return `must be nested at most ${maxDepth} levels deep`;
     if ((visited += 1) > maxBytes) return `must be at most ${maxBytes} bytes as JSON`;
     for (const child of Object.values(node)) stack.push([child, depth + 1]);
@@ -65,26 +97,23 @@ const seqCursor = z.number({ error: 'must be a number' }).int('must be a whole n
 
 /** All input schemas, built from the configured limits. */
 export function createSchemas(limits: ChatLimits) {
-  const content = z
-    .string({ error: 'must be a string' })
+  const content = text()
     .max(limits.maxContentLength, `must be at most ${limits.maxContentLength} characters`);
 
   const attachment = z.object({
     url: httpUrl,
-    name: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
-    mimeType: z
-      .string({ error: 'must be a string' })
+    name: text().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
+    mimeType: text()
       .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type such as image/png'),
     size: z
-      .number({ error: 'must be a number' })
+      .number({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a number') })
       .int('must be a whole number of bytes')
       .min(0, 'must be 0 or more')
       .max(limits.maxAttachmentBytes, `must be at most ${limits.maxAttachmentBytes} bytes`),
   });
 
-  const emoji = z
-    .string({ error: 'must be a string' })
-    .trim()
+  const emoji = text()
+    .refine((e) => e.trim() === e, 'must not start or end with whitespace')
     .min(1, 'must not be empty')
     .max(limits.maxEmojiLength, `must be at most ${limits.maxEmojiLength} characters`);
 
@@ -131,14 +160,16 @@ export function createSchemas(limits: ChatLimits) {
   const listConversations = z.object({
     type: z.enum(['direct', 'group'], { error: 'must be direct or group' }).optional(),
     archived: z.boolean({ error: 'must be true or false' }).optional(),
-    search: z.string({ error: 'must be a string' }).trim().max(200, 'must be at most 200 characters').optional(),
+    search: text().max(200, 'must be at most 200 characters').optional(),
     limit: pageLimit(limits, 20),
-    cursor: z.string({ error: 'must be a string' }).max(512).optional(),
+    cursor: text().max(512).optional(),
   });
 
   const groupProfile = {
-    name: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
-    description: z.string({ error: 'must be a string' }).max(1000, 'must be at most 1000 characters'),
+    name: text()
+      .max(100, 'must be at most 100 characters')
+      .refine((name) => name.trim() !== '', 'must not be empty'),
+    description: text().max(1000, 'must be at most 1000 characters'),
     avatarUrl: httpUrl,
   };
 
@@ -165,14 +196,16 @@ export function createSchemas(limits: ChatLimits) {
 
   const search = z
     .object({
-      query: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
+      query: text()
+        .max(500, 'must be at most 500 characters')
+        .refine((q) => q.trim() !== '', 'must not be empty'),
       conversationId: idSchema.optional(),
       senderId: idSchema.optional(),
       type: z.enum(MESSAGE_TYPES, { error: `must be one of ${MESSAGE_TYPES.join(', ')}` }).optional(),
       from: isoDate.optional(),
       to: isoDate.optional(),
       limit: pageLimit(limits, 20),
-      cursor: z.string({ error: 'must be a string' }).max(64).optional(),
+      cursor: text().max(64).optional(),
     });
 
   return {

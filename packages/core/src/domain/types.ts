@@ -13,6 +13,12 @@ export interface ChatUser {
   name: string;
   avatar?: string;
   status: string;
+  /**
+   * When the credential behind this user expires (ISO text, a Date or epoch ms): a socket is
+   * closed then (4401) unless the client sends a fresh token first. `jwtAuthenticator` sets it
+   * from the token's `exp`.
+   */
+  expiresAt?: string | number | Date;
 }
 
 export interface Attachment {

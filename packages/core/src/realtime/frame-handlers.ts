@@ -14,6 +14,10 @@ export interface HandlerContext {
   registry: SocketRegistry;
   typing: TypingTracker;
   typingRule: RateLimitRule;
+  /** Conversations one `sync` may name. */
+  maxSyncConversations: number;
+  /** Takes a fresh token for this connection (same user); answers its expiry. */
+  reauthenticate(token: string): Promise<{ expiresAt: string | null }>;
   /** Sends a room event to every node (each delivers to its own sockets in the room). */
   toRoom(conversationId: string, event: string, data: unknown, exceptSocketId?: string): void;
   userId: string;
@@ -96,6 +100,9 @@ export const frameHandlers: Handlers = {
    * longer a member) reports its error.
    */
   async sync(ctx, { since }) {
+    if (Object.keys(since).length > ctx.maxSyncConversations) {
+      throw ChatError.validation('since', `at most ${ctx.maxSyncConversations} conversations per sync; ask for the rest in another`);
+    }
     const conversations: Record<string, unknown> = {};
     const errors: Record<string, unknown> = {};
     await Promise.all(
@@ -110,6 +117,10 @@ export const frameHandlers: Handlers = {
       }),
     );
     return Object.keys(errors).length === 0 ? { conversations } : { conversations, errors };
+  },
+
+  async authenticate(ctx, { token }) {
+    return ctx.reauthenticate(token);
   },
 
   async ping() {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema } from '../domain/schemas.js';
+import { idSchema, text } from '../domain/schemas.js';
 
 /**
  * The wire protocol of SPEC §5, as schemas. PROTOCOL.md beside the package lists every frame
@@ -14,6 +14,8 @@ export const CloseCode = {
   BadRequest: 4400,
   Unauthorized: 4401,
   Forbidden: 4403,
+  /** The client reads too slowly: its unsent output passed the limit and stayed there. */
+  SlowConsumer: 4408,
   TooManyRequests: 4429,
   InternalError: 4500,
 } as const;
@@ -29,8 +31,6 @@ export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
 const conversationRef = z.object({ conversationId: idSchema });
 const counter = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more');
-/** Conversations one `sync` frame may name. */
-export const MAX_SYNC_CONVERSATIONS = 200;
 const reactionRef = z.object({ messageId: idSchema, emoji: z.string({ error: 'must be a string' }) });
 
 /** The `data` of each client event. Message content itself is validated by the services. */
@@ -49,10 +49,9 @@ export const clientEventSchemas = {
   react_to_message: reactionRef,
   remove_reaction: reactionRef,
   sync: z.object({
-    since: z
-      .record(idSchema, z.union([counter, z.object({ seq: counter, version: counter.optional() })], { error: 'must be a seq or { seq, version }' }))
-      .refine((since) => Object.keys(since).length <= MAX_SYNC_CONVERSATIONS, `at most ${MAX_SYNC_CONVERSATIONS} conversations per sync`),
+    since: z.record(idSchema, z.union([counter, z.object({ seq: counter, version: counter.optional() })], { error: 'must be a seq or { seq, version }' })),
   }),
+  authenticate: z.object({ token: text().min(1, 'must not be empty').max(16_384, 'must be at most 16384 characters') }),
   ping: z.looseObject({}),
 } as const;
 
@@ -72,6 +71,7 @@ export const SUCCESS_REPLIES: Record<ClientEvent, string> = {
   react_to_message: 'react_to_message_success',
   remove_reaction: 'remove_reaction_success',
   sync: 'sync_result',
+  authenticate: 'authenticated',
   ping: 'pong',
 };
 

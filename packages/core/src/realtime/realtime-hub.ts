@@ -7,13 +7,18 @@ import { validate } from '../domain/validate.js';
 import { newId } from '../util/ids.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { SlidingWindow } from '../util/sliding-window.js';
+import { ClusterLink, type ResyncReason, type ResyncScope } from './cluster-link.js';
 import { frameHandlers, type HandlerContext } from './frame-handlers.js';
-import { MEMBERSHIP_CHANGED, routeServiceEvents } from './service-event-routes.js';
-import { CLIENT_EVENTS, clientEventSchemas, clientFrameSchema, CloseCode, SUCCESS_REPLIES, type ClientEvent, type ServerFrame } from './protocol.js';
 import { FrameSequencer } from './frame-sequencer.js';
-import { VersionOrder } from './version-order.js';
+import { LocalDelivery, sendRaw } from './local-delivery.js';
+import { PresenceKeeper } from './presence-keeper.js';
+import { CLIENT_EVENTS, clientEventSchemas, clientFrameSchema, CloseCode, SUCCESS_REPLIES, type ClientEvent, type ServerFrame } from './protocol.js';
+import { MEMBERSHIP_CHANGED, routeServiceEvents } from './service-event-routes.js';
+import { normalizeExpiry, SessionClock } from './session-clock.js';
 import { SocketRegistry, type LocalSocket, type SocketLike } from './socket-registry.js';
 import { TypingTracker } from './typing-tracker.js';
+
+export type { ResyncReason } from './cluster-link.js';
 
 export interface RealtimeHubOptions {
   services: ChatServices;
@@ -24,8 +29,15 @@ export interface RealtimeHubOptions {
   logger?: Logger;
   /** Typing expires this long after the last `typing_start`. Default 10 s. */
   typingTtlMs?: number;
-  /** Frames per connection per window (default 120 per 60 s); typing events per user (5 per 5 s). */
-  rateLimits?: Partial<{ frames: number; frameWindowMs: number; typing: number; typingWindowMs: number }>;
+  /**
+   * Frames per connection per window (default 120 per 60 s, in this process) and per user
+   * across sockets and nodes (default 300 per 60 s, through the services' rate limiter);
+   * typing events per user (5 per 5 s). A connection that keeps sending past its budget — more
+   * refused frames than its budget within one window — is closed with 4429.
+   */
+  rateLimits?: Partial<{ frames: number; frameWindowMs: number; userFrames: number; typing: number; typingWindowMs: number }>;
+  /** Conversations one `sync` frame may name. Default 200. */
+  maxSyncConversations?: number;
   /**
    * How often this node tells presence it is alive (default 15 s); a silent node's sockets stop
    * counting after `nodeTtlMs` (default 45 s) and its users are announced offline by the next
@@ -58,24 +70,18 @@ export interface HubEventMap {
   resync: [{ reason: ResyncReason; sockets: number }];
 }
 
-/**
- * Why sockets are told to catch up (`resync { reason }`):
- * - `broker_unavailable`: this node could not receive other nodes' events for a while;
- * - `broker_gap`: the broker says it lost events it cannot replay;
- * - `peer_publish_failed`: another node could not publish some of its events.
- */
-export type ResyncReason = 'broker_unavailable' | 'broker_gap' | 'peer_publish_failed';
-
-/** Internal envelope: a node that failed to publish asks the others to resync these users' sockets. */
-const HUB_RESYNC = 'hub:resync';
-/** Past this many users and conversations missed, a publish gap resyncs everyone. */
-const MAX_MISSED = 10_000;
+export interface ConnectionOptions {
+  /** Verifies a fresh token sent on the open socket (`authenticate { token }`). */
+  reauthenticate?: (token: string) => Promise<ChatUser | null>;
+}
 
 export interface ConnectionHandle {
   socketId: string;
   /** Handles one text frame. Never throws: every failure becomes an `error` frame. */
   handleFrame(raw: string): Promise<void>;
   handleClose(): Promise<void>;
+  /** Takes no new frame and resolves once every frame taken has been answered. */
+  drain(): Promise<void>;
 }
 
 export interface HubHealth {
@@ -87,46 +93,50 @@ export interface HubHealth {
   connections: number;
 }
 
+/** Internal envelope: close every socket of a user, on every node (sign-out, ban). */
+const HUB_DISCONNECT = 'hub:disconnect';
+
+const noopHandle = (socketId: string): ConnectionHandle => ({
+  socketId,
+  handleFrame: async () => {},
+  handleClose: async () => {},
+  drain: async () => {},
+});
+
 /**
  * The transport-agnostic realtime core (SPEC §5). A transport authenticates a socket and
- * calls `handleConnection(socketLike, user)`; the hub answers frames, routes the services'
- * events to every member's sockets through the broker, and keeps presence and typing.
+ * calls `handleConnection(socketLike, user)`; the hub answers frames in each connection's
+ * order, routes the services' events to every member's sockets on every node, and keeps
+ * presence, typing and session expiry.
  */
 export class RealtimeHub extends EventEmitter<HubEventMap> {
   readonly nodeId: string;
   private readonly services: ChatServices;
-  private readonly broker: Broker | undefined;
   private readonly logger: Logger;
   private readonly registry = new SocketRegistry();
   private readonly typing: TypingTracker;
+  private readonly cluster: ClusterLink;
+  private readonly delivery: LocalDelivery;
+  private readonly presence: PresenceKeeper;
+  private readonly sessions: SessionClock;
   /** Frames per connection: a budget of this node's, so in-process. */
   private readonly frameWindow = new SlidingWindow();
-  private readonly limits: { frames: number; frameWindowMs: number; typing: number; typingWindowMs: number };
-  private readonly overLimit = new Map<string, number>();
-  private readonly nodeTtlMs: number;
+  /** Refused frames per connection, to tell a burst from abuse. */
+  private readonly refusedWindow = new SlidingWindow();
+  private readonly limits: { frames: number; frameWindowMs: number; userFrames: number; typing: number; typingWindowMs: number };
+  private readonly maxSyncConversations: number;
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly detach: Array<() => void> = [];
-  private readonly brokerRetry: { initialDelayMs: number; maxDelayMs: number };
   private readonly sequencers = new Map<string, FrameSequencer>();
-  private readonly versionOrder: VersionOrder | null;
-  /** Deliveries to a conversation's members waiting for its member list to load, in order. */
-  private readonly memberQueues = new Map<string, Promise<void>>();
-  private unsubscribe: (() => Promise<void>) | null = null;
-  /** The broker subscription is live. */
-  private subscribed = false;
-  /** Whose events could not be published to other nodes since the last resync request. */
-  private missed: { all: boolean; userIds: Set<string>; conversationIds: Set<string> } | null = null;
-  /** Presence missed changes while unreachable; rebuilt by the next heartbeat that works. */
-  private presenceStale = false;
   private closed = false;
 
   constructor(options: RealtimeHubOptions) {
     super();
     this.services = options.services;
-    this.broker = options.broker;
     this.logger = options.logger ?? silentLogger;
     this.nodeId = options.nodeId ?? `node-${newId()}`;
-    this.limits = { frames: 120, frameWindowMs: 60_000, typing: 5, typingWindowMs: 5_000, ...options.rateLimits };
+    this.limits = { frames: 120, frameWindowMs: 60_000, userFrames: 300, typing: 5, typingWindowMs: 5_000, ...options.rateLimits };
+    this.maxSyncConversations = options.maxSyncConversations ?? 200;
     this.typing = new TypingTracker(
       this.services.presence,
       options.typingTtlMs ?? 10_000,
@@ -134,16 +144,30 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
         this.toRoom(conversationId, typing ? 'user_typing' : 'user_stopped_typing', { conversationId, userId }, exceptSocketId),
       this.logger,
     );
-    this.nodeTtlMs = options.nodeTtlMs ?? 45_000;
-    this.brokerRetry = { initialDelayMs: 250, maxDelayMs: 30_000, ...options.brokerRetry };
-    const eventOrder = options.eventOrder ?? (this.broker === undefined ? false : { gapMs: 250 });
-    this.versionOrder = eventOrder === false ? null : new VersionOrder(eventOrder.gapMs, (envelope) => this.dispatch(envelope));
+    this.cluster = new ClusterLink(
+      options.broker,
+      this.nodeId,
+      { receive: (envelope) => this.receive(envelope), resync: (reason, scope) => void this.resync(reason, scope) },
+      this.logger,
+      { initialDelayMs: 250, maxDelayMs: 30_000, ...options.brokerRetry },
+    );
+    this.delivery = new LocalDelivery(
+      this.registry,
+      this.services.membership,
+      this.logger,
+      options.eventOrder ?? (options.broker === undefined ? false : { gapMs: 250 }),
+      (type, sockets) => this.emit('frame_out', { type, sockets }),
+    );
+    this.presence = new PresenceKeeper(this.services.presence, this.registry, this.nodeId, options.nodeTtlMs ?? 45_000, this.logger, (userId, online) =>
+      this.announcePresence(userId, online),
+    );
+    this.sessions = new SessionClock((socketId) => this.expire(socketId));
     this.heartbeat = setInterval(() => void this.beat(), options.heartbeatIntervalMs ?? 15_000);
     this.heartbeat.unref?.();
     this.detach.push(
       routeServiceEvents(this.services, {
         route: (event, target, data, order) => this.route(event, target, data, order),
-        publish: (envelope) => this.publish(envelope),
+        publish: (envelope) => this.cluster.publish(envelope),
         evict: (userId, conversationId) => this.registry.evict(userId, conversationId),
         stopTypingOnSend: (conversationId, userId) => void this.typing.stopOnSend(conversationId, userId),
         nodeId: this.nodeId,
@@ -151,35 +175,31 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     );
     // Local sockets are served at once; presence and the broker catch up in the background.
     void this.beat();
-    if (this.broker !== undefined) void this.subscribe(this.broker);
+    this.cluster.start();
   }
 
   /** Registers an authenticated socket; sends `connected` and announces the user online. */
-  async handleConnection(socket: SocketLike, user: ChatUser): Promise<ConnectionHandle> {
+  async handleConnection(socket: SocketLike, user: ChatUser, options: ConnectionOptions = {}): Promise<ConnectionHandle> {
     const socketId = newId();
     if (this.closed) {
       socket.close(CloseCode.GoingAway, 'server shutting down');
-      return { socketId, handleFrame: async () => {}, handleClose: async () => {} };
+      return noopHandle(socketId);
     }
     if (user.status !== 'active') {
       send(socket, { type: 'connection_error', data: { code: 'FORBIDDEN', message: `User ${user.id} is not active` } });
       socket.close(CloseCode.Unauthorized, 'user not active');
-      return { socketId, handleFrame: async () => {}, handleClose: async () => {} };
+      return noopHandle(socketId);
     }
     const entry: LocalSocket = { id: socketId, userId: user.id, socket, rooms: new Set() };
+    if (options.reauthenticate !== undefined) entry.reauthenticate = options.reauthenticate;
+    const expiresAt = normalizeExpiry(user.expiresAt);
     this.registry.add(entry);
-    this.sequencers.set(socketId, new FrameSequencer());
-    send(socket, { type: 'connected', data: { userId: user.id, socketId, serverTime: new Date().toISOString() } });
+    const sequencer = new FrameSequencer();
+    this.sequencers.set(socketId, sequencer);
+    this.sessions.set(socketId, expiresAt);
+    send(socket, { type: 'connected', data: { userId: user.id, socketId, serverTime: new Date().toISOString(), expiresAt } });
     this.emit('connected', { socketId, userId: user.id });
-    let first = true;
-    try {
-      first = (await this.services.presence.addSocket(user.id, socketId, this.nodeId)).firstSocket;
-    } catch (error) {
-      this.presenceStale = true;
-      this.logger.warn('presence unavailable; counting local sockets', { error: String(error) });
-      first = this.registry.socketCount(user.id) === 1;
-    }
-    if (first) await this.announcePresence(user.id, true);
+    await this.presence.added(entry);
     let closed = false;
     return {
       socketId,
@@ -189,18 +209,32 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
         closed = true;
         await this.disconnect(entry);
       },
+      drain: async () => {
+        entry.draining = true;
+        await sequencer.idle();
+      },
     };
   }
 
   /** Sends `conversation_updated` to every member's sockets (seed: notifyConversationUpdate). */
   async notifyConversationUpdate(conversationId: string, updateType: string, data: Record<string, unknown> = {}): Promise<void> {
-    const audience = await this.services.membership.memberIds(conversationId);
-    this.route('conversation_updated', { kind: 'users', userIds: audience }, { conversationId, updateType, data });
+    this.route('conversation_updated', { kind: 'members', conversationId }, { conversationId, updateType, data });
   }
 
   /** Sends any event to every socket of one user, on any node. */
   notifyUser(userId: string, event: string, data: unknown): void {
     this.route(event, { kind: 'users', userIds: [userId] }, data);
+  }
+
+  /**
+   * Closes every socket of a user on every node (sign-out, ban): `connection_error` with the
+   * reason, then close `code` (default 4401). Their clients should not reconnect with the
+   * same token.
+   */
+  disconnectUser(userId: string, options: { code?: number; reason?: string } = {}): void {
+    const data = { userId, code: options.code ?? CloseCode.Unauthorized, reason: options.reason ?? 'signed out' };
+    this.closeUserSockets(data);
+    this.cluster.publish({ origin: this.nodeId, event: HUB_DISCONNECT, target: { kind: 'nodes' }, data });
   }
 
   async isUserOnline(userId: string): Promise<boolean> {
@@ -233,22 +267,35 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     return this.services.messages.sendSystemMessage(conversationId, content, fromUserId);
   }
 
+  /**
+   * `unhealthy` when the store does not answer or its writes keep failing (a full disk still
+   * answers pings); `degraded` when presence or the broker is down — chat still works on
+   * this node (SPEC §6).
+   */
   async healthCheck(): Promise<HubHealth> {
     const probe = async (check: () => Promise<unknown>) => {
       try {
-        const result = await check();
-        return result !== false;
+        return (await check()) !== false;
       } catch {
         return false;
       }
     };
     const [storage, presence, broker] = await Promise.all([
-      probe(() => this.services.store.ping()),
+      probe(async () => (await this.services.storeHealth()).healthy),
       probe(() => this.services.presence.healthCheck()),
-      this.broker === undefined ? Promise.resolve(true) : probe(async () => this.subscribed && (await this.broker!.healthCheck())),
+      probe(() => this.cluster.healthy()),
     ]);
     const status = !storage ? 'unhealthy' : presence && broker ? 'healthy' : 'degraded';
     return { status, storage, presence, broker, nodeId: this.nodeId, connections: this.registry.size };
+  }
+
+  /** How many sockets the user has open on all nodes (this node's, when presence is down). */
+  async countUserSockets(userId: string): Promise<number> {
+    try {
+      return (await this.services.presence.getUserSockets(userId)).length;
+    } catch {
+      return this.registry.socketCount(userId);
+    }
   }
 
   get connectionCount(): number {
@@ -262,97 +309,37 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     clearInterval(this.heartbeat);
     for (const off of this.detach) off();
     this.typing.close();
-    this.versionOrder?.close();
+    this.sessions.close();
+    this.delivery.close();
     await Promise.all([...this.registry.all()].map((entry) => this.disconnect(entry)));
-    await this.services.presence.removeNode(this.nodeId).catch(() => undefined);
-    this.subscribed = false;
-    await this.unsubscribe?.().catch(() => undefined);
+    await this.presence.leave();
+    await this.cluster.close();
   }
 
-  /**
-   * Subscribes to the broker, retrying with backoff while it is unreachable. A node that
-   * could not subscribe at once may have missed other nodes' events: once subscribed, its
-   * sockets are told to catch up.
-   */
-  private async subscribe(broker: Broker): Promise<void> {
-    let delay = this.brokerRetry.initialDelayMs;
-    let failed = false;
-    while (!this.closed) {
-      try {
-        const unsubscribe = await broker.subscribe(
-          (envelope) => {
-            if (envelope.origin !== this.nodeId) this.receive(envelope);
-          },
-          { onGap: () => this.resync('broker_gap') },
-        );
-        if (this.closed) {
-          await unsubscribe().catch(() => undefined);
-          return;
-        }
-        this.unsubscribe = unsubscribe;
-        this.subscribed = true;
-        if (failed) {
-          this.logger.info('broker subscription established after failures');
-          this.resync('broker_unavailable');
-        }
-        return;
-      } catch (error) {
-        failed = true;
-        this.logger.warn('broker subscription failed; serving this node only, retrying', { retryInMs: delay, error: String(error) });
-        await new Promise((resolve) => setTimeout(resolve, delay * (0.8 + Math.random() * 0.4)).unref?.());
-        delay = Math.min(delay * 2, this.brokerRetry.maxDelayMs);
-      }
+  private async beat(): Promise<void> {
+    this.cluster.retryMissed();
+    await this.presence.beat();
+  }
+
+  /** Tells local sockets in `scope` to catch up from their cursors. */
+  private async resync(reason: ResyncReason, scope: ResyncScope): Promise<void> {
+    let targets: Iterable<LocalSocket>;
+    if (scope.all === true) {
+      // Membership changes may have been missed too.
+      this.services.membership.clear();
+      targets = [...this.registry.all()];
+    } else {
+      const lists = await Promise.all(scope.conversationIds.map((id) => this.services.membership.memberIds(id).catch(() => [] as string[])));
+      targets = new Set([...scope.userIds, ...lists.flat()].flatMap((id) => [...this.registry.userSockets(id)]));
     }
-  }
-
-  /** Tells local sockets (of `userIds`, or all) to catch up from their cursors. */
-  private resync(reason: ResyncReason, userIds?: string[]): void {
     const frame = JSON.stringify({ type: 'resync', data: { reason } });
     let sockets = 0;
-    const targets = userIds === undefined ? this.registry.all() : userIds.flatMap((id) => [...this.registry.userSockets(id)]);
     for (const entry of targets) {
       sendRaw(entry.socket, frame);
       sockets += 1;
     }
-    if (userIds === undefined) this.services.membership.clear();
     this.logger.info('sockets told to resync', { reason, sockets });
     this.emit('resync', { reason, sockets });
-  }
-
-  /**
-   * Keeps this node counted. After presence was unreachable, the first beat that works
-   * rebuilds this node's entries from the sockets it really holds (SPEC §6: no restart).
-   */
-  private async beat(): Promise<void> {
-    if (this.missed !== null) this.requestPeerResync();
-    try {
-      await this.services.presence.heartbeat(this.nodeId, this.nodeTtlMs);
-    } catch (error) {
-      this.presenceStale = true;
-      this.logger.warn('presence heartbeat failed', { error: String(error) });
-      return;
-    }
-    if (this.presenceStale) {
-      try {
-        await this.services.presence.removeNode(this.nodeId);
-        for (const entry of [...this.registry.all()]) await this.services.presence.addSocket(entry.userId, entry.id, this.nodeId);
-        this.presenceStale = false;
-        this.logger.info('presence rebuilt after an outage', { sockets: this.registry.size });
-      } catch (error) {
-        this.logger.warn('presence rebuild failed; will retry', { error: String(error) });
-      }
-    }
-    await this.sweepDeadNodes();
-  }
-
-  /** A crashed node's users go offline for everyone: whichever node sweeps it first announces them. */
-  private async sweepDeadNodes(): Promise<void> {
-    try {
-      const orphaned = await this.services.presence.removeDeadNodes();
-      for (const userId of orphaned) if (this.registry.socketCount(userId) === 0) await this.announcePresence(userId, false);
-    } catch (error) {
-      this.logger.warn('could not sweep dead nodes', { error: String(error) });
-    }
   }
 
   /**
@@ -360,6 +347,8 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
    * the connection's order (see FrameSequencer) and answered in that order.
    */
   private handleFrame(entry: LocalSocket, raw: string): Promise<void> {
+    const sequencer = this.sequencers.get(entry.id);
+    if (sequencer === undefined || entry.draining === true) return Promise.resolve();
     const started = performance.now();
     let parsed: unknown;
     try {
@@ -375,8 +364,6 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     } catch (error) {
       refused = error;
     }
-    const sequencer = this.sequencers.get(entry.id);
-    if (sequencer === undefined) return Promise.resolve();
     const pipelined = refused === null && candidate?.type === 'send_message';
     return sequencer.schedule(pipelined, async (markOrdered) => {
       let type = 'unknown';
@@ -387,8 +374,9 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
         type = frame.type;
         this.emit('frame_in', { socketId: entry.id, type });
         if (!(CLIENT_EVENTS as string[]).includes(frame.type)) {
-          throw ChatError.validation('frame.type', `unknown event "${frame.type.slice(0, 64)}"; expected one of ${CLIENT_EVENTS.join(', ')}`);
+          throw ChatError.validation('type', `unknown event "${frame.type.slice(0, 64)}"; expected one of ${CLIENT_EVENTS.join(', ')}`);
         }
+        await this.services.rateLimits.consume(`frames:${entry.userId}`, { limit: this.limits.userFrames, windowMs: this.limits.frameWindowMs }, 'frames');
         const event = frame.type as ClientEvent;
         const data = validate(clientEventSchemas[event], frame.data ?? {}, 'data');
         const handler = frameHandlers[event] as (ctx: HandlerContext, data: unknown) => Promise<unknown>;
@@ -408,13 +396,18 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     });
   }
 
-  /** 120 frames a minute per connection; a connection that keeps going far past the limit is closed. */
+  /**
+   * The connection's frame budget. Going over it now and then is answered RATE_LIMITED; a
+   * connection refused more often than its whole budget within one window is abusing it and
+   * is closed with 4429. The count slides with the window, so a long-lived client that is one
+   * frame over in separate bursts is never closed for it.
+   */
   private limitFrames(entry: LocalSocket): void {
     const retryAfterMs = this.frameWindow.hit(entry.id, this.limits.frames, this.limits.frameWindowMs);
     if (retryAfterMs === 0) return;
-    const over = (this.overLimit.get(entry.id) ?? 0) + 1;
-    this.overLimit.set(entry.id, over);
-    if (over > this.limits.frames) entry.socket.close(CloseCode.TooManyRequests, 'too many frames');
+    if (this.refusedWindow.hit(entry.id, this.limits.frames, this.limits.frameWindowMs) > 0) {
+      entry.socket.close(CloseCode.TooManyRequests, 'too many frames');
+    }
     throw new ChatError('RATE_LIMITED', `Too many frames: at most ${this.limits.frames} per ${this.limits.frameWindowMs / 1000} s`, { retryAfterMs });
   }
 
@@ -424,11 +417,48 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       registry: this.registry,
       typing: this.typing,
       typingRule: { limit: this.limits.typing, windowMs: this.limits.typingWindowMs },
+      maxSyncConversations: this.maxSyncConversations,
       toRoom: (conversationId, event, data, exceptSocketId) => this.toRoom(conversationId, event, data, exceptSocketId),
+      reauthenticate: (token) => this.reauthenticate(entry, token),
       userId: entry.userId,
       socketId: entry.id,
       origin: { socketId: entry.id, onQueued },
     };
+  }
+
+  /** `authenticate { token }`: a fresh token of the same user moves the session's end on. */
+  private async reauthenticate(entry: LocalSocket, token: string): Promise<{ expiresAt: string | null }> {
+    if (entry.reauthenticate === undefined) throw ChatError.forbidden('This connection cannot take a new token');
+    let user: ChatUser | null;
+    try {
+      user = await entry.reauthenticate(token);
+    } catch (error) {
+      if (error instanceof ChatError && error.code !== 'UNAUTHENTICATED') throw error;
+      throw new ChatError('UNAUTHENTICATED', 'Invalid token', { field: 'token' });
+    }
+    if (user === null || user === undefined) throw new ChatError('UNAUTHENTICATED', 'Invalid token', { field: 'token' });
+    if (user.id !== entry.userId) throw new ChatError('FORBIDDEN', 'The token is for another user', { field: 'token' });
+    if (user.status !== 'active') {
+      this.closeSocket(entry, 'FORBIDDEN', `User ${user.id} is not active`, CloseCode.Unauthorized);
+      throw new ChatError('FORBIDDEN', `User ${user.id} is not active`);
+    }
+    const expiresAt = normalizeExpiry(user.expiresAt);
+    this.sessions.set(entry.id, expiresAt);
+    return { expiresAt };
+  }
+
+  private expire(socketId: string): void {
+    const entry = this.registry.get(socketId);
+    if (entry !== undefined) this.closeSocket(entry, 'UNAUTHENTICATED', 'Session expired: reconnect with a fresh token', CloseCode.Unauthorized);
+  }
+
+  private closeSocket(entry: LocalSocket, code: ErrorCode, message: string, closeCode: number): void {
+    send(entry.socket, { type: 'connection_error', data: { code, message } });
+    entry.socket.close(closeCode, message.slice(0, 100));
+  }
+
+  private closeUserSockets({ userId, code, reason }: { userId: string; code: number; reason: string }): void {
+    for (const entry of [...this.registry.userSockets(userId)]) this.closeSocket(entry, 'UNAUTHENTICATED', reason, code);
   }
 
   private reply(entry: LocalSocket, type: string, data: unknown, replyTo: string | number | undefined): void {
@@ -438,20 +468,13 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
 
   private async disconnect(entry: LocalSocket): Promise<void> {
     if (this.registry.remove(entry.id) === undefined) return;
-    this.overLimit.delete(entry.id);
     this.frameWindow.forget(entry.id);
+    this.refusedWindow.forget(entry.id);
     this.sequencers.delete(entry.id);
+    this.sessions.clear(entry.id);
     this.emit('disconnected', { socketId: entry.id, userId: entry.userId });
     await this.typing.stopAll(entry.userId);
-    let last = true;
-    try {
-      last = (await this.services.presence.removeSocket(entry.userId, entry.id)).lastSocket;
-    } catch (error) {
-      this.presenceStale = true;
-      this.logger.warn('presence unavailable; counting local sockets', { error: String(error) });
-      last = this.registry.socketCount(entry.userId) === 0;
-    }
-    if (last) await this.announcePresence(entry.userId, false);
+    await this.presence.removed(entry);
   }
 
   /** `user_online` / `user_offline` to everyone who shares a conversation with the user. */
@@ -473,131 +496,20 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
   /** Delivers here at once, and to every other node through the broker. */
   private route(event: string, target: BrokerTarget, data: unknown, order?: BrokerEnvelope['order']): void {
     const envelope: BrokerEnvelope = order === undefined ? { origin: this.nodeId, event, target, data } : { origin: this.nodeId, event, target, data, order };
-    this.deliver(envelope);
-    this.publish(envelope);
-  }
-
-  /**
-   * Sends to the other nodes. When that fails, the users concerned are remembered; once the
-   * broker takes envelopes again, the other nodes are asked to resync those users' sockets.
-   */
-  private publish(envelope: BrokerEnvelope): void {
-    if (this.broker === undefined || this.closed) return;
-    this.broker.publish(envelope).then(
-      () => {
-        if (this.missed !== null) this.requestPeerResync();
-      },
-      (error: unknown) => {
-        this.logger.warn('broker publish failed; delivered on this node only', { event: envelope.event, error: String(error) });
-        this.rememberMissed(envelope.target);
-      },
-    );
-  }
-
-  private rememberMissed(target: BrokerTarget): void {
-    if (target.kind === 'room' || target.kind === 'sockets') return; // ephemeral: typing, join notices
-    this.missed ??= { all: false, userIds: new Set(), conversationIds: new Set() };
-    if (target.kind === 'nodes') this.missed.all = true; // a membership change other nodes' caches did not hear of
-    else if (target.kind === 'members') this.missed.conversationIds.add(target.conversationId);
-    else for (const id of target.userIds) this.missed.userIds.add(id);
-    if (this.missed.userIds.size + this.missed.conversationIds.size > MAX_MISSED) this.missed.all = true;
-  }
-
-  private requestPeerResync(): void {
-    const missed = this.missed;
-    if (missed === null || this.broker === undefined) return;
-    this.missed = null;
-    const data = missed.all ? { all: true } : { userIds: [...missed.userIds], conversationIds: [...missed.conversationIds] };
-    this.broker.publish({ origin: this.nodeId, event: HUB_RESYNC, target: { kind: 'nodes' }, data }).catch(() => {
-      // Still failing: keep the debt for the next successful publish or heartbeat.
-      if (missed.all) this.rememberMissed({ kind: 'nodes' });
-      for (const userId of missed.userIds) this.rememberMissed({ kind: 'users', userIds: [userId] });
-      for (const conversationId of missed.conversationIds) this.rememberMissed({ kind: 'members', conversationId });
-    });
+    this.delivery.deliver(envelope);
+    this.cluster.publish(envelope);
   }
 
   /** An envelope from another node. */
   private receive(envelope: BrokerEnvelope): void {
-    if (envelope.event === HUB_RESYNC) {
-      const { all, userIds = [], conversationIds = [] } = envelope.data as { all?: boolean; userIds?: string[]; conversationIds?: string[] };
-      if (all === true) return this.resync('peer_publish_failed');
-      void Promise.all(conversationIds.map((id) => this.services.membership.memberIds(id).catch(() => [] as string[]))).then((lists) =>
-        this.resync('peer_publish_failed', [...new Set([...userIds, ...lists.flat()])]),
-      );
-      return;
-    }
     if (envelope.event === MEMBERSHIP_CHANGED) {
       const { conversationId, removed } = envelope.data as { conversationId: string; removed: string[] };
       this.services.membership.invalidate(conversationId);
       for (const userId of removed) this.registry.evict(userId, conversationId);
       return;
     }
-    this.deliver(envelope);
-  }
-
-  /** Delivers an envelope to this node's sockets, conversation changes in version order. */
-  private deliver(envelope: BrokerEnvelope): void {
-    if (this.versionOrder !== null) this.versionOrder.accept(envelope);
-    else this.dispatch(envelope);
-  }
-
-  /**
-   * Sends to the matching local sockets. A conversation's members come from the membership
-   * cache; when it must load them first, later deliveries to that conversation wait behind,
-   * so the order holds.
-   */
-  private dispatch(envelope: BrokerEnvelope): void {
-    const { target } = envelope;
-    if (target.kind !== 'members') return this.sendTo(envelope, this.localSockets(target));
-    const queued = this.memberQueues.get(target.conversationId);
-    const cached = queued === undefined ? this.services.membership.peek(target.conversationId) : undefined;
-    if (cached !== undefined) return this.sendTo(envelope, this.userSockets(cached));
-    const next = (queued ?? Promise.resolve()).then(async () => {
-      const ids = await this.services.membership.memberIds(target.conversationId).catch((error: unknown) => {
-        this.logger.warn('could not load members for delivery', { conversationId: target.conversationId, error: String(error) });
-        return [];
-      });
-      this.sendTo(envelope, this.userSockets(ids));
-    });
-    this.memberQueues.set(target.conversationId, next);
-    void next.finally(() => {
-      if (this.memberQueues.get(target.conversationId) === next) this.memberQueues.delete(target.conversationId);
-    });
-  }
-
-  private localSockets(target: Exclude<BrokerTarget, { kind: 'members' }>): Set<LocalSocket> {
-    if (target.kind === 'users') return this.userSockets(target.userIds);
-    const sockets = new Set<LocalSocket>();
-    if (target.kind === 'room') {
-      for (const entry of this.registry.roomSockets(target.conversationId)) sockets.add(entry);
-    } else if (target.kind === 'sockets') {
-      for (const id of target.socketIds) {
-        const entry = this.registry.get(id);
-        if (entry !== undefined) sockets.add(entry);
-      }
-    }
-    return sockets;
-  }
-
-  private userSockets(userIds: Iterable<string>): Set<LocalSocket> {
-    const sockets = new Set<LocalSocket>();
-    for (const userId of userIds) for (const entry of this.registry.userSockets(userId)) sockets.add(entry);
-    return sockets;
-  }
-
-  /** One serialized frame to each socket, exactly once, but the one excepted. */
-  private sendTo(envelope: BrokerEnvelope, sockets: Set<LocalSocket>): void {
-    const except = 'exceptSocketId' in envelope.target ? envelope.target.exceptSocketId : undefined;
-    // Most envelopes from other nodes have no recipient here: serialize only when one does.
-    let frame: string | undefined;
-    let count = 0;
-    for (const entry of sockets) {
-      if (entry.id === except) continue;
-      frame ??= JSON.stringify({ type: envelope.event, data: envelope.data });
-      sendRaw(entry.socket, frame);
-      count += 1;
-    }
-    if (count > 0) this.emit('frame_out', { type: envelope.event, sockets: count });
+    if (envelope.event === HUB_DISCONNECT) return this.closeUserSockets(envelope.data as { userId: string; code: number; reason: string });
+    this.delivery.deliver(envelope);
   }
 }
 
@@ -605,17 +517,8 @@ function send(socket: SocketLike, frame: ServerFrame): void {
   sendRaw(socket, JSON.stringify(frame));
 }
 
-/** A socket that fails to send is on its way out; its close handler cleans up. */
-function sendRaw(socket: SocketLike, frame: string): void {
-  try {
-    socket.send(frame);
-  } catch {
-    // ignored: the transport reports the close
-  }
-}
-
 function toChatError(error: unknown, logger: Logger): ChatError {
   if (error instanceof ChatError) return error;
-  logger.error('frame handler failed', { error: error instanceof Error ? error.stack ?? error.message : String(error) });
+  logger.error('frame handler failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   return new ChatError('INTERNAL', 'Internal error', undefined, { cause: error });
 }

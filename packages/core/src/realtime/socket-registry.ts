@@ -1,3 +1,5 @@
+import type { ChatUser } from '../domain/types.js';
+
 /** What the hub needs of a socket: hocuspocus's "websocket-like". */
 export interface SocketLike {
   send(data: string): void;
@@ -11,6 +13,10 @@ export interface LocalSocket {
   userId: string;
   socket: SocketLike;
   rooms: Set<string>;
+  /** Verifies a fresh token for this connection (the transport's authenticate); absent when it cannot. */
+  reauthenticate?: (token: string) => Promise<ChatUser | null>;
+  /** No new frames are taken: the connection is draining before it closes. */
+  draining?: boolean;
 }
 
 /**

@@ -39,7 +39,7 @@ export class ConversationService {
   async getUserConversations(userId: string, options: ListConversationsOptions = {}): Promise<Page<ConversationListItem>> {
     const actor = this.userId(userId);
     const opts = validate(this.ctx.schemas.listConversations, options, 'options');
-    const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor, 'options.cursor', isListCursor);
+    const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor, 'cursor', isListCursor);
     const rows = await this.ctx.store.listConversations(actor, {
       ...(opts.type === undefined ? {} : { type: opts.type }),
       archived: opts.archived ?? false,
@@ -87,9 +87,9 @@ export class ConversationService {
     const data = validate(this.ctx.schemas.createGroup, input, 'input');
     const others = [...new Set(data.memberIds)].filter((id) => id !== owner);
     if (others.length + 1 > this.ctx.limits.maxGroupMembers) {
-      throw ChatError.validation('input.memberIds', `a group has at most ${this.ctx.limits.maxGroupMembers} members, its owner included`);
+      throw ChatError.validation('memberIds', `a group has at most ${this.ctx.limits.maxGroupMembers} members, its owner included`);
     }
-    await this.requireKnownUsers(others, 'input.memberIds');
+    await this.requireKnownUsers(others, 'memberIds');
     const { conversation } = await this.ctx.store.createConversation({
       id: newId(),
       type: 'group',

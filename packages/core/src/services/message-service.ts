@@ -65,7 +65,7 @@ export class MessageService {
     if (data.replyToId !== undefined) {
       const target = await this.ctx.store.getMessage(data.replyToId);
       if (target === null || target.conversationId !== data.conversationId) {
-        throw ChatError.validation('input.replyToId', 'must name a message of the same conversation');
+        throw ChatError.validation('replyToId', 'must name a message of the same conversation');
       }
     }
     try {
@@ -234,7 +234,7 @@ export class MessageService {
   async searchMessages(userId: string, query: string, options: SearchOptions = {}): Promise<SearchResult> {
     const actor = this.userId(userId);
     const opts = validate(this.ctx.schemas.search, { ...options, query }, 'options');
-    const offset = opts.cursor === undefined ? 0 : decodeCursor(opts.cursor, 'options.cursor', isSearchCursor).o;
+    const offset = opts.cursor === undefined ? 0 : decodeCursor(opts.cursor, 'cursor', isSearchCursor).o;
     const result = await this.ctx.store.searchMessages(actor, {
       terms: searchTerms(opts.query),
       text: opts.query,

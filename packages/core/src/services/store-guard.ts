@@ -16,7 +16,32 @@ export interface GuardedStore {
   store: ChatStore;
   /** Resolves once the store's `init` (if any) has succeeded. */
   ready(): Promise<void>;
+  /** Whether writes are failing: a store may answer pings while every write fails (a full disk). */
+  health(): StoreHealth;
 }
+
+export interface StoreHealth {
+  /** False after `unhealthyAfter` writes in a row failed as unavailable; true again on the next that works. */
+  healthy: boolean;
+  consecutiveWriteFailures: number;
+}
+
+/** The store methods that write: their failures tell a full disk or a read-only database from a blip. */
+const WRITES = new Set([
+  'createConversation',
+  'changeConversation',
+  'updateMemberSettings',
+  'insertMessages',
+  'updateMessageContent',
+  'deleteMessageForEveryone',
+  'hideMessageForUser',
+  'changeReaction',
+  'markRead',
+  'claimOutbox',
+  'completeOutbox',
+  'failOutbox',
+]);
+const UNHEALTHY_AFTER = 3;
 
 /**
  * Wraps every store call once (SHARED STYLE §6):
@@ -39,13 +64,19 @@ export function guardStore(store: ChatStore, logger: Logger, retry: StoreRetryOp
     });
     return started;
   };
+  let writeFailures = 0;
   const call = async (method: string, fn: (...a: unknown[]) => Promise<unknown>, args: unknown[]) => {
     await ready();
     for (let attempt = 1; ; attempt++) {
       try {
-        return await fn.apply(store, args);
+        const result = await fn.apply(store, args);
+        if (WRITES.has(method)) writeFailures = 0;
+        return result;
       } catch (error) {
-        if (storeFailureKind(error) !== 'transient' || attempt >= retry.attempts) throw toChatError(error, method, logger);
+        if (storeFailureKind(error) !== 'transient' || attempt >= retry.attempts) {
+          if (WRITES.has(method) && storeFailureKind(error) !== undefined) writeFailures += 1;
+          throw toChatError(error, method, logger);
+        }
         const delay = retry.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random());
         logger.debug(`store.${method} failed transiently; retrying`, { attempt, delayMs: Math.round(delay) });
         await new Promise((resolve) => setTimeout(resolve, delay));
@@ -60,7 +91,7 @@ export function guardStore(store: ChatStore, logger: Logger, retry: StoreRetryOp
       return (...args: unknown[]) => call(method, value as (...a: unknown[]) => Promise<unknown>, args);
     },
   });
-  return { store: guarded, ready };
+  return { store: guarded, ready, health: () => ({ healthy: writeFailures < UNHEALTHY_AFTER, consecutiveWriteFailures: writeFailures }) };
 }
 
 function toChatError(error: unknown, method: string, logger: Logger): ChatError {

@@ -51,16 +51,16 @@ export function conversationCases(test: CaseFn): void {
 
   test('group input is validated, naming the field', async ({ chat, users }) => {
     const [owner] = users(1) as [string];
-    await rejectsWith(chat.conversations.createGroupConversation(owner, { name: '', memberIds: [] }), 'VALIDATION_FAILED', 'input.name');
+    await rejectsWith(chat.conversations.createGroupConversation(owner, { name: '', memberIds: [] }), 'VALIDATION_FAILED', 'name');
     await rejectsWith(
       chat.conversations.createGroupConversation(owner, { name: 'x', avatarUrl: 'javascript:alert(1)', memberIds: [] }),
       'VALIDATION_FAILED',
-      'input.avatarUrl',
+      'avatarUrl',
     );
     await rejectsWith(
       chat.conversations.createGroupConversation(owner, { name: 'x', memberIds: 'b' as unknown as string[] }),
       'VALIDATION_FAILED',
-      'input.memberIds',
+      'memberIds',
     );
     assert.equal((await chat.conversations.getUserConversations(owner)).items.length, 0);
   });
@@ -88,7 +88,7 @@ export function conversationCases(test: CaseFn): void {
     assert.equal(events.length, 1);
     assert.equal(events[0]!.updateType, 'updated');
     assert.deepEqual([...events[0]!.audience].sort(), [owner, admin, member].sort());
-    await rejectsWith(chat.conversations.updateConversation(id, owner, {}), 'VALIDATION_FAILED', 'input.name');
+    await rejectsWith(chat.conversations.updateConversation(id, owner, {}), 'VALIDATION_FAILED', 'name');
     const dm = await direct(owner, member);
     await rejectsWith(chat.conversations.updateConversation(dm, owner, { name: 'x' }), 'FORBIDDEN');
   });
@@ -127,7 +127,7 @@ export function conversationCases(test: CaseFn): void {
     } while (cursor !== undefined);
     assert.equal(pages, 3);
     assert.deepEqual(seen, [...ids].reverse());
-    await rejectsWith(chat.conversations.getUserConversations(me, { cursor: 'garbage!' }), 'VALIDATION_FAILED', 'options.cursor');
+    await rejectsWith(chat.conversations.getUserConversations(me, { cursor: 'garbage!' }), 'VALIDATION_FAILED', 'cursor');
   });
 
   test('the list filters by type, search (taken literally) and archive', async ({ chat, users, group, direct }) => {
@@ -154,9 +154,9 @@ export function conversationCases(test: CaseFn): void {
   test('list options are validated', async ({ chat, users }) => {
     const [me] = users(1) as [string];
     for (const limit of [0, 101, -1, Number.NaN, 2.5]) {
-      await rejectsWith(chat.conversations.getUserConversations(me, { limit }), 'VALIDATION_FAILED', 'options.limit');
+      await rejectsWith(chat.conversations.getUserConversations(me, { limit }), 'VALIDATION_FAILED', 'limit');
     }
-    await rejectsWith(chat.conversations.getUserConversations(me, { type: 'channel' as 'group' }), 'VALIDATION_FAILED', 'options.type');
+    await rejectsWith(chat.conversations.getUserConversations(me, { type: 'channel' as 'group' }), 'VALIDATION_FAILED', 'type');
   });
 
   test('mute until a time, with no end, and unmute', async ({ chat, users, group, clock }) => {

@@ -148,7 +148,7 @@ export function memberCases(test: CaseFn): void {
       assert.equal(messages[messages.length - 1]!.content, 'Alice added Carol');
       await rejectsWith(chat.conversations.addMembers(id, 'alice', ['mallory']), 'NOT_FOUND', 'memberIds');
       await rejectsWith(chat.conversations.createDirectConversation('alice', 'mallory'), 'NOT_FOUND', 'recipientId');
-      await rejectsWith(chat.conversations.createGroupConversation('alice', { name: 'h', memberIds: ['mallory'] }), 'NOT_FOUND', 'input.memberIds');
+      await rejectsWith(chat.conversations.createGroupConversation('alice', { name: 'h', memberIds: ['mallory'] }), 'NOT_FOUND', 'memberIds');
     },
     { resolveUsers },
   );

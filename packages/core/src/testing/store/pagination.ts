@@ -55,10 +55,10 @@ export function paginationCases(test: CaseFn): void {
   test('bad page options are refused', async (h) => {
     const { page } = await conversationWith(h, 3);
     for (const limit of [0, 101, -1, Number.NaN, 1.5, Number.POSITIVE_INFINITY]) {
-      await rejectsWith(page({ limit }), 'VALIDATION_FAILED', 'options.limit');
+      await rejectsWith(page({ limit }), 'VALIDATION_FAILED', 'limit');
     }
-    await rejectsWith(page({ limit: '10' as unknown as number }), 'VALIDATION_FAILED', 'options.limit');
-    await rejectsWith(page({ before: -1 }), 'VALIDATION_FAILED', 'options.before');
+    await rejectsWith(page({ limit: '10' as unknown as number }), 'VALIDATION_FAILED', 'limit');
+    await rejectsWith(page({ before: -1 }), 'VALIDATION_FAILED', 'before');
     await rejectsWith(page({ before: 3, after: 1 }), 'VALIDATION_FAILED');
   });
 

@@ -79,7 +79,7 @@ export function searchCases(test: CaseFn): void {
     const createdAt = later.createdAt;
     assert.deepEqual(await found('launch', { from: createdAt }), [later.id]);
     assert.ok(!(await found('launch', { to: new Date(Date.parse(createdAt) - 1).toISOString() })).includes(later.id));
-    await rejectsWith(h.chat.messages.searchMessages(me, 'x', { from: 'yesterday' }), 'VALIDATION_FAILED', 'options.from');
+    await rejectsWith(h.chat.messages.searchMessages(me, 'x', { from: 'yesterday' }), 'VALIDATION_FAILED', 'from');
   });
 
   test('any text is safe: quotes, wildcards, operators, emoji', async (h) => {
@@ -121,11 +121,11 @@ export function searchCases(test: CaseFn): void {
 
   test('bad search input is refused', async (h) => {
     const { me, search } = await corpus(h);
-    await rejectsWith(search(''), 'VALIDATION_FAILED', 'options.query');
-    await rejectsWith(search('   '), 'VALIDATION_FAILED', 'options.query');
-    await rejectsWith(search('x'.repeat(501)), 'VALIDATION_FAILED', 'options.query');
-    await rejectsWith(search('x', { limit: 0 }), 'VALIDATION_FAILED', 'options.limit');
-    await rejectsWith(search('x', { cursor: 'nope' }), 'VALIDATION_FAILED', 'options.cursor');
-    await rejectsWith(h.chat.messages.searchMessages(me, 42 as unknown as string), 'VALIDATION_FAILED', 'options.query');
+    await rejectsWith(search(''), 'VALIDATION_FAILED', 'query');
+    await rejectsWith(search('   '), 'VALIDATION_FAILED', 'query');
+    await rejectsWith(search('x'.repeat(501)), 'VALIDATION_FAILED', 'query');
+    await rejectsWith(search('x', { limit: 0 }), 'VALIDATION_FAILED', 'limit');
+    await rejectsWith(search('x', { cursor: 'nope' }), 'VALIDATION_FAILED', 'cursor');
+    await rejectsWith(h.chat.messages.searchMessages(me, 42 as unknown as string), 'VALIDATION_FAILED', 'query');
   });
 }

@@ -86,31 +86,57 @@ export function sendCases(test: CaseFn): void {
     const otherConversation = await group(a, [b]);
     const foreign = await send(a, otherConversation, 'elsewhere');
     const bad: Array<[Record<string, unknown>, string]> = [
-      [{ content: 'x'.repeat(10_001) }, 'input.content'],
-      [{ content: '' }, 'input.content'],
-      [{ content: '   ' }, 'input.content'],
-      [{ content: undefined }, 'input.content'],
-      [{ content: 42 }, 'input.content'],
-      [{ attachments: Array.from({ length: 11 }, (_, i) => attachment(i)) }, 'input.attachments'],
-      [{ attachments: [{ ...attachment(), size: 100 * MB + 1 }] }, 'input.attachments.0.size'],
-      [{ attachments: [{ ...attachment(), url: 'ftp://files.example.com/a.png' }] }, 'input.attachments.0.url'],
-      [{ attachments: [{ ...attachment(), url: 'javascript:alert(1)' }] }, 'input.attachments.0.url'],
-      [{ attachments: [{ ...attachment(), mimeType: 'png' }] }, 'input.attachments.0.mimeType'],
-      [{ replyToId: foreign.id }, 'input.replyToId'],
-      [{ replyToId: 'no-such-message' }, 'input.replyToId'],
-      [{ type: 'system' }, 'input.type'],
-      [{ type: 'image', attachments: [] }, 'input.attachments'],
-      [{ clientMessageId: 'x'.repeat(129) }, 'input.clientMessageId'],
-      [{ metadata: deeplyNested(5_000) }, 'input.metadata'],
-      [{ metadata: deeplyNested(9) }, 'input.metadata'],
-      [{ metadata: { blob: 'x'.repeat(16 * 1024) } }, 'input.metadata'],
-      [{ metadata: { n: Number.NaN } }, 'input.metadata'],
+      [{ content: 'x'.repeat(10_001) }, 'content'],
+      [{ content: '' }, 'content'],
+      [{ content: '   ' }, 'content'],
+      [{ content: undefined }, 'content'],
+      [{ content: 42 }, 'content'],
+      [{ attachments: Array.from({ length: 11 }, (_, i) => attachment(i)) }, 'attachments'],
+      [{ attachments: [{ ...attachment(), size: 100 * MB + 1 }] }, 'attachments.0.size'],
+      [{ attachments: [{ ...attachment(), url: 'ftp://files.example.com/a.png' }] }, 'attachments.0.url'],
+      [{ attachments: [{ ...attachment(), url: 'javascript:alert(1)' }] }, 'attachments.0.url'],
+      [{ attachments: [{ ...attachment(), mimeType: 'png' }] }, 'attachments.0.mimeType'],
+      [{ replyToId: foreign.id }, 'replyToId'],
+      [{ replyToId: 'no-such-message' }, 'replyToId'],
+      [{ type: 'system' }, 'type'],
+      [{ type: 'image', attachments: [] }, 'attachments'],
+      [{ clientMessageId: 'x'.repeat(129) }, 'clientMessageId'],
+      [{ metadata: deeplyNested(5_000) }, 'metadata'],
+      [{ metadata: deeplyNested(9) }, 'metadata'],
+      [{ metadata: { blob: 'x'.repeat(16 * 1024) } }, 'metadata'],
+      [{ metadata: { n: Number.NaN } }, 'metadata'],
+      [{ metadata: { note: 'a\u0000b' } }, 'metadata'],
+      [{ content: 'x\u0000y' }, 'content'],
+      [{ content: 'x\ud800y' }, 'content'],
+      [{ content: 'x\udc00' }, 'content'],
+      [{ replyToId: ` ${foreign.id}` }, 'replyToId'],
+      [{ attachments: [{ ...attachment(), name: 'a\u0000.png' }] }, 'attachments.0.name'],
     ];
     for (const [patch, field] of bad) {
       await rejectsWith(chat.messages.sendMessage(a, { conversationId: id, content: 'ok', ...patch } as never), 'VALIDATION_FAILED', field);
     }
     await rejectsWith(chat.messages.sendMessage(a, null as never), 'VALIDATION_FAILED');
     assert.equal((await store.getConversation(id))?.lastSeq, 0);
+  });
+
+  test('text is stored exactly as acknowledged: astral characters, combining marks, RTL, zero-width', async ({ chat, users, direct }) => {
+    const [a, b] = users(2) as [string, string];
+    const id = await direct(a, b);
+    for (const content of ['😀👍🏽👨‍👩‍👧', 'e\u0301 vs é', 'שלום عليكم', 'zero\u200Bwidth\uFEFF', '\uD83D\uDE00 paired', 'tab\tnew\nline']) {
+      const sent = await chat.messages.sendMessage(a, { conversationId: id, content });
+      assert.equal(sent.content, content);
+      assert.equal((await chat.messages.getMessageById(sent.id, b)).content, content, JSON.stringify(content));
+    }
+  });
+
+  test('ids are taken only in canonical form: "victim " is not "victim"', async ({ chat, users, group, send }) => {
+    const [victim, other] = users(2) as [string, string];
+    const id = await group(victim, [other]);
+    await send(victim, id, 'private');
+    await rejectsWith(chat.conversations.getUserConversations(`${victim} `), 'VALIDATION_FAILED', 'userId');
+    await rejectsWith(chat.messages.getConversationMessages(id, ` ${victim}`), 'VALIDATION_FAILED', 'userId');
+    await rejectsWith(chat.messages.getConversationMessages(`${id} `, victim), 'VALIDATION_FAILED', 'conversationId');
+    await rejectsWith(chat.messages.sendMessage(`${victim}\n`, { conversationId: id, content: 'x' }), 'VALIDATION_FAILED', 'userId');
   });
 
   test('the largest valid message is accepted', async ({ chat, users, direct }) => {
