@@ -1,0 +1,6 @@
+/**
+ * `@parley/adapter-redis`: what several Parley nodes share through one Redis — presence, the
+ * cross-node broker (a Redis Stream) and the rate limiter. Each factory takes a client the
+ * host owns (`client`) or a `url` to open and own its connection.
+ */
+export type { RedisConnectionOptions } from './connection.js';
