@@ -4,3 +4,4 @@
  * host owns (`client`) or a `url` to open and own its connection.
  */
 export type { RedisConnectionOptions } from './connection.js';
+export { createRedisPresence, type RedisPresenceOptions } from './redis-presence.js';
