@@ -5,3 +5,4 @@
  */
 export type { RedisConnectionOptions } from './connection.js';
 export { createRedisPresence, type RedisPresenceOptions } from './redis-presence.js';
+export { createRedisRateLimiter, type RedisRateLimiterOptions } from './redis-rate-limiter.js';
