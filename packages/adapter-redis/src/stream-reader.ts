@@ -2,7 +2,7 @@ import type { BrokerEnvelope, Logger } from '@parley/core';
 import type { Redis } from 'ioredis';
 import { bounded, connectionName, watchConnection } from './connection.js';
 import { LuaScript } from './lua-script.js';
-import { assess, type StreamPosition, type StreamSnapshot } from './stream-position.js';
+import { assess, compareIds, type StreamPosition, type StreamSnapshot } from './stream-position.js';
 
 /**
  * The stream's counters and up to ARGV[2] entries after ARGV[1], in one atomic step, so the
@@ -146,8 +146,9 @@ export async function startStreamReader(options: StreamReaderOptions): Promise<S
         }
         if (verdict.kind === 'trimmed') {
           gap('envelopes this node had not read were trimmed from the stream (it was away longer than maxLen covers)');
-          // The read starts at the oldest entry left: count from there.
+          // The read starts at the oldest entry left: count from there. One report covers any XDEL too.
           position.counted = goneFromHead;
+          if (compareIds(snapshot.maxDeletedId, position.deletedSeen) > 0) position.deletedSeen = snapshot.maxDeletedId;
         }
         if (verdict.kind === 'deleted') {
           gap('envelopes this node had not read were deleted from the stream (XDEL)');
