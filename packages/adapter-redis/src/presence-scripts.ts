@@ -154,8 +154,13 @@ local function drop_nodes(nodes, now)
   end
   local orphaned = {}
   for _, u in ipairs(touched) do
-    if redis.call('EXISTS', user_key(u)) == 0 then redis.call('SREM', USERS, u) end
-    if #live_sockets(u, now) == 0 then orphaned[#orphaned + 1] = u end
+    if #live_sockets(u, now) == 0 then
+      -- Gone offline: entries left on other dead nodes go too, so no later sweep announces the user again.
+      forget_user(u)
+      orphaned[#orphaned + 1] = u
+    elseif redis.call('EXISTS', user_key(u)) == 0 then
+      redis.call('SREM', USERS, u)
+    end
   end
   for _, n in ipairs(nodes) do redis.call('ZREM', NODES, n) end
   return orphaned

@@ -37,8 +37,12 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
           removed = true;
         }
       }
-      if (map.size === 0) sockets.delete(userId);
-      if (removed && !online(userId)) orphaned.push(userId);
+      if (!removed) continue;
+      if (!online(userId)) {
+        // Gone offline: entries left on other dead nodes go too, so no later sweep announces the user again.
+        sockets.delete(userId);
+        orphaned.push(userId);
+      } else if (map.size === 0) sockets.delete(userId);
     }
     for (const nodeId of nodeIds) nodes.delete(nodeId);
     return orphaned;

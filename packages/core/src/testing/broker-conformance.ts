@@ -64,6 +64,18 @@ export function runBrokerConformance(options: BrokerConformanceOptions): void {
       assert.equal(dropped.length, 1);
     });
 
+    test('a subscriber gets what is published after subscribe resolves, and nothing from before', 2, async ([a, b]) => {
+      const origin = `node-${newId()}`;
+      await a!.publish(envelope(origin, 1));
+      await sleep(50);
+      const received: number[] = [];
+      await b!.subscribe((e) => received.push((e.data as { i: number }).i));
+      await a!.publish(envelope(origin, 2));
+      await waitFor(() => received.length >= 1, 3_000, 'the envelope published after subscribing');
+      await sleep(50);
+      assert.deepEqual(received, [2]);
+    });
+
     test('health check answers', 1, async ([broker]) => {
       assert.equal(await broker!.healthCheck(), true);
     });

@@ -91,6 +91,18 @@ export function runPresenceConformance(options: PresenceConformanceOptions): voi
       assert.deepEqual(await p.addSocket(a, 'sa-back', 'n-live'), { firstSocket: true });
     });
 
+    test('a user orphaned by a node shutting down is not announced again when a dead node is swept', async (p, ids) => {
+      const [u] = ids(1) as [string];
+      await p.heartbeat('n-gone', 150);
+      await p.heartbeat('n-closing', 60_000);
+      await p.addSocket(u, 's-dead', 'n-gone');
+      await p.addSocket(u, 's-live', 'n-closing');
+      await sleep(300);
+      assert.deepEqual(await p.removeNode('n-closing'), [u]);
+      assert.deepEqual(await p.removeDeadNodes(), [], 'already announced offline');
+      assert.equal(await p.isOnline(u), false);
+    });
+
     test('typing starts, refreshes, stops, and expires', async (p, ids) => {
       const [a, b] = ids(2) as [string, string];
       const conversation = `c-${newId()}`;
