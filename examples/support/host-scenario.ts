@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import { expect } from 'vitest';
+import { DATABASE_URL, REDIS_URL } from '../../test-support/services.js';
 
 /**
  * What every host example must do, over real HTTP and a real WebSocket: JWT-authenticated
@@ -46,4 +47,18 @@ export async function driveHost(url: string, secret: string, hostText: RegExp): 
   await expect.poll(() => annFrames.some((f) => f.type === 'messages_read' && f.data.userId === 'ben')).toBe(true);
   annWs.close();
   benWs.close();
+}
+
+/** Drops what an example left in Postgres (its schema) and Redis (its key prefix). */
+export async function dropStack(schema: string): Promise<void> {
+  const pg = (await import('pg')).default;
+  const db = new pg.Client({ connectionString: DATABASE_URL });
+  await db.connect();
+  await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await db.end();
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${schema}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
 }

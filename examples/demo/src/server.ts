@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createPostgresStore } from '@parley/adapter-postgres';
+import { createRedisBroker, createRedisPresence, createRedisRateLimiter } from '@parley/adapter-redis';
 import { createSqliteStore } from '@parley/adapter-sqlite';
 import { createChatServices, RealtimeHub, type Logger } from '@parley/core';
 import { createHttpHandler } from '@parley/transport-http';
@@ -20,6 +22,10 @@ export interface DemoOptions {
   dataDir?: string;
   /** Also accept HS256 tokens signed with this secret. Default: PARLEY_JWT_SECRET. */
   jwtSecret?: string;
+  /** Store chat in Postgres instead of ./data/parley.db (the demo's user list stays in ./data). */
+  databaseUrl?: string;
+  /** Presence, fan-out and limits in Redis, so several demo processes can run side by side. */
+  redisUrl?: string;
   logger?: Logger;
 }
 
@@ -38,15 +44,26 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-/** The demo behind the README quick start: SQLite on disk, in-memory presence, a chat page. */
+/**
+ * The demo behind the README quick start: SQLite on disk, in-memory presence, a chat page —
+ * or Postgres and Redis when given their URLs.
+ */
 export async function startDemo(options: DemoOptions = {}) {
   const dataDir = resolve(options.dataDir ?? 'data');
   mkdirSync(dataDir, { recursive: true });
   const database = new BetterSqlite3(join(dataDir, 'parley.db'));
-  const store = createSqliteStore({ database });
+  const store = options.databaseUrl === undefined ? createSqliteStore({ database }) : createPostgresStore({ connectionString: options.databaseUrl });
+  const redis = options.redisUrl === undefined ? null : { url: options.redisUrl };
   const users = new DemoUsers(database);
-  const chat = createChatServices({ store, resolveUsers: users.resolve, ...(options.logger ? { logger: options.logger } : {}) });
-  const hub = new RealtimeHub({ services: chat, ...(options.logger ? { logger: options.logger } : {}) });
+  const logger = options.logger ? { logger: options.logger } : {};
+  const chat = createChatServices({
+    store,
+    resolveUsers: users.resolve,
+    ...(redis === null ? {} : { presence: createRedisPresence(redis), rateLimiter: createRedisRateLimiter(redis) }),
+    ...logger,
+  });
+  await chat.ready();
+  const hub = new RealtimeHub({ services: chat, ...(redis === null ? {} : { broker: createRedisBroker(redis) }), ...logger });
   const auth = createDemoAuth(users, options.jwtSecret ?? process.env.PARLEY_JWT_SECRET);
   const api = createHttpHandler(chat, { authenticate: auth.authenticate, hub, basePath: '/api' });
   const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
@@ -129,14 +146,15 @@ async function readSmallJson(req: IncomingMessage): Promise<Record<string, unkno
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  for (const [name, what] of [
-    ['DATABASE_URL', 'the Postgres adapter'],
-    ['REDIS_URL', 'the Redis adapter'],
-  ] as const) {
-    if (process.env[name]) process.stdout.write(`Note: ${name} is set, but ${what} is not part of Parley yet; the demo uses SQLite and in-memory presence.\n`);
-  }
-  const demo = await startDemo({ port: Number(process.env.PORT ?? 3000), ...(process.env.HOST ? { host: process.env.HOST } : {}) });
-  process.stdout.write(`Parley demo running at ${demo.url}  (data in ./data/parley.db; Ctrl+C to stop)\n`);
+  const { DATABASE_URL, REDIS_URL, HOST } = process.env;
+  const demo = await startDemo({
+    port: Number(process.env.PORT ?? 3000),
+    ...(HOST ? { host: HOST } : {}),
+    ...(DATABASE_URL ? { databaseUrl: DATABASE_URL } : {}),
+    ...(REDIS_URL ? { redisUrl: REDIS_URL } : {}),
+  });
+  const where = `${DATABASE_URL ? 'chat in Postgres' : 'data in ./data/parley.db'}${REDIS_URL ? ', presence in Redis' : ''}`;
+  process.stdout.write(`Parley demo running at ${demo.url}  (${where}; Ctrl+C to stop)\n`);
   const stop = () => {
     void demo.close().then(() => process.exit(0));
   };

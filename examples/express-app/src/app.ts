@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { createPostgresStore } from '@parley/adapter-postgres';
+import { createRedisBroker, createRedisPresence, createRedisRateLimiter } from '@parley/adapter-redis';
 import { createSqliteStore } from '@parley/adapter-sqlite';
 import { createChatServices, RealtimeHub } from '@parley/core';
 import { createHttpHandler } from '@parley/transport-http';
@@ -8,9 +10,14 @@ import { attachWebSocket, jwtAuthenticator } from '@parley/transport-ws';
 import express from 'express';
 
 /** Parley inside an Express app: the REST API under /api, the WebSocket endpoint at /chat. */
-export async function startExpressApp(options: { secret: string; port?: number; filename?: string }) {
-  const chat = createChatServices({ store: createSqliteStore({ filename: options.filename ?? ':memory:' }) });
-  const hub = new RealtimeHub({ services: chat });
+export async function startExpressApp(options: { secret: string; port?: number; filename?: string; databaseUrl?: string; redisUrl?: string; schema?: string }) {
+  // SQLite and one process by default; Postgres and Redis (several nodes) when given their URLs.
+  const store = options.databaseUrl
+    ? createPostgresStore({ connectionString: options.databaseUrl, ...(options.schema ? { schema: options.schema } : {}) })
+    : createSqliteStore({ filename: options.filename ?? ':memory:' });
+  const redis = options.redisUrl ? { url: options.redisUrl, prefix: `${options.schema ?? 'parley'}:` } : null;
+  const chat = createChatServices({ store, ...(redis ? { presence: createRedisPresence(redis), rateLimiter: createRedisRateLimiter(redis) } : {}) });
+  const hub = new RealtimeHub({ services: chat, ...(redis ? { broker: createRedisBroker(redis) } : {}) });
   const authenticate = jwtAuthenticator({ secret: options.secret, algorithms: ['HS256'] });
 
   const app = express();
@@ -35,6 +42,11 @@ export async function startExpressApp(options: { secret: string; port?: number; 
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const app = await startExpressApp({ secret: process.env.PARLEY_JWT_SECRET ?? 'change-me-to-a-long-secret', port: Number(process.env.PORT ?? 3000) });
+  const app = await startExpressApp({
+    secret: process.env.PARLEY_JWT_SECRET ?? 'change-me-to-a-long-secret',
+    port: Number(process.env.PORT ?? 3000),
+    ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+    ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+  });
   process.stdout.write(`Express app with Parley on ${app.url}\n`);
 }

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
-import { driveHost } from '../../support/host-scenario.js';
+import { driveHost, dropStack } from '../../support/host-scenario.js';
+import { DATABASE_URL, describeWithService, postgresUnavailable, REDIS_URL, redisUnavailable } from '../../../test-support/services.js';
 import { startExpressApp } from '../src/app.js';
 
 it('the Express example serves Parley under /api and /chat with JWT auth', async () => {
@@ -44,4 +45,19 @@ it('works behind express.json(): a body Express already read is taken from req.b
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+});
+
+const stackDown = (await postgresUnavailable()) ?? (await redisUnavailable());
+describeWithService('the same example on Postgres and Redis', stackDown, () => {
+  it('serves the same scenario with DATABASE_URL and REDIS_URL given', async () => {
+    const schema = `example_${Date.now().toString(36)}`;
+    const secret = 'example-secret-on-postgres-and-redis';
+    const app = await startExpressApp({ secret, port: 0, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, schema });
+    try {
+      await driveHost(app.url, secret, /An Express app/);
+    } finally {
+      await app.close();
+      await dropStack(schema);
+    }
+  });
 });

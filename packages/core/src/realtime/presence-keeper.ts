@@ -22,30 +22,38 @@ export class PresenceKeeper {
     private readonly announce: (userId: string, online: boolean) => Promise<void>,
   ) {}
 
-  /** After the socket joined the registry. */
+  /** After the socket joined the registry: announces the user when it is their first socket anywhere. */
   async added(entry: LocalSocket): Promise<void> {
-    let first: boolean;
-    try {
-      first = (await this.presence.addSocket(entry.userId, entry.id, this.nodeId)).firstSocket;
-    } catch (error) {
-      this.stale = true;
-      this.logger.warn('presence unavailable; counting local sockets', { error: String(error) });
-      first = this.registry.socketCount(entry.userId) === 1;
-    }
+    const first = await this.ask(
+      async () => (await this.presence.addSocket(entry.userId, entry.id, this.nodeId)).firstSocket,
+      () => this.registry.socketCount(entry.userId) === 1,
+    );
     if (first) await this.announce(entry.userId, true);
   }
 
-  /** After the socket left the registry. */
+  /** After the socket left the registry: announces the user when it was their last socket anywhere. */
   async removed(entry: LocalSocket): Promise<void> {
-    let last: boolean;
+    const last = await this.ask(
+      async () => (await this.presence.removeSocket(entry.userId, entry.id)).lastSocket,
+      () => this.registry.socketCount(entry.userId) === 0,
+    );
+    if (last) await this.announce(entry.userId, false);
+  }
+
+  /**
+   * Asks the presence store, or — while it is known to be down, since every call would wait
+   * for its timeout — answers from this node's own sockets; the next heartbeat that works puts
+   * them all back.
+   */
+  private async ask<T>(call: () => Promise<T>, local: () => T): Promise<T> {
+    if (this.stale) return local();
     try {
-      last = (await this.presence.removeSocket(entry.userId, entry.id)).lastSocket;
+      return await call();
     } catch (error) {
       this.stale = true;
       this.logger.warn('presence unavailable; counting local sockets', { error: String(error) });
-      last = this.registry.socketCount(entry.userId) === 0;
+      return local();
     }
-    if (last) await this.announce(entry.userId, false);
   }
 
   async beat(): Promise<void> {
