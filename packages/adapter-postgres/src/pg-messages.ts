@@ -218,8 +218,8 @@ export function pgMessages(db: Database): MessageStoreMethods {
          FROM current cur`,
         [conversationId, userId, upToSeq, at],
       );
-      if (row === undefined) return { lastReadSeq: 0, markedCount: 0 };
-      return { lastReadSeq: row.after, markedCount: row.marked };
+      if (row === undefined) return { previousReadSeq: 0, lastReadSeq: 0, markedCount: 0 };
+      return { previousReadSeq: row.before, lastReadSeq: row.after, markedCount: row.marked };
     },
 
     async getChangesSince(conversationId, viewerId, since, limit) {

@@ -20,7 +20,7 @@ function fakeSocket() {
   return {
     frames,
     socket: { send: (data: string) => frames.push(JSON.parse(data) as Frame), close: () => undefined },
-    count: (type: string) => frames.filter((f) => f.type === type).length,
+    count: (type: string, match: (f: Frame) => boolean = () => true) => frames.filter((f) => f.type === type && match(f)).length,
   };
 }
 
@@ -81,7 +81,8 @@ describeWithService('Two hubs sharing one Redis (presence, broker, rate limiter)
       .filter((f) => f.type === 'new_message' && (f.data.message as { type: string }).type !== 'system')
       .map((f) => (f.data.message as { content: string }).content);
     expect(received).toEqual(['across nodes', 'marker']);
-    expect(ann.count('new_message')).toBe(0);
+    // The sender's socket gets message_sent, never new_message, for its own sends.
+    expect(ann.count('new_message', (f) => (f.data.message as { type: string }).type !== 'system')).toBe(0);
 
     await ann.handle.handleClose();
     await waitFor(() => ben.count('user_offline') === 1, 5_000, 'ben told that ann is offline');

@@ -191,12 +191,13 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
         .transaction(() => {
           const member = q.member.get(conversationId, userId);
           const conversation = q.conversation.get(conversationId);
-          if (member === undefined || conversation === undefined) return { lastReadSeq: 0, markedCount: 0 };
+          if (member === undefined || conversation === undefined) return { previousReadSeq: 0, lastReadSeq: 0, markedCount: 0 };
+          const previousReadSeq = member.last_read_seq;
           const target = Math.min(upToSeq ?? conversation.last_seq, conversation.last_seq);
-          if (target <= member.last_read_seq) return { lastReadSeq: member.last_read_seq, markedCount: 0 };
-          const { n } = q.unreadBetween.get({ conversationId, userId, from: member.last_read_seq, to: target })!;
+          if (target <= previousReadSeq) return { previousReadSeq, lastReadSeq: previousReadSeq, markedCount: 0 };
+          const { n } = q.unreadBetween.get({ conversationId, userId, from: previousReadSeq, to: target })!;
           q.setRead.run(target, at, conversationId, userId);
-          return { lastReadSeq: target, markedCount: n };
+          return { previousReadSeq, lastReadSeq: target, markedCount: n };
         })
         .immediate();
     },

@@ -34,6 +34,12 @@ function racyStore(db: MemoryDatabase): ChatStore {
       await tick();
       return inner.changeReaction(messageId, userId, emoji, at, () => decide(seen));
     },
+    async markRead(conversationId, userId, upToSeq, at) {
+      const before = await inner.getMember(conversationId, userId);
+      await tick();
+      const moved = await inner.markRead(conversationId, userId, upToSeq, at);
+      return { ...moved, previousReadSeq: before?.lastReadSeq ?? 0 };
+    },
     async insertMessages(batch) {
       const results: InsertResult[] = [];
       for (const input of batch) {

@@ -108,8 +108,12 @@ export interface ChatStore {
    * `decide` is synchronous and pure and may throw; caps and toggling are its business.
    */
   changeReaction(messageId: string, userId: string, emoji: string, at: string, decide: ReactionDecision): Promise<ReactionChange>;
-  /** Moves lastReadSeq forward only, to `upToSeq` or the latest message, capped at lastSeq. */
-  markRead(conversationId: string, userId: string, upToSeq: number | null, at: string): Promise<{ lastReadSeq: number; markedCount: number }>;
+  /**
+   * Moves lastReadSeq forward only, to `upToSeq` or the latest message, capped at lastSeq.
+   * Answers where it stood before (read in the same atomic step, so of two calls at once only
+   * one sees it move) and how many unread messages the move covered.
+   */
+  markRead(conversationId: string, userId: string, upToSeq: number | null, at: string): Promise<ReadMove>;
   /**
    * Catch-up in two independent streams, each paged with its own cursor:
    * - new messages: `seq > since.seq`, ascending, at most `limit`; `hasMore` when more follow;
@@ -132,6 +136,12 @@ export interface ChatStore {
   /** Resolves when the store can serve requests. */
   ping(): Promise<void>;
   close?(): Promise<void>;
+}
+
+export interface ReadMove {
+  previousReadSeq: number;
+  lastReadSeq: number;
+  markedCount: number;
 }
 
 export interface MemberSeed {

@@ -146,13 +146,14 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
     async markRead(conversationId, userId, upToSeq, at) {
       const member = db.members.get(conversationId)?.get(userId);
       const conversation = db.conversations.get(conversationId);
-      if (member === undefined || conversation === undefined) return { lastReadSeq: 0, markedCount: 0 };
+      if (member === undefined || conversation === undefined) return { previousReadSeq: 0, lastReadSeq: 0, markedCount: 0 };
+      const previousReadSeq = member.lastReadSeq;
       const target = Math.min(upToSeq ?? conversation.lastSeq, conversation.lastSeq);
-      if (target <= member.lastReadSeq) return { lastReadSeq: member.lastReadSeq, markedCount: 0 };
-      const covered = db.timeline.get(conversationId)!.slice(member.lastReadSeq, target);
+      if (target <= previousReadSeq) return { previousReadSeq, lastReadSeq: previousReadSeq, markedCount: 0 };
+      const covered = db.timeline.get(conversationId)!.slice(previousReadSeq, target);
       member.lastReadSeq = target;
       member.lastReadAt = at;
-      return { lastReadSeq: target, markedCount: covered.filter((row) => countsAsUnread(row, userId, rows.isHidden(row.id, userId))).length };
+      return { previousReadSeq, lastReadSeq: target, markedCount: covered.filter((row) => countsAsUnread(row, userId, rows.isHidden(row.id, userId))).length };
     },
 
     async getChangesSince(conversationId, viewerId, since, limit): Promise<ChangesSince> {

@@ -1,8 +1,8 @@
 import type { BrokerEnvelope } from '../adapters/broker.js';
 
 interface ConversationQueue {
-  /** The version expected next. */
-  next: number;
+  /** The version expected next; null while the first changes heard of settle. */
+  next: number | null;
   pending: Map<number, BrokerEnvelope>;
   timer: ReturnType<typeof setTimeout> | null;
   touched: number;
@@ -20,6 +20,10 @@ const MAX_QUEUES = 20_000;
  * answering two transactions out of commit order — until the predecessor comes. A
  * predecessor that never comes (its node died before publishing) is given up after `gapMs`;
  * the hub's resync covers what was lost.
+ *
+ * The first change a node hears of in a conversation (or after it was idle for a while) says
+ * nothing of what may still be on its way: it is held `settleMs`, so that changes made at the
+ * same moment on other nodes line up behind the lowest.
  */
 export class VersionOrder {
   private readonly queues = new Map<string, ConversationQueue>();
@@ -28,6 +32,7 @@ export class VersionOrder {
     private readonly gapMs: number,
     private readonly deliver: (envelope: BrokerEnvelope) => void,
     private readonly now: () => number = Date.now,
+    private readonly settleMs = Math.min(gapMs, 100),
   ) {}
 
   accept(envelope: BrokerEnvelope): void {
@@ -35,15 +40,21 @@ export class VersionOrder {
     if (order === undefined) return this.deliver(envelope);
     let queue = this.queues.get(order.conversationId);
     if (queue === undefined) {
-      // The first change this node hears of: it sets where the conversation stands.
       this.prune();
-      queue = { next: order.version, pending: new Map(), timer: null, touched: 0 };
+      queue = { next: null, pending: new Map(), timer: null, touched: 0 };
       this.queues.set(order.conversationId, queue);
+      const settling = queue;
+      settling.timer = setTimeout(() => {
+        settling.timer = null;
+        settling.next = Math.min(...settling.pending.keys());
+        this.flush(settling);
+      }, this.settleMs);
+      settling.timer.unref?.();
     }
     queue.touched = this.now();
-    if (order.version < queue.next) return this.deliver(envelope); // late, or a repeat: never held back
+    if (queue.next !== null && order.version < queue.next) return this.deliver(envelope); // late, or a repeat: never held back
     queue.pending.set(order.version, envelope);
-    this.flush(queue);
+    if (queue.next !== null) this.flush(queue);
   }
 
   close(): void {
@@ -52,6 +63,7 @@ export class VersionOrder {
   }
 
   private flush(queue: ConversationQueue): void {
+    if (queue.next === null) return;
     for (let envelope = queue.pending.get(queue.next); envelope !== undefined; envelope = queue.pending.get(queue.next)) {
       queue.pending.delete(queue.next);
       queue.next += 1;

@@ -192,9 +192,9 @@ export class MessageService {
       if (message === null || message.conversationId !== id) throw ChatError.notFound('Message', 'messageId');
       upTo = message.seq;
     }
-    const before = await this.ctx.store.getMember(id, actor);
-    const result = await this.ctx.store.markRead(id, actor, upTo, nowIso(this.ctx));
-    if (before !== null && result.lastReadSeq > before.lastReadSeq) {
+    const { previousReadSeq, ...result } = await this.ctx.store.markRead(id, actor, upTo, nowIso(this.ctx));
+    // Only the call that moved the position announces it: of two at once, one sees it move.
+    if (result.lastReadSeq > previousReadSeq) {
       this.ctx.events.emit('messages_read', {
         conversationId: id,
         userId: actor,

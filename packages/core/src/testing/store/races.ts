@@ -167,6 +167,22 @@ export const raceCases: RaceCase[] = [
     },
   },
   {
+    name: 'two read marks of one user at once are announced once',
+    instances: 2,
+    async run(h) {
+      for (let round = 0; round < ROUNDS; round++) {
+        const [a, b] = h.users(2) as [string, string];
+        const id = await groupOf(h, a, [b]);
+        await h.nodes[0]!.messages.sendMessage(a, { conversationId: id, content: 'read me' });
+        const announced: number[] = [];
+        for (const node of h.nodes) node.events.on('messages_read', (e) => announced.push(e.lastReadSeq));
+        await Promise.all(h.nodes.map((node) => node.messages.markAsRead(id, b)));
+        for (const node of h.nodes) node.events.removeAllListeners('messages_read');
+        assert.deepEqual(announced, [2], 'the move is announced by the call that made it, once');
+      }
+    },
+  },
+  {
     name: 'reactions at once cannot pass the distinct-emoji cap',
     instances: 3,
     limits: { maxDistinctReactions: 3 },
