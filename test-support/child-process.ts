@@ -94,6 +94,11 @@ export class ChildNode {
     });
   }
 
+  /** A child running a plain file (no bundling), e.g. a script in a scratch app. */
+  static spawnPlain(command: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): ChildNode {
+    return new ChildNode(spawn(command, args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'], ...(options.cwd === undefined ? {} : { cwd: options.cwd }) }));
+  }
+
   send(message: unknown): void {
     this.process.stdin!.write(`${JSON.stringify(message)}\n`);
   }

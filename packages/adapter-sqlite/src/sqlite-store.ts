@@ -1,5 +1,7 @@
 import type { ChatStore } from '@parley/core';
 import { classifyStoreFailures, foldText } from '@parley/core/adapter-kit';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { classifySqliteFailure } from './failures.js';
 import { migrate } from './migrations.js';
@@ -10,7 +12,7 @@ import { sqliteOutbox } from './sqlite-outbox.js';
 import { sqliteSearch } from './search.js';
 
 export interface SqliteStoreOptions {
-  /** A database file (created when missing) or `:memory:`. Ignored when `database` is given. */
+  /** A database file (created when missing, with its folder) or `:memory:`. Ignored when `database` is given. */
   filename?: string;
   /** A better-sqlite3 database the host owns; Parley then never closes it. */
   database?: Database;
@@ -38,7 +40,10 @@ export interface SqliteStore extends ChatStore {
  */
 export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
   const owned = options.database === undefined;
-  const db = options.database ?? new BetterSqlite3(options.filename ?? ':memory:');
+  const filename = options.filename ?? ':memory:';
+  // `./data/chat.db` on a fresh checkout: make the folder rather than fail on it.
+  if (owned && filename !== ':memory:' && filename !== '' && !filename.startsWith('file:')) mkdirSync(dirname(resolve(filename)), { recursive: true });
+  const db = options.database ?? new BetterSqlite3(filename);
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
   if (!db.memory) db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
