@@ -5,8 +5,13 @@ import type { Database } from './database.js';
 import { MESSAGE_COLUMNS, messageFromJson, toConversation, toConversationRecord, toMember, type ConversationRow, type MemberRow } from './rows.js';
 
 /** Unread messages of member `mb` (the rule is core's: adapter-kit's `unreadCondition`). */
-export const UNREAD_COUNT = `(SELECT count(*) FROM {s}.messages m WHERE m.conversation_id = mb.conversation_id AND m.seq > mb.last_read_seq
-  AND ${unreadCondition({ message: 'm', viewer: 'mb.user_id', falseValue: 'false', hiddenTable: '{s}.hidden_messages' })})`;
+const UNREAD = `FROM {s}.messages m WHERE m.conversation_id = mb.conversation_id AND m.seq > mb.last_read_seq
+  AND ${unreadCondition({ message: 'm', viewer: 'mb.user_id', falseValue: 'false', hiddenTable: '{s}.hidden_messages' })}`;
+export const UNREAD_COUNT = `(SELECT count(*) ${UNREAD})`;
+/** The first message counting as unread for member `mb`, for "jump to first unread". */
+const FIRST_UNREAD = `(SELECT min(m.seq) ${UNREAD})`;
+/** Member `mb`'s unread total over their conversations that are not archived. */
+const TOTAL_UNREAD = `(SELECT COALESCE(sum(${UNREAD_COUNT.replaceAll('mb.', 'mine.')}), 0) FROM {s}.members mine WHERE mine.user_id = mb.user_id AND mine.archived_at IS NULL)`;
 
 const MEMBERS = 'SELECT * FROM {s}.members WHERE conversation_id = $1 ORDER BY joined_at, user_id';
 /** A conversation with its last message, in one query. */
@@ -129,8 +134,8 @@ export function pgConversations(db: Database): ConversationStoreMethods {
         const at = param(query.after.updatedAt);
         where.push(`(c.updated_at < ${at}::timestamptz OR (c.updated_at = ${at}::timestamptz AND c.id < ${param(query.after.id)}))`);
       }
-      const rows = await db.query<ConversationWithLast & MemberRow & { unread_count: number }>(
-        `SELECT c.*, mb.role, mb.last_read_seq, mb.muted_until, mb.archived_at, ${UNREAD_COUNT} AS unread_count,
+      const rows = await db.query<ConversationWithLast & MemberRow & { unread_count: number; first_unread: number | null }>(
+        `SELECT c.*, mb.role, mb.last_read_seq, mb.muted_until, mb.archived_at, ${UNREAD_COUNT} AS unread_count, ${FIRST_UNREAD} AS first_unread,
                 (SELECT row_to_json(x) FROM (SELECT ${MESSAGE_COLUMNS} FROM {s}.messages m WHERE m.id = c.last_message_id) x) AS last_message
          FROM {s}.members mb JOIN {s}.conversations c ON c.id = mb.conversation_id
          WHERE ${where.join(' AND ')} ORDER BY c.updated_at DESC, c.id DESC LIMIT $2`,
@@ -141,6 +146,7 @@ export function pgConversations(db: Database): ConversationStoreMethods {
           ...conversationOf(row)!,
           role: row.role,
           unreadCount: row.unread_count,
+          firstUnreadSeq: row.first_unread,
           muted: row.muted_until !== null && row.muted_until > query.now,
           archived: row.archived_at !== null,
           lastReadSeq: row.last_read_seq,
@@ -166,9 +172,18 @@ export function pgConversations(db: Database): ConversationStoreMethods {
       return stats;
     },
 
-    async countUnread(conversationId, userId) {
-      const row = await db.one<{ n: number }>(`SELECT ${UNREAD_COUNT} AS n FROM {s}.members mb WHERE mb.conversation_id = $1 AND mb.user_id = $2`, [conversationId, userId]);
-      return row?.n ?? 0;
+    async unreadSummary(conversationId, userIds) {
+      if (userIds.length === 0) return [];
+      const rows = await db.query<{ user_id: string; unread: number; first: number | null; total: number }>(
+        `SELECT mb.user_id, ${UNREAD_COUNT} AS unread, ${FIRST_UNREAD} AS first, ${TOTAL_UNREAD} AS total
+         FROM {s}.members mb WHERE mb.conversation_id = $1 AND mb.user_id = ANY ($2::text[])`,
+        [conversationId, userIds],
+      );
+      const byUser = new Map(rows.map((r) => [r.user_id, r]));
+      return userIds.flatMap((userId) => {
+        const row = byUser.get(userId);
+        return row === undefined ? [] : [{ userId, unreadCount: row.unread, firstUnreadSeq: row.first, totalUnread: row.total }];
+      });
     },
 
     async listUserConversationIds(userId) {

@@ -222,6 +222,21 @@ export function pgMessages(db: Database): MessageStoreMethods {
       return { previousReadSeq: row.before, lastReadSeq: row.after, markedCount: row.marked };
     },
 
+    async setReadPosition(conversationId, userId, seq, at) {
+      const row = await db.one<{ before: number; after: number }>(
+        `WITH current AS (
+           SELECT mb.last_read_seq AS before, GREATEST(0, LEAST($3::bigint, c.last_seq)) AS target
+           FROM {s}.members mb JOIN {s}.conversations c ON c.id = mb.conversation_id
+           WHERE mb.conversation_id = $1 AND mb.user_id = $2 FOR UPDATE OF mb
+         )
+         UPDATE {s}.members mb SET last_read_seq = cur.target, last_read_at = $4
+         FROM current cur WHERE mb.conversation_id = $1 AND mb.user_id = $2
+         RETURNING cur.before, mb.last_read_seq AS after`,
+        [conversationId, userId, seq, at],
+      );
+      return row === undefined ? { previousReadSeq: 0, lastReadSeq: 0, markedCount: 0 } : { previousReadSeq: row.before, lastReadSeq: row.after, markedCount: 0 };
+    },
+
     async getChangesSince(conversationId, viewerId, since, limit) {
       return changesSince(db, conversationId, viewerId, since, limit);
     },

@@ -4,8 +4,13 @@ import { toConversation, toConversationRecord, toMember, type ConversationRow, t
 import type { SqliteContext } from './sqlite-context.js';
 
 /** Unread messages of member `mb` (the rule is core's: adapter-kit's `unreadCondition`). */
-export const UNREAD_COUNT = `(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = mb.conversation_id AND m.seq > mb.last_read_seq
-  AND ${unreadCondition({ message: 'm', viewer: 'mb.user_id', falseValue: '0' })})`;
+const UNREAD = `FROM messages m WHERE m.conversation_id = mb.conversation_id AND m.seq > mb.last_read_seq
+  AND ${unreadCondition({ message: 'm', viewer: 'mb.user_id', falseValue: '0' })}`;
+export const UNREAD_COUNT = `(SELECT COUNT(*) ${UNREAD})`;
+/** The first message counting as unread for member `mb`, for "jump to first unread". */
+const FIRST_UNREAD = `(SELECT MIN(m.seq) ${UNREAD})`;
+/** Member `mb`'s unread total over their conversations that are not archived. */
+const TOTAL_UNREAD = `(SELECT COALESCE(SUM(${UNREAD_COUNT.replaceAll('mb.', 'mine.')}), 0) FROM members mine WHERE mine.user_id = mb.user_id AND mine.archived_at IS NULL)`;
 
 /** Conversations and members on SQLite. Every write that spans a read runs in one IMMEDIATE transaction. */
 export function sqliteConversations({ db, sql, reactions }: SqliteContext): ConversationStoreMethods {
@@ -31,7 +36,10 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
       `SELECT DISTINCT other.user_id FROM members mine JOIN members other ON other.conversation_id = mine.conversation_id
        WHERE mine.user_id = ? AND other.user_id <> mine.user_id`,
     ),
-    unreadCount: db.prepare<[string, string], { n: number }>(`SELECT ${UNREAD_COUNT} AS n FROM members mb WHERE mb.conversation_id = ? AND mb.user_id = ?`),
+    unreadSummary: db.prepare<[string, string], { user_id: string; unread: number; first: number | null; total: number }>(
+      `SELECT mb.user_id, ${UNREAD_COUNT} AS unread, ${FIRST_UNREAD} AS first, ${TOTAL_UNREAD} AS total
+       FROM members mb WHERE mb.conversation_id = ? AND mb.user_id IN (SELECT value FROM json_each(?))`,
+    ),
     message: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
     messagesById: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?))'),
   };
@@ -102,7 +110,7 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
       }
       if (query.after !== undefined) where.push('(c.updated_at < @afterAt OR (c.updated_at = @afterAt AND c.id < @afterId))');
       const rows = sql(
-        `SELECT c.*, mb.role, mb.last_read_seq, mb.muted_until, mb.archived_at, ${UNREAD_COUNT} AS unread_count
+        `SELECT c.*, mb.role, mb.last_read_seq, mb.muted_until, mb.archived_at, ${UNREAD_COUNT} AS unread_count, ${FIRST_UNREAD} AS first_unread
          FROM members mb JOIN conversations c ON c.id = mb.conversation_id
          WHERE ${where.join(' AND ')} ORDER BY c.updated_at DESC, c.id DESC LIMIT @limit`,
       ).all({
@@ -112,7 +120,7 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
         afterAt: query.after?.updatedAt,
         afterId: query.after?.id,
         limit: query.limit,
-      }) as Array<ConversationRow & MemberRow & { unread_count: number }>;
+      }) as Array<ConversationRow & MemberRow & { unread_count: number; first_unread: number | null }>;
       const lastIds = rows.map((r) => r.last_message_id).filter((id): id is string => id !== null);
       const last = new Map((lastIds.length === 0 ? [] : reactions.messages(q.messagesById.all(JSON.stringify(lastIds)))).map((m) => [m.id, m]));
       return rows.map(
@@ -120,6 +128,7 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
           ...toConversation(row, row.last_message_id === null ? null : (last.get(row.last_message_id) ?? null)),
           role: row.role,
           unreadCount: row.unread_count,
+          firstUnreadSeq: row.first_unread,
           muted: row.muted_until !== null && row.muted_until > query.now,
           archived: row.archived_at !== null,
           lastReadSeq: row.last_read_seq,
@@ -144,8 +153,13 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
       return stats;
     },
 
-    async countUnread(conversationId, userId) {
-      return q.unreadCount.get(conversationId, userId)?.n ?? 0;
+    async unreadSummary(conversationId, userIds) {
+      const rows = q.unreadSummary.all(conversationId, JSON.stringify(userIds));
+      const byUser = new Map(rows.map((r) => [r.user_id, r]));
+      return userIds.flatMap((userId) => {
+        const row = byUser.get(userId);
+        return row === undefined ? [] : [{ userId, unreadCount: row.unread, firstUnreadSeq: row.first, totalUnread: row.total }];
+      });
     },
 
     async listUserConversationIds(userId) {

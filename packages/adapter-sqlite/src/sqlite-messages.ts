@@ -202,6 +202,19 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
         .immediate();
     },
 
+    async setReadPosition(conversationId, userId, seq, at) {
+      return db
+        .transaction(() => {
+          const member = q.member.get(conversationId, userId);
+          const conversation = q.conversation.get(conversationId);
+          if (member === undefined || conversation === undefined) return { previousReadSeq: 0, lastReadSeq: 0, markedCount: 0 };
+          const target = Math.max(0, Math.min(seq, conversation.last_seq));
+          q.setRead.run(target, at, conversationId, userId);
+          return { previousReadSeq: member.last_read_seq, lastReadSeq: target, markedCount: 0 };
+        })
+        .immediate();
+    },
+
     async getChangesSince(conversationId, viewerId, since, limit) {
       return reads.changesSince(conversationId, viewerId, since, limit);
     },

@@ -133,6 +133,12 @@ export function chatRoutes(chat: ChatServices): Route[] {
     },
     {
       method: 'POST',
+      path: '/conversations/:id/unread',
+      name: 'markAsUnread',
+      handle: async ({ user, params, body }) => messages.markAsUnread(str(params.id), user.id, (await body()).messageId as string),
+    },
+    {
+      method: 'POST',
       path: '/conversations/messages/:id/react',
       name: 'react',
       handle: async ({ user, params, body }) => messages.reactToMessage(str(params.id), user.id, (await body()).emoji as string),

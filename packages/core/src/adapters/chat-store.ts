@@ -64,8 +64,12 @@ export interface ChatStore {
   /** Ordered by last activity (updatedAt desc, id desc), starting after `after`. */
   listConversations(userId: string, query: ConversationListQuery): Promise<ConversationListItem[]>;
   getConversationStats(userId: string, now: string): Promise<ConversationStats>;
-  /** Messages counting as unread for the member (see `countsAsUnread` in the adapter kit). */
-  countUnread(conversationId: string, userId: string): Promise<number>;
+  /**
+   * For each of `userIds` who is a member: the messages counting as unread for them in this
+   * conversation (see `countsAsUnread` in the adapter kit), the first of them, and their unread
+   * total over all their conversations that are not archived. Non-members are left out.
+   */
+  unreadSummary(conversationId: string, userIds: string[]): Promise<UnreadSummary[]>;
   listUserConversationIds(userId: string): Promise<string[]>;
   /** Everyone who shares at least one conversation with the user, the user excluded; in one query. */
   listContacts(userId: string): Promise<string[]>;
@@ -115,6 +119,11 @@ export interface ChatStore {
    */
   markRead(conversationId: string, userId: string, upToSeq: number | null, at: string): Promise<ReadMove>;
   /**
+   * Sets lastReadSeq to `seq` (capped to 0..lastSeq), back as well as forward: "mark as unread
+   * from here". Answers where it stood before, as markRead does; `markedCount` is 0.
+   */
+  setReadPosition(conversationId: string, userId: string, seq: number, at: string): Promise<ReadMove>;
+  /**
    * Catch-up in two independent streams, each paged with its own cursor:
    * - new messages: `seq > since.seq`, ascending, at most `limit`; `hasMore` when more follow;
    * - changes: messages with `seq <= since.seq` whose `version > since.version` (edits,
@@ -136,6 +145,14 @@ export interface ChatStore {
   /** Resolves when the store can serve requests. */
   ping(): Promise<void>;
   close?(): Promise<void>;
+}
+
+export interface UnreadSummary {
+  userId: string;
+  unreadCount: number;
+  /** The seq of the first message counting as unread, for "jump to first unread"; null when none. */
+  firstUnreadSeq: number | null;
+  totalUnread: number;
 }
 
 export interface ReadMove {
@@ -295,7 +312,7 @@ export type ConversationStoreMethods = Pick<
   | 'changeConversation'
   | 'listConversations'
   | 'getConversationStats'
-  | 'countUnread'
+  | 'unreadSummary'
   | 'listUserConversationIds'
   | 'listContacts'
   | 'getMember'
@@ -314,6 +331,7 @@ export type MessageStoreMethods = Pick<
   | 'hideMessageForUser'
   | 'changeReaction'
   | 'markRead'
+  | 'setReadPosition'
   | 'getChangesSince'
 >;
 

@@ -86,6 +86,8 @@ export interface Member {
 export interface ConversationListItem extends Conversation {
   role: MemberRole;
   unreadCount: number;
+  /** The seq of the first message counting as unread ("jump to first unread"); null when none. */
+  firstUnreadSeq: number | null;
   muted: boolean;
   archived: boolean;
   lastReadSeq: number;

@@ -63,6 +63,7 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
       ...rows.presentConversation(row),
       role: member.role,
       unreadCount: rows.unreadCount(conversationId, member),
+      firstUnreadSeq: rows.unread(conversationId, member).first,
       muted: isMuted(member, now),
       archived: member.archivedAt !== null,
       lastReadSeq: member.lastReadSeq,
@@ -149,9 +150,19 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
       return stats;
     },
 
-    async countUnread(conversationId, userId) {
-      const member = db.members.get(conversationId)?.get(userId);
-      return member === undefined ? 0 : rows.unreadCount(conversationId, member);
+    async unreadSummary(conversationId, userIds) {
+      const members = db.members.get(conversationId);
+      return userIds.flatMap((userId) => {
+        const member = members?.get(userId);
+        if (member === undefined) return [];
+        const { count, first } = rows.unread(conversationId, member);
+        let totalUnread = 0;
+        for (const other of db.userConversations.get(userId) ?? []) {
+          const membership = db.members.get(other)?.get(userId);
+          if (membership !== undefined && membership.archivedAt === null) totalUnread += rows.unreadCount(other, membership);
+        }
+        return [{ userId, unreadCount: count, firstUnreadSeq: first, totalUnread }];
+      });
     },
 
     async listUserConversationIds(userId) {

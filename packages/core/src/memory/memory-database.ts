@@ -88,11 +88,21 @@ export class MemoryRows {
     return this.db.hidden.get(messageId)?.has(viewerId) ?? false;
   }
 
-  unreadCount(conversationId: string, member: Member): number {
+  /** How many messages count as unread for the member, and the first of them. */
+  unread(conversationId: string, member: Member): { count: number; first: number | null } {
     const rows = this.db.timeline.get(conversationId) ?? [];
     let count = 0;
-    for (const row of rows.slice(member.lastReadSeq)) if (countsAsUnread(row, member.userId, this.isHidden(row.id, member.userId))) count += 1;
-    return count;
+    let first: number | null = null;
+    for (const row of rows.slice(member.lastReadSeq)) {
+      if (!countsAsUnread(row, member.userId, this.isHidden(row.id, member.userId))) continue;
+      count += 1;
+      first ??= row.seq;
+    }
+    return { count, first };
+  }
+
+  unreadCount(conversationId: string, member: Member): number {
+    return this.unread(conversationId, member).count;
   }
 
   /** Members of a conversation, created on first use. */

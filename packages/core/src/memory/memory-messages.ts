@@ -156,6 +156,16 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
       return { previousReadSeq, lastReadSeq: target, markedCount: covered.filter((row) => countsAsUnread(row, userId, rows.isHidden(row.id, userId))).length };
     },
 
+    async setReadPosition(conversationId, userId, seq, at) {
+      const member = db.members.get(conversationId)?.get(userId);
+      const conversation = db.conversations.get(conversationId);
+      if (member === undefined || conversation === undefined) return { previousReadSeq: 0, lastReadSeq: 0, markedCount: 0 };
+      const previousReadSeq = member.lastReadSeq;
+      member.lastReadSeq = Math.max(0, Math.min(seq, conversation.lastSeq));
+      member.lastReadAt = at;
+      return { previousReadSeq, lastReadSeq: member.lastReadSeq, markedCount: 0 };
+    },
+
     async getChangesSince(conversationId, viewerId, since, limit): Promise<ChangesSince> {
       const all = db.timeline.get(conversationId) ?? [];
       const visible = all.filter((row) => !rows.isHidden(row.id, viewerId));

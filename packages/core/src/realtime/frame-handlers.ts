@@ -87,6 +87,10 @@ export const frameHandlers: Handlers = {
     return ctx.services.messages.markAsRead(conversationId, ctx.userId, messageId, ctx.origin);
   },
 
+  async mark_unread(ctx, { conversationId, messageId }) {
+    return ctx.services.messages.markAsUnread(conversationId, ctx.userId, messageId, ctx.origin);
+  },
+
   async react_to_message(ctx, { messageId, emoji }) {
     return ctx.services.messages.reactToMessage(messageId, ctx.userId, emoji, ctx.origin);
   },

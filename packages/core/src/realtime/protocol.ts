@@ -46,6 +46,7 @@ export const clientEventSchemas = {
   typing_start: conversationRef,
   typing_stop: conversationRef,
   mark_as_read: z.object({ conversationId: idSchema, messageId: idSchema.optional() }),
+  mark_unread: z.object({ conversationId: idSchema, messageId: idSchema }),
   react_to_message: reactionRef,
   remove_reaction: reactionRef,
   sync: z.object({
@@ -68,6 +69,7 @@ export const SUCCESS_REPLIES: Record<ClientEvent, string> = {
   typing_start: 'ack',
   typing_stop: 'ack',
   mark_as_read: 'mark_as_read_success',
+  mark_unread: 'mark_unread_success',
   react_to_message: 'react_to_message_success',
   remove_reaction: 'remove_reaction_success',
   sync: 'sync_result',

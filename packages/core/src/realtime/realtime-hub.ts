@@ -17,6 +17,7 @@ import { MEMBERSHIP_CHANGED, routeServiceEvents } from './service-event-routes.j
 import { normalizeExpiry, SessionClock } from './session-clock.js';
 import { SocketRegistry, type LocalSocket, type SocketLike } from './socket-registry.js';
 import { TypingTracker } from './typing-tracker.js';
+import { UnreadPushes } from './unread-pushes.js';
 
 export type { ResyncReason } from './cluster-link.js';
 
@@ -119,6 +120,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
   private readonly delivery: LocalDelivery;
   private readonly presence: PresenceKeeper;
   private readonly sessions: SessionClock;
+  private readonly unread: UnreadPushes;
   /** Frames per connection: a budget of this node's, so in-process. */
   private readonly frameWindow = new SlidingWindow();
   /** Refused frames per connection, to tell a burst from abuse. */
@@ -162,6 +164,9 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       this.announcePresence(userId, online),
     );
     this.sessions = new SessionClock((socketId) => this.expire(socketId));
+    this.unread = new UnreadPushes(this.services.store, this.registry, this.services.membership, (userId, frame) => {
+      for (const entry of this.registry.userSockets(userId)) sendRaw(entry.socket, frame);
+    }, this.logger);
     this.heartbeat = setInterval(() => void this.beat(), options.heartbeatIntervalMs ?? 15_000);
     this.heartbeat.unref?.();
     this.detach.push(
@@ -310,6 +315,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     for (const off of this.detach) off();
     this.typing.close();
     this.sessions.close();
+    this.unread.close();
     this.delivery.close();
     await Promise.all([...this.registry.all()].map((entry) => this.disconnect(entry)));
     await this.presence.leave();
@@ -497,6 +503,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
   private route(event: string, target: BrokerTarget, data: unknown, order?: BrokerEnvelope['order']): void {
     const envelope: BrokerEnvelope = order === undefined ? { origin: this.nodeId, event, target, data } : { origin: this.nodeId, event, target, data, order };
     this.delivery.deliver(envelope);
+    this.unread.observe(envelope);
     this.cluster.publish(envelope);
   }
 
@@ -510,6 +517,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     }
     if (envelope.event === HUB_DISCONNECT) return this.closeUserSockets(envelope.data as { userId: string; code: number; reason: string });
     this.delivery.deliver(envelope);
+    this.unread.observe(envelope);
   }
 }
 

@@ -47,6 +47,7 @@ export function routeServiceEvents(services: ChatServices, routing: EventRouting
     routing.route('message_reaction_updated', members(data.conversationId), data, order(data.conversationId, data.version)),
   );
   on('messages_read', ({ audience: _audience, origin: _origin, ...data }) => routing.route('messages_read', members(data.conversationId), data));
+  on('read_position_changed', ({ audience, origin: _origin, ...data }) => routing.route('read_position_changed', users(audience), data));
   on('conversation_updated', ({ audience, origin: _origin, ...data }) => routing.route('conversation_updated', users(audience), data));
   on('membership_changed', ({ conversationId, removed }) => {
     for (const userId of removed) routing.evict(userId, conversationId);

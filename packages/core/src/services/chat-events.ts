@@ -49,6 +49,8 @@ export interface ChatEventMap {
     },
   ];
   messages_read: [event: Audience & { conversationId: string; userId: string; lastReadSeq: number; markedCount: number }];
+  /** A member moved their read position back ("mark as unread"); only their own devices hear of it. */
+  read_position_changed: [event: Audience & { conversationId: string; userId: string; lastReadSeq: number }];
   conversation_updated: [event: Audience & { conversationId: string; updateType: ConversationUpdateType; data: Record<string, unknown> }];
   /** Membership changed: caches and room subscriptions must follow. */
   membership_changed: [event: { conversationId: string; added: string[]; removed: string[] }];

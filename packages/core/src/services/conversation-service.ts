@@ -301,10 +301,12 @@ export class ConversationService {
 
   private async listItem(conversation: Conversation, member: Member): Promise<ConversationListItem> {
     const now = nowIso(this.ctx);
+    const [unread] = await this.ctx.store.unreadSummary(conversation.id, [member.userId]);
     return {
       ...conversation,
       role: member.role,
-      unreadCount: await this.ctx.store.countUnread(conversation.id, member.userId),
+      unreadCount: unread?.unreadCount ?? 0,
+      firstUnreadSeq: unread?.firstUnreadSeq ?? null,
       muted: member.mutedUntil !== null && member.mutedUntil > now,
       archived: member.archivedAt !== null,
       lastReadSeq: member.lastReadSeq,

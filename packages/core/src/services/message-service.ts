@@ -207,6 +207,23 @@ export class MessageService {
     return result;
   }
 
+  /**
+   * "Mark as unread from here": moves the caller's read position back to just before
+   * `messageId`, so it and what follows count as unread again. Other members' read receipts
+   * are not taken back; the caller's devices are told.
+   */
+  async markAsUnread(conversationId: string, userId: string, messageId: string, origin: ActionContext = {}): Promise<{ lastReadSeq: number }> {
+    const { id, actor } = await this.requireMember(conversationId, userId);
+    const msgId = validate(this.ctx.schemas.id, messageId, 'messageId');
+    const message = await this.ctx.store.getMessage(msgId, actor);
+    if (message === null || message.conversationId !== id) throw ChatError.notFound('Message', 'messageId');
+    const { lastReadSeq, previousReadSeq } = await this.ctx.store.setReadPosition(id, actor, message.seq - 1, nowIso(this.ctx));
+    if (lastReadSeq !== previousReadSeq) {
+      this.ctx.events.emit('read_position_changed', { conversationId: id, userId: actor, lastReadSeq, audience: [actor], origin });
+    }
+    return { lastReadSeq };
+  }
+
   /** Toggles the caller's reaction: adds it, or removes it when present (at most `maxDistinctReactions` different emoji). */
   async reactToMessage(messageId: string, userId: string, emoji: string, origin: ActionContext = {}): Promise<ReactionResult> {
     const symbol = validate(this.ctx.schemas.emoji, emoji, 'emoji');

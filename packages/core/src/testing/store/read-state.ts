@@ -106,4 +106,41 @@ export function readStateCases(test: CaseFn): void {
     assert.equal(stats.lastMessageAt, last.createdAt);
     await rejectsWith(chat.messages.getMessageStats(id, 'stranger'), 'NOT_FOUND');
   });
+
+  test('unread summary: count, first unread and the total over conversations not archived', async ({ chat, store, users, group, direct, send }) => {
+    const [a, b, c] = users(3) as [string, string, string];
+    const g = await group(a, [b, c]);
+    const d = await direct(a, b);
+    await send(b, g, 'one');
+    const two = await send(c, g, 'two');
+    await send(a, g, 'mine');
+    await send(b, d, 'direct');
+    const [summary] = await store.unreadSummary(g, [a]);
+    assert.deepEqual(summary, { userId: a, unreadCount: 2, firstUnreadSeq: 2, totalUnread: 3 });
+    const item = await chat.conversations.getConversationById(g, a);
+    assert.equal(item.firstUnreadSeq, 2);
+    assert.equal((await chat.conversations.getUserConversations(a)).items.find((i) => i.id === d)?.firstUnreadSeq, 1);
+    await chat.messages.markAsRead(g, a, two.id);
+    assert.deepEqual((await store.unreadSummary(g, [a]))[0], { userId: a, unreadCount: 0, firstUnreadSeq: null, totalUnread: 1 });
+    await chat.conversations.archiveConversation(d, a);
+    assert.equal((await store.unreadSummary(g, [a]))[0]!.totalUnread, 0, 'archived conversations are left out of the total');
+    assert.deepEqual(await store.unreadSummary(g, ['stranger']), [], 'non-members are left out');
+  });
+
+  test('mark as unread moves the read position back to just before a message, for the caller only', async ({ chat, users, group, send }) => {
+    const [a, b] = users(2) as [string, string];
+    const id = await group(a, [b]);
+    const one = await send(a, id, 'one');
+    await send(a, id, 'two');
+    await chat.messages.markAsRead(id, b);
+    const events = await collectEvents(chat, 'read_position_changed', async () => {
+      assert.deepEqual(await chat.messages.markAsUnread(id, b, one.id), { lastReadSeq: one.seq - 1 });
+    });
+    assert.deepEqual(events.map((e) => [e.userId, e.lastReadSeq, e.audience]), [[b, one.seq - 1, [b]]]);
+    const item = await chat.conversations.getConversationById(id, b);
+    assert.equal(item.unreadCount, 2);
+    assert.equal(item.firstUnreadSeq, one.seq);
+    await rejectsWith(chat.messages.markAsUnread(id, b, 'no-such-message'), 'NOT_FOUND', 'messageId');
+    await rejectsWith(chat.messages.markAsUnread(id, 'stranger', one.id), 'NOT_FOUND', 'conversationId');
+  });
 }

@@ -1,0 +1,115 @@
+import type { BrokerEnvelope } from '../adapters/broker.js';
+import type { ChatStore } from '../adapters/chat-store.js';
+import type { MembershipCache } from '../services/membership-cache.js';
+import type { Logger } from '../util/logger.js';
+import type { SocketRegistry } from './socket-registry.js';
+
+/** Conversation updates after which a member's unread total may have changed. */
+const MEMBERSHIP_UPDATES = new Set(['created', 'members_added', 'member_removed', 'member_left', 'deleted', 'archived', 'unarchived']);
+
+/**
+ * Pushes unread counts as absolute values (SPEC §7): `unread_changed { conversationId,
+ * unreadCount, firstUnreadSeq, totalUnread }` to every socket of a user whose count may have
+ * moved — a message in, a delete, a read, a read position moved back, a membership change.
+ * Each node reads what it sees go by (its own events and the other nodes') and pushes to its
+ * own sockets only, so nothing extra crosses nodes. Bursts are coalesced: one read of the
+ * store per conversation per `delayMs` for the users concerned who are connected here.
+ */
+export class UnreadPushes {
+  private readonly pending = new Map<string, Set<string>>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly store: ChatStore,
+    private readonly registry: SocketRegistry,
+    private readonly membership: MembershipCache,
+    private readonly send: (userId: string, frame: string) => void,
+    private readonly logger: Logger,
+    private readonly delayMs = 25,
+  ) {}
+
+  /** Looks at an envelope delivered on this node. */
+  observe(envelope: BrokerEnvelope): void {
+    const data = envelope.data as { conversationId?: string; message?: { conversationId: string; senderId: string }; userId?: string; forEveryone?: boolean; updateType?: string };
+    switch (envelope.event) {
+      case 'new_message': {
+        const { conversationId, senderId } = data.message!;
+        void this.members(conversationId).then((ids) => this.touch(conversationId, ids.filter((id) => id !== senderId)));
+        return;
+      }
+      case 'message_deleted':
+        if (data.forEveryone === true) void this.members(data.conversationId!).then((ids) => this.touch(data.conversationId!, ids));
+        else if (envelope.target.kind === 'users') this.touch(data.conversationId!, envelope.target.userIds);
+        return;
+      case 'messages_read':
+      case 'read_position_changed':
+        this.touch(data.conversationId!, [data.userId!]);
+        return;
+      case 'conversation_updated':
+        if (MEMBERSHIP_UPDATES.has(data.updateType ?? '') && envelope.target.kind === 'users') this.touch(data.conversationId!, envelope.target.userIds);
+        return;
+      default:
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.pending.clear();
+  }
+
+  private async members(conversationId: string): Promise<string[]> {
+    return this.membership.peek(conversationId) ?? (await this.membership.memberIds(conversationId).catch(() => []));
+  }
+
+  private touch(conversationId: string, userIds: string[]): void {
+    if (this.closed) return;
+    const here = userIds.filter((id) => this.registry.socketCount(id) > 0);
+    if (here.length === 0) return;
+    let users = this.pending.get(conversationId);
+    if (users === undefined) {
+      users = new Set();
+      this.pending.set(conversationId, users);
+    }
+    for (const id of here) users.add(id);
+    if (this.timer === null) {
+      this.timer = setTimeout(() => void this.flush(), this.delayMs);
+      this.timer.unref?.();
+    }
+  }
+
+  private async flush(): Promise<void> {
+    this.timer = null;
+    const batch = [...this.pending];
+    this.pending.clear();
+    await Promise.all(
+      batch.map(async ([conversationId, users]) => {
+        try {
+          const summaries = await this.store.unreadSummary(conversationId, [...users]);
+          const reported = new Set(summaries.map((s) => s.userId));
+          for (const { userId, unreadCount, firstUnreadSeq, totalUnread } of summaries) {
+            this.send(userId, JSON.stringify({ type: 'unread_changed', data: { conversationId, unreadCount, firstUnreadSeq, totalUnread } }));
+          }
+          // No longer a member (removed, left, or the group ended): nothing unread there.
+          const gone = [...users].filter((id) => !reported.has(id));
+          if (gone.length === 0) return;
+          const totals = await Promise.all(gone.map((id) => this.totalOf(id)));
+          gone.forEach((userId, i) =>
+            this.send(userId, JSON.stringify({ type: 'unread_changed', data: { conversationId, unreadCount: 0, firstUnreadSeq: null, totalUnread: totals[i] } })),
+          );
+        } catch (error) {
+          this.logger.warn('could not push unread counts', { conversationId, error: String(error) });
+        }
+      }),
+    );
+  }
+
+  /** A user's total, read through any conversation of theirs (0 when they have none). */
+  private async totalOf(userId: string): Promise<number> {
+    const [any] = await this.store.listUserConversationIds(userId);
+    if (any === undefined) return 0;
+    const [summary] = await this.store.unreadSummary(any, [userId]);
+    return summary?.totalUnread ?? 0;
+  }
+}
