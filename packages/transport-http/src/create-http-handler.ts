@@ -136,7 +136,9 @@ export function createHttpHandler(services: ChatServices, options: HttpHandlerOp
       status = match.route.status ?? 200;
       sendJson(res, status, result ?? { ok: true });
     } catch (error) {
-      const chatError = error instanceof ChatError ? error : new ChatError('INTERNAL', 'Internal error', undefined, { cause: error });
+      let chatError = error instanceof ChatError ? error : new ChatError('INTERNAL', 'Internal error', undefined, { cause: error });
+      const fields = router.match(method, path);
+      if (fields.kind === 'found' && fields.route.fields !== undefined) chatError = renameFields(chatError, fields.route.fields);
       if (!(error instanceof ChatError)) logger.error('REST handler failed', { route: routeName, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       status = STATUS_BY_CODE[chatError.code];
       sendError(res, chatError, chatError.code === 'PAYLOAD_TOO_LARGE' ? { connection: 'close' } : {});
@@ -154,4 +156,16 @@ export function createHttpHandler(services: ChatServices, options: HttpHandlerOp
   }) as HttpHandler;
   handler.metrics = metrics;
   return handler;
+}
+
+/** The error with its fields named as the request names them (`q`, not the service's `query`). */
+function renameFields(error: ChatError, names: Record<string, string>): ChatError {
+  if (error.details === undefined) return error;
+  const rename = (field: string) => names[field] ?? field;
+  const details = {
+    ...error.details,
+    ...(error.details.field === undefined ? {} : { field: rename(error.details.field) }),
+    ...(error.details.issues === undefined ? {} : { issues: error.details.issues.map((i) => ({ ...i, field: rename(i.field) })) }),
+  };
+  return new ChatError(error.code, error.message, details, { cause: error.cause });
 }

@@ -20,6 +20,8 @@ export interface Route {
   public?: boolean;
   /** Status on success (default 200). */
   status?: number;
+  /** Where a service names a field otherwise than the request does (`query` for `?q=`): renamed in errors. */
+  fields?: Record<string, string>;
   handle(ctx: RouteContext): Promise<unknown>;
 }
 

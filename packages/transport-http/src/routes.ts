@@ -27,6 +27,7 @@ export function chatRoutes(chat: ChatServices): Route[] {
       method: 'GET',
       path: '/conversations/messages/search',
       name: 'searchMessages',
+      fields: { query: 'q' },
       handle: async ({ user, query: q }) => {
         const text = q.get('q');
         if (text === null) throw ChatError.validation('q', 'is required');
@@ -110,6 +111,7 @@ export function chatRoutes(chat: ChatServices): Route[] {
       status: 201,
       handle: async ({ user, body }) => messages.sendMessage(user.id, (await body()) as never),
     },
+    { method: 'GET', path: '/conversations/messages/:id', name: 'getMessage', handle: async ({ user, params }) => messages.getMessageById(str(params.id), user.id) },
     {
       method: 'PUT',
       path: '/conversations/messages/:id',
@@ -157,7 +159,12 @@ export function chatRoutes(chat: ChatServices): Route[] {
       method: 'GET',
       path: '/conversations/:id/changes',
       name: 'changesSince',
-      handle: async ({ user, params, query: q }) => messages.getChangesSince(str(params.id), user.id, query.number(q, 'since') ?? 0),
+      fields: { seq: 'since', 'since.seq': 'since', 'since.version': 'version' },
+      handle: async ({ user, params, query: q }) => {
+        const seq = query.number(q, 'since') ?? 0;
+        const version = query.number(q, 'version');
+        return messages.getChangesSince(str(params.id), user.id, version === undefined ? seq : { seq, version });
+      },
     },
   ];
 }

@@ -124,7 +124,7 @@ describe('the REST API of SPEC §4', () => {
     expect(tooDeep.json.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'metadata' } });
     const nulSearch = await api('ann', 'GET', `/conversations/messages/search?q=${encodeURIComponent('\u0000')}`);
     expect(nulSearch.status).toBe(400);
-    expect(nulSearch.json.error.details.field).toBe('query');
+    expect(nulSearch.json.error.details.field).toBe('q');
     const malformed = await api('ann', 'POST', '/conversations/messages', '{"conversationId": ', {});
     expect(malformed.status).toBe(400);
     expect(malformed.json.error.details.field).toBe('body');

@@ -53,9 +53,20 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+/** A URL with `user:password@` would hand a credential to whoever renders it. */
+function hasCredentials(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.username !== '' || url.password !== '';
+  } catch {
+    return false;
+  }
+}
+
 const httpUrl = text()
   .max(2048, 'must be at most 2048 characters')
-  .refine(isHttpUrl, 'must be an http(s) URL');
+  .refine(isHttpUrl, 'must be an http(s) URL')
+  .refine((url) => !hasCredentials(url), 'must not carry a user name or password');
 
 function pageLimit(limits: ChatLimits, fallback: number) {
   return z
@@ -93,7 +104,13 @@ function jsonProblem(value: unknown, maxDepth: number, maxBytes: number): string
   return bytes > maxBytes ? `must be at most ${maxBytes} bytes as JSON (it is ${bytes})` : null;
 }
 
-const seqCursor = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more');
+/** A seq or version: a whole number no store can overflow (Postgres bigint, JavaScript's safe integers). */
+export const counterSchema = z
+  .number({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a number') })
+  .int('must be a whole number')
+  .min(0, 'must be 0 or more')
+  .max(Number.MAX_SAFE_INTEGER, 'is too large');
+const seqCursor = counterSchema;
 
 /** All input schemas, built from the configured limits. */
 export function createSchemas(limits: ChatLimits) {

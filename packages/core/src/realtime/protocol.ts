@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, text } from '../domain/schemas.js';
+import { counterSchema, idSchema, text } from '../domain/schemas.js';
 
 /**
  * The wire protocol of SPEC §5, as schemas. PROTOCOL.md beside the package lists every frame
@@ -30,7 +30,7 @@ export const clientFrameSchema = z.object({
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
 const conversationRef = z.object({ conversationId: idSchema });
-const counter = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more');
+const counter = counterSchema;
 const reactionRef = z.object({ messageId: idSchema, emoji: z.string({ error: 'must be a string' }) });
 
 /** The `data` of each client event. Message content itself is validated by the services. */

@@ -169,7 +169,7 @@ export class ConversationService {
   /** Adds users to a group (admins and the owner). Those already in it are skipped; the member cap holds. */
   async addMembers(conversationId: string, userId: string, memberIds: string[], origin: ActionContext = {}): Promise<Member[]> {
     const { id, actor } = this.ids(conversationId, userId);
-    const ids = [...new Set(validate(this.ctx.schemas.memberIds, memberIds, 'memberIds'))];
+    const ids = [...new Set(validate(this.ctx.schemas.memberIds, memberIds, 'memberIds', true))];
     const decide = addMembersDecision(actor, ids, this.ctx.limits.maxGroupMembers);
     // The same decision on a plain read first, so that someone without the right to add
     // learns nothing about the host's users; the store's transaction decides for real.
