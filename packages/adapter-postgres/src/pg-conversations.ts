@@ -1,8 +1,8 @@
 import type { ConversationChange, ConversationDecision, ConversationListItem, ConversationPlan, ConversationStats, ConversationStoreMethods, Member } from '@parley/core';
-import { escapeLike, unreadCondition } from '@parley/core/adapter-kit';
+import { conversationFromRow, conversationRecordFromRow, escapeLike, memberFromRow, summariesInOrder, unreadCondition } from '@parley/core/adapter-kit';
 import type { PoolClient } from 'pg';
 import type { Database } from './database.js';
-import { MESSAGE_COLUMNS, messageFromJson, toConversation, toConversationRecord, toMember, type ConversationRow, type MemberRow } from './rows.js';
+import { MESSAGE_COLUMNS, messageFromJson, type ConversationRow, type MemberRow } from './rows.js';
 
 /** Unread messages of member `mb` (the rule is core's: adapter-kit's `unreadCondition`). */
 const UNREAD = `FROM {s}.messages m WHERE m.conversation_id = mb.conversation_id AND m.seq > mb.last_read_seq
@@ -22,8 +22,8 @@ type ConversationWithLast = ConversationRow & { last_message: Record<string, unk
 
 /** Conversations and members on Postgres. A change that depends on a read locks the conversation's row first. */
 export function pgConversations(db: Database): ConversationStoreMethods {
-  const conversationOf = (row: ConversationWithLast | undefined) => (row === undefined ? null : toConversation(row, row.last_message === null ? null : messageFromJson(row.last_message)));
-  const membersOf = async (conversationId: string, on?: PoolClient) => (await db.query<MemberRow>(MEMBERS, [conversationId], on)).map(toMember);
+  const conversationOf = (row: ConversationWithLast | undefined) => (row === undefined ? null : conversationFromRow(row, row.last_message === null ? null : messageFromJson(row.last_message)));
+  const membersOf = async (conversationId: string, on?: PoolClient) => (await db.query<MemberRow>(MEMBERS, [conversationId], on)).map(memberFromRow);
 
   const apply = async (client: PoolClient, conversationId: string, plan: ConversationPlan, at: string): Promise<Member[]> => {
     if (plan.delete === true) {
@@ -70,7 +70,7 @@ export function pgConversations(db: Database): ConversationStoreMethods {
       await db.query(`UPDATE {s}.conversations SET ${sets.join(', ')} WHERE id = $1`, values, client);
     }
     // Returned in the order the plan named them, as stored.
-    const byUser = new Map(added.map((row) => [row.user_id, toMember(row)]));
+    const byUser = new Map(added.map((row) => [row.user_id, memberFromRow(row)]));
     return add.flatMap((seed) => byUser.get(seed.userId) ?? []);
   };
 
@@ -109,7 +109,7 @@ export function pgConversations(db: Database): ConversationStoreMethods {
     async changeConversation<T>(conversationId: string, at: string, decide: ConversationDecision<T>): Promise<ConversationChange<T>> {
       return db.transaction(async (client) => {
         const row = await db.one<ConversationRow>('SELECT * FROM {s}.conversations WHERE id = $1 FOR UPDATE', [conversationId], client);
-        const state = row === undefined ? null : { conversation: toConversationRecord(row), members: await membersOf(conversationId, client) };
+        const state = row === undefined ? null : { conversation: conversationRecordFromRow(row), members: await membersOf(conversationId, client) };
         const { plan, value } = decide(state);
         const added = row === undefined ? [] : await apply(client, conversationId, plan, at);
         const after = conversationOf(await db.one<ConversationWithLast>(CONVERSATION, [conversationId], client));
@@ -179,11 +179,7 @@ export function pgConversations(db: Database): ConversationStoreMethods {
          FROM {s}.members mb WHERE mb.conversation_id = $1 AND mb.user_id = ANY ($2::text[])`,
         [conversationId, userIds],
       );
-      const byUser = new Map(rows.map((r) => [r.user_id, r]));
-      return userIds.flatMap((userId) => {
-        const row = byUser.get(userId);
-        return row === undefined ? [] : [{ userId, unreadCount: row.unread, firstUnreadSeq: row.first, totalUnread: row.total }];
-      });
+      return summariesInOrder(userIds, rows);
     },
 
     async listUserConversationIds(userId) {
@@ -201,7 +197,7 @@ export function pgConversations(db: Database): ConversationStoreMethods {
 
     async getMember(conversationId, userId) {
       const row = await db.one<MemberRow>('SELECT * FROM {s}.members WHERE conversation_id = $1 AND user_id = $2', [conversationId, userId]);
-      return row === undefined ? null : toMember(row);
+      return row === undefined ? null : memberFromRow(row);
     },
 
     async listMembers(conversationId) {
@@ -223,7 +219,7 @@ export function pgConversations(db: Database): ConversationStoreMethods {
         sets.length === 0
           ? await db.one<MemberRow>('SELECT * FROM {s}.members WHERE conversation_id = $1 AND user_id = $2', values)
           : await db.one<MemberRow>(`UPDATE {s}.members SET ${sets.join(', ')} WHERE conversation_id = $1 AND user_id = $2 RETURNING *`, values);
-      return row === undefined ? null : toMember(row);
+      return row === undefined ? null : memberFromRow(row);
     },
   };
 }

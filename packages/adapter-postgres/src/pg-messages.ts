@@ -1,5 +1,5 @@
-import type { InsertResult, Message, MessageStoreMethods, NewMessage, ReactionChange } from '@parley/core';
-import { unreadCondition } from '@parley/core/adapter-kit';
+import type { InsertResult, MessageStoreMethods, NewMessage, ReactionChange } from '@parley/core';
+import { insertedMessage, unreadCondition } from '@parley/core/adapter-kit';
 import type { Database } from './database.js';
 import { changesSince, messagePage } from './pg-reads.js';
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './rows.js';
@@ -44,24 +44,7 @@ export function pgMessages(db: Database): MessageStoreMethods {
       const input = batch[row.r_ord - 1]!;
       if (row.r_status === 'refused') return { status: 'refused', message: null };
       if (row.r_status === 'duplicate') return { status: 'duplicate', message: stored.get(row.r_id!)! };
-      const message: Message = {
-        id: input.id,
-        conversationId: input.conversationId,
-        seq: row.r_seq!,
-        senderId: input.senderId,
-        type: input.type,
-        content: input.content,
-        replyToId: input.replyToId,
-        attachments: input.attachments,
-        metadata: input.metadata,
-        clientMessageId: input.clientMessageId,
-        createdAt: input.createdAt,
-        editedAt: null,
-        deletedAt: null,
-        deletedForEveryone: false,
-        reactions: [],
-        version: row.r_version!,
-      };
+      const message = insertedMessage(input, row.r_seq!, row.r_version!);
       return { status: 'created', message };
     });
   };

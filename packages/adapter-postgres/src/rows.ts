@@ -1,4 +1,5 @@
-import type { Conversation, ConversationRecord, Member, MemberRole, Message, MessageType, ReactionSummary } from '@parley/core';
+import type { Message, ReactionSummary } from '@parley/core';
+import { messageFromRow, type DecodedMessageRow } from '@parley/core/adapter-kit';
 
 /** Every column of a message, with its reactions summarised (emoji by earliest current reaction, users in order). */
 export const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.seq, m.sender_id, m.type, m.content, m.reply_to_id, m.attachments,
@@ -7,49 +8,10 @@ export const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.seq, m.sender_id, m.t
             FROM (SELECT emoji, count(*)::int AS n, array_agg(user_id ORDER BY id) AS users, min(id) AS first
                   FROM {s}.reactions WHERE message_id = m.id GROUP BY emoji) r), '[]'::json) AS reactions`;
 
-export interface MessageRow {
-  id: string;
-  conversation_id: string;
-  seq: number;
-  sender_id: string;
-  type: MessageType;
-  content: string | null;
-  reply_to_id: string | null;
-  attachments: Message['attachments'];
-  metadata: Record<string, unknown> | null;
-  client_message_id: string | null;
-  created_at: string;
-  edited_at: string | null;
-  deleted_at: string | null;
-  deleted_for_everyone: boolean;
-  version: number;
-  reactions: ReactionSummary[];
-}
+export type { ConversationRow, MemberRow } from '@parley/core/adapter-kit';
 
-export interface ConversationRow {
-  id: string;
-  type: 'direct' | 'group';
-  name: string | null;
-  description: string | null;
-  avatar_url: string | null;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-  last_seq: number;
-  version: number;
-  last_message_id: string | null;
-}
-
-export interface MemberRow {
-  conversation_id: string;
-  user_id: string;
-  role: MemberRole;
-  joined_at: string;
-  last_read_seq: number;
-  last_read_at: string | null;
-  muted_until: string | null;
-  archived_at: string | null;
-}
+/** A message row as pg hands it back (JSON already parsed) with its reactions summarised. */
+export type MessageRow = DecodedMessageRow & { reactions: ReactionSummary[] };
 
 /** A message read as JSON (row_to_json, json_agg): its timestamps as Postgres writes them, made ISO. */
 export function messageFromJson(row: Record<string, unknown>): Message {
@@ -58,54 +20,5 @@ export function messageFromJson(row: Record<string, unknown>): Message {
 }
 
 export function toMessage(row: MessageRow): Message {
-  return {
-    id: row.id,
-    conversationId: row.conversation_id,
-    seq: row.seq,
-    senderId: row.sender_id,
-    type: row.type,
-    content: row.content,
-    replyToId: row.reply_to_id,
-    attachments: row.attachments,
-    metadata: row.metadata,
-    clientMessageId: row.client_message_id,
-    createdAt: row.created_at,
-    editedAt: row.edited_at,
-    deletedAt: row.deleted_at,
-    deletedForEveryone: row.deleted_for_everyone,
-    reactions: row.reactions,
-    version: row.version,
-  };
-}
-
-export function toConversationRecord(row: ConversationRow): ConversationRecord {
-  return {
-    id: row.id,
-    type: row.type,
-    name: row.name,
-    description: row.description,
-    avatarUrl: row.avatar_url,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    lastSeq: row.last_seq,
-    version: row.version,
-  };
-}
-
-export function toConversation(row: ConversationRow, lastMessage: Message | null): Conversation {
-  return { ...toConversationRecord(row), lastMessage };
-}
-
-export function toMember(row: MemberRow): Member {
-  return {
-    conversationId: row.conversation_id,
-    userId: row.user_id,
-    role: row.role,
-    joinedAt: row.joined_at,
-    lastReadSeq: row.last_read_seq,
-    lastReadAt: row.last_read_at,
-    mutedUntil: row.muted_until,
-    archivedAt: row.archived_at,
-  };
+  return messageFromRow(row, row.reactions);
 }

@@ -1,4 +1,5 @@
-import type { Conversation, ConversationRecord, Member, MemberRole, Message, MessageType, ReactionSummary } from '@parley/core';
+import type { Message, MessageType, ReactionSummary } from '@parley/core';
+import { messageFromRow } from '@parley/core/adapter-kit';
 import type { Database, Statement } from 'better-sqlite3';
 
 /** Columns as stored. */
@@ -21,82 +22,19 @@ export interface MessageRow {
   version: number;
 }
 
-export interface ConversationRow {
-  id: string;
-  type: 'direct' | 'group';
-  name: string | null;
-  description: string | null;
-  avatar_url: string | null;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-  last_seq: number;
-  version: number;
-  last_message_id: string | null;
-}
+export type { ConversationRow, MemberRow } from '@parley/core/adapter-kit';
 
-export interface MemberRow {
-  conversation_id: string;
-  user_id: string;
-  role: MemberRole;
-  joined_at: string;
-  last_read_seq: number;
-  last_read_at: string | null;
-  muted_until: string | null;
-  archived_at: string | null;
-}
-
-export function toMember(row: MemberRow): Member {
-  return {
-    conversationId: row.conversation_id,
-    userId: row.user_id,
-    role: row.role,
-    joinedAt: row.joined_at,
-    lastReadSeq: row.last_read_seq,
-    lastReadAt: row.last_read_at,
-    mutedUntil: row.muted_until,
-    archivedAt: row.archived_at,
-  };
-}
-
-export function toConversationRecord(row: ConversationRow): ConversationRecord {
-  return {
-    id: row.id,
-    type: row.type,
-    name: row.name,
-    description: row.description,
-    avatarUrl: row.avatar_url,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    lastSeq: row.last_seq,
-    version: row.version,
-  };
-}
-
-export function toConversation(row: ConversationRow, lastMessage: Message | null): Conversation {
-  return { ...toConversationRecord(row), lastMessage };
-}
-
+/** A stored message as Parley's other stores see it: JSON decoded, the flag a boolean. */
 export function toMessage(row: MessageRow, reactions: ReactionSummary[]): Message {
-  return {
-    id: row.id,
-    conversationId: row.conversation_id,
-    seq: row.seq,
-    senderId: row.sender_id,
-    type: row.type,
-    content: row.content,
-    replyToId: row.reply_to_id,
-    attachments: JSON.parse(row.attachments) as Message['attachments'],
-    metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as Record<string, unknown>),
-    clientMessageId: row.client_message_id,
-    createdAt: row.created_at,
-    editedAt: row.edited_at,
-    deletedAt: row.deleted_at,
-    deletedForEveryone: row.deleted_for_everyone === 1,
+  return messageFromRow(
+    {
+      ...row,
+      attachments: JSON.parse(row.attachments) as Message['attachments'],
+      metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as Record<string, unknown>),
+      deleted_for_everyone: row.deleted_for_everyone === 1,
+    },
     reactions,
-    version: row.version,
-  };
+  );
 }
 
 /**

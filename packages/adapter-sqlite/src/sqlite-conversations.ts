@@ -1,6 +1,6 @@
 import type { ConversationChange, ConversationStoreMethods, ConversationDecision, ConversationListItem, ConversationPlan, ConversationStats, Member } from '@parley/core';
-import { escapeLike, unreadCondition } from '@parley/core/adapter-kit';
-import { toConversation, toConversationRecord, toMember, type ConversationRow, type MemberRow, type MessageRow } from './rows.js';
+import { conversationFromRow, conversationRecordFromRow, escapeLike, memberFromRow, summariesInOrder, unreadCondition } from '@parley/core/adapter-kit';
+import type { ConversationRow, MemberRow, MessageRow } from './rows.js';
 import type { SqliteContext } from './sqlite-context.js';
 
 /** Unread messages of member `mb` (the rule is core's: adapter-kit's `unreadCondition`). */
@@ -46,9 +46,9 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
 
   const conversationOf = (row: ConversationRow | undefined) => {
     if (row === undefined) return null;
-    return toConversation(row, row.last_message_id === null ? null : reactions.message(q.message.get(row.last_message_id)));
+    return conversationFromRow(row, row.last_message_id === null ? null : reactions.message(q.message.get(row.last_message_id)));
   };
-  const membersOf = (conversationId: string) => q.members.all(conversationId).map(toMember);
+  const membersOf = (conversationId: string) => q.members.all(conversationId).map(memberFromRow);
 
   const apply = (conversationId: string, plan: ConversationPlan, at: string): Member[] => {
     if (plan.delete === true) {
@@ -66,12 +66,12 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
       if (plan.profile.avatarUrl !== undefined) sets.push('avatar_url = @avatarUrl');
       sql(`UPDATE conversations SET ${sets.join(', ')} WHERE id = @id`).run({ name: null, description: null, avatarUrl: null, ...plan.profile, at, id: conversationId });
     }
-    return added.map((seed) => toMember(q.member.get(conversationId, seed.userId)!));
+    return added.map((seed) => memberFromRow(q.member.get(conversationId, seed.userId)!));
   };
 
   const changeConversation = db.transaction(<T>(conversationId: string, at: string, decide: ConversationDecision<T>): ConversationChange<T> => {
     const row = q.conversation.get(conversationId);
-    const state = row === undefined ? null : { conversation: toConversationRecord(row), members: membersOf(conversationId) };
+    const state = row === undefined ? null : { conversation: conversationRecordFromRow(row), members: membersOf(conversationId) };
     const { plan, value } = decide(state);
     const added = row === undefined ? [] : apply(conversationId, plan, at);
     const after = conversationOf(q.conversation.get(conversationId));
@@ -125,7 +125,7 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
       const last = new Map((lastIds.length === 0 ? [] : reactions.messages(q.messagesById.all(JSON.stringify(lastIds)))).map((m) => [m.id, m]));
       return rows.map(
         (row): ConversationListItem => ({
-          ...toConversation(row, row.last_message_id === null ? null : (last.get(row.last_message_id) ?? null)),
+          ...conversationFromRow(row, row.last_message_id === null ? null : (last.get(row.last_message_id) ?? null)),
           role: row.role,
           unreadCount: row.unread_count,
           firstUnreadSeq: row.first_unread,
@@ -154,12 +154,7 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
     },
 
     async unreadSummary(conversationId, userIds) {
-      const rows = q.unreadSummary.all(conversationId, JSON.stringify(userIds));
-      const byUser = new Map(rows.map((r) => [r.user_id, r]));
-      return userIds.flatMap((userId) => {
-        const row = byUser.get(userId);
-        return row === undefined ? [] : [{ userId, unreadCount: row.unread, firstUnreadSeq: row.first, totalUnread: row.total }];
-      });
+      return summariesInOrder(userIds, q.unreadSummary.all(conversationId, JSON.stringify(userIds)));
     },
 
     async listUserConversationIds(userId) {
@@ -172,7 +167,7 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
 
     async getMember(conversationId, userId) {
       const row = q.member.get(conversationId, userId);
-      return row === undefined ? null : toMember(row);
+      return row === undefined ? null : memberFromRow(row);
     },
 
     async listMembers(conversationId) {
@@ -193,7 +188,7 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
         });
       }
       const row = q.member.get(conversationId, userId);
-      return row === undefined ? null : toMember(row);
+      return row === undefined ? null : memberFromRow(row);
     },
   };
 }

@@ -1,5 +1,5 @@
-import type { ChatStore, InsertResult, MessageStoreMethods, Message, NewMessage, ReactionChange } from '@parley/core';
-import { foldText, unreadCondition } from '@parley/core/adapter-kit';
+import type { ChatStore, InsertResult, MessageStoreMethods, NewMessage, ReactionChange } from '@parley/core';
+import { foldText, insertedMessage, unreadCondition } from '@parley/core/adapter-kit';
 import { MessageReads } from './message-reads.js';
 import type { ConversationRow, MemberRow, MessageRow } from './rows.js';
 import { VISIBLE, type SqliteContext } from './sqlite-context.js';
@@ -75,24 +75,7 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     q.advance.run(stored.seq, stored.version, input.id, input.createdAt, input.conversationId);
     if (input.content !== null && input.type !== 'system') q.indexText.run(stored.rowid, foldText(input.content));
     if (input.notify) q.insertOutbox.run(input.id, input.conversationId, input.createdAt, input.createdAt);
-    const message: Message = {
-      id: input.id,
-      conversationId: input.conversationId,
-      seq: stored.seq,
-      senderId: input.senderId,
-      type: input.type,
-      content: input.content,
-      replyToId: input.replyToId,
-      attachments: input.attachments,
-      metadata: input.metadata,
-      clientMessageId: input.clientMessageId,
-      createdAt: input.createdAt,
-      editedAt: null,
-      deletedAt: null,
-      deletedForEveryone: false,
-      reactions: [],
-      version: stored.version,
-    };
+    const message = insertedMessage(input, stored.seq, stored.version);
     return { status: 'created', message };
   };
   const insertBatch = db.transaction((batch: NewMessage[]) => batch.map(insertOne));

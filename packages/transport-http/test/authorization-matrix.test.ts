@@ -1,12 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createChatServices, RealtimeHub, type ChatServices } from '@parley/core';
-import { attachWebSocket, jwtAuthenticator } from '@parley/transport-ws';
+import type { ChatServices } from '@parley/core';
+import { jwtAuthenticator } from '@parley/transport-ws';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createHttpHandler } from '../src/index.js';
-import { STORES } from './stores.js';
+import { startApiServer, STORES, type ApiServer } from './stores.js';
 
 /**
  * Who may do what, from one table: every REST route and every WebSocket event of a
@@ -136,38 +133,22 @@ const token = (sub: string, role: Role) => {
 
 for (const [storeName, makeStore] of STORES) {
   describe(`authorization matrix on ${storeName}`, () => {
+    let running: ApiServer | null = null;
     let chat: ChatServices;
-    let hub: RealtimeHub;
-    let server: Server;
     let base: string;
-    let cleanup: () => Promise<void> = async () => {};
     let skipped = false;
     let n = 0;
 
     beforeAll(async () => {
-      const made = await makeStore();
-      if (made === null) {
+      running = await startApiServer(makeStore, jwtAuthenticator({ secret, algorithms: ['HS256'] }));
+      if (running === null) {
         skipped = true;
         return;
       }
-      cleanup = made.cleanup;
-      const store = made.store;
-      chat = createChatServices({ store, limits: { messageRate: { limit: 100_000, windowMs: 1_000 } } });
-      hub = new RealtimeHub({ services: chat, rateLimits: { frames: 100_000, userFrames: 100_000 } });
-      const authenticate = jwtAuthenticator({ secret, algorithms: ['HS256'] });
-      const api = createHttpHandler(chat, { authenticate, hub, writeRateLimit: false });
-      server = createServer((req, res) => api(req, res));
-      attachWebSocket(hub, { server, authenticate });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      ({ chat, base } = running);
     });
     afterAll(async () => {
-      if (skipped) return;
-      await hub.close();
-      await chat.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await cleanup();
+      await running?.close();
     });
 
     /** A fresh group per case: owner, admin, member, target, a removed member; inactive and expired users are members too. */

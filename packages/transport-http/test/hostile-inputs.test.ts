@@ -1,12 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createChatServices, RealtimeHub, type ChatServices } from '@parley/core';
-import { attachWebSocket } from '@parley/transport-ws';
+import type { ChatServices } from '@parley/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createHttpHandler } from '../src/index.js';
 import { CORPUS, type HostileCase, type Place } from './hostile/corpus.js';
-import { STORES } from './stores.js';
+import { startApiServer, STORES, type ApiServer } from './stores.js';
 
 /** Bearer tokens are the user id: the corpus is about input, not authentication. */
 const authenticate = (token: string | null) => (token === null ? null : { id: token, name: token, status: 'active' });
@@ -71,36 +67,22 @@ function wsFrame(place: Place, value: unknown, f: Fixture): { type: string; data
 
 for (const [storeName, makeStore] of STORES) {
   describe(`hostile input on ${storeName}`, () => {
+    let running: ApiServer | null = null;
     let chat: ChatServices;
-    let hub: RealtimeHub;
-    let server: Server;
     let base: string;
-    let cleanup: () => Promise<void> = async () => {};
     let skipped = false;
     let n = 0;
 
     beforeAll(async () => {
-      const made = await makeStore();
-      if (made === null) {
+      running = await startApiServer(makeStore, authenticate);
+      if (running === null) {
         skipped = true;
         return;
       }
-      cleanup = made.cleanup;
-      chat = createChatServices({ store: made.store, limits: { messageRate: { limit: 100_000, windowMs: 1_000 } } });
-      hub = new RealtimeHub({ services: chat, rateLimits: { frames: 100_000, userFrames: 100_000 } });
-      const api = createHttpHandler(chat, { authenticate, hub, writeRateLimit: false });
-      server = createServer((req, res) => api(req, res));
-      attachWebSocket(hub, { server, authenticate });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      ({ chat, base } = running);
     });
     afterAll(async () => {
-      if (skipped) return;
-      await hub.close();
-      await chat.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await cleanup();
+      await running?.close();
     });
 
     const fixture = async (): Promise<Fixture> => {

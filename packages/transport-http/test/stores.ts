@@ -1,5 +1,9 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createSqliteStore } from '@parley/adapter-sqlite';
-import { createMemoryStore, type ChatStore } from '@parley/core';
+import { createChatServices, createMemoryStore, RealtimeHub, type Authenticate, type ChatServices, type ChatStore } from '@parley/core';
+import { attachWebSocket } from '@parley/transport-ws';
+import { createHttpHandler } from '../src/index.js';
 import { DATABASE_URL, postgresUnavailable } from '../../../test-support/services.js';
 
 /** A store under test, and what to do once done with it. */
@@ -40,3 +44,32 @@ export const STORES: Array<[string, () => Promise<StoreUnderTest | null>]> = [
     },
   ],
 ];
+
+/** REST and WebSocket on one server over `store`, with limits out of the way; null when the store is not there. */
+export interface ApiServer {
+  chat: ChatServices;
+  base: string;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(make: () => Promise<StoreUnderTest | null>, authenticate: Authenticate): Promise<ApiServer | null> {
+  const made = await make();
+  if (made === null) return null;
+  const chat = createChatServices({ store: made.store, limits: { messageRate: { limit: 100_000, windowMs: 1_000 } } });
+  const hub = new RealtimeHub({ services: chat, rateLimits: { frames: 100_000, userFrames: 100_000 } });
+  const api = createHttpHandler(chat, { authenticate, hub, writeRateLimit: false });
+  const server: Server = createServer((req, res) => api(req, res));
+  attachWebSocket(hub, { server, authenticate });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    chat,
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      await hub.close();
+      await chat.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await made.cleanup();
+    },
+  };
+}

@@ -7,3 +7,14 @@ export { markStoreFailure, storeFailureKind, classifyStoreFailures, type StoreFa
 export { countsAsUnread, unreadCondition } from './unread.js';
 export { aroundSplit, pageRange, tally, countBy, type SeqRange } from '../util/collections.js';
 export { foldText, searchTerms, escapeLike } from '../util/text.js';
+export {
+  memberFromRow,
+  conversationRecordFromRow,
+  conversationFromRow,
+  messageFromRow,
+  insertedMessage,
+  summariesInOrder,
+  type ConversationRow,
+  type MemberRow,
+  type DecodedMessageRow,
+} from './sql-rows.js';

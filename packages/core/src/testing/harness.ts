@@ -81,11 +81,11 @@ export interface Harness {
   send(userId: string, conversationId: string, content?: string, extra?: Partial<SendMessageInput>): Promise<Message>;
 }
 
-export type CaseFn = (name: string, fn: (h: Harness) => Promise<void>, setup?: HarnessSetup) => void;
+export type CaseFn = (name: string, fn: (h: Harness) => Promise<void>, setup?: HarnessSetup, timeoutMs?: number) => void;
 
 /** Wraps the runner's `it`: each case gets a fresh store and services, closed afterwards. */
 export function caseRunner(options: StoreConformanceOptions): CaseFn {
-  return (name, fn, setup = {}) =>
+  return (name, fn, setup = {}, timeoutMs) =>
     options.it(name, async () => {
       const store = await options.createStore();
       const clock = new TestClock();
@@ -112,7 +112,7 @@ export function caseRunner(options: StoreConformanceOptions): CaseFn {
         await chat.close();
         await options.destroyStore?.(store);
       }
-    });
+    }, timeoutMs);
 }
 
 /** Asserts that `promise` rejects with a ChatError of `code`, naming `field` when given. */

@@ -136,6 +136,7 @@ export function changesCases(test: CaseFn): void {
       assert.deepEqual([again.messages, again.changes, again.hiddenIds, again.hasMoreChanges], [[], [], [], false], 'caught up');
     },
     { limits: { maxPageSize: 100, messageRate: { limit: 10_000, windowMs: 1_000 } } },
+    120_000, // 2,500 changes one by one: seconds on a network database
   );
 
   test(

@@ -1,0 +1,135 @@
+import type { ConversationRecord, NewMessage, UnreadSummary } from '../adapters/chat-store.js';
+import type { Conversation, Member, MemberRole, Message, MessageType, ReactionSummary } from '../domain/types.js';
+
+/**
+ * Rows as Parley's SQL stores name their columns, and the domain objects they become. A
+ * store decodes what its database cannot hand back as is (JSON text, 0/1 booleans, bigints
+ * as text, timestamps) before mapping; the mapping itself is written once.
+ */
+export interface ConversationRow {
+  id: string;
+  type: 'direct' | 'group';
+  name: string | null;
+  description: string | null;
+  avatar_url: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  last_seq: number;
+  version: number;
+  last_message_id: string | null;
+}
+
+export interface MemberRow {
+  conversation_id: string;
+  user_id: string;
+  role: MemberRole;
+  joined_at: string;
+  last_read_seq: number;
+  last_read_at: string | null;
+  muted_until: string | null;
+  archived_at: string | null;
+}
+
+/** A message row with its JSON decoded and its flag a boolean. */
+export interface DecodedMessageRow {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  type: MessageType;
+  content: string | null;
+  reply_to_id: string | null;
+  attachments: Message['attachments'];
+  metadata: Record<string, unknown> | null;
+  client_message_id: string | null;
+  created_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+  deleted_for_everyone: boolean;
+  version: number;
+}
+
+export function memberFromRow(row: MemberRow): Member {
+  return {
+    conversationId: row.conversation_id,
+    userId: row.user_id,
+    role: row.role,
+    joinedAt: row.joined_at,
+    lastReadSeq: row.last_read_seq,
+    lastReadAt: row.last_read_at,
+    mutedUntil: row.muted_until,
+    archivedAt: row.archived_at,
+  };
+}
+
+export function conversationRecordFromRow(row: ConversationRow): ConversationRecord {
+  return {
+    id: row.id,
+    type: row.type,
+    name: row.name,
+    description: row.description,
+    avatarUrl: row.avatar_url,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    lastSeq: row.last_seq,
+    version: row.version,
+  };
+}
+
+export function conversationFromRow(row: ConversationRow, lastMessage: Message | null): Conversation {
+  return { ...conversationRecordFromRow(row), lastMessage };
+}
+
+export function messageFromRow(row: DecodedMessageRow, reactions: ReactionSummary[]): Message {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    seq: row.seq,
+    senderId: row.sender_id,
+    type: row.type,
+    content: row.content,
+    replyToId: row.reply_to_id,
+    attachments: row.attachments,
+    metadata: row.metadata,
+    clientMessageId: row.client_message_id,
+    createdAt: row.created_at,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
+    deletedForEveryone: row.deleted_for_everyone,
+    reactions,
+    version: row.version,
+  };
+}
+
+/** A message just inserted, as the insert's input plus the seq and version the store gave it. */
+export function insertedMessage(input: NewMessage, seq: number, version: number): Message {
+  return {
+    id: input.id,
+    conversationId: input.conversationId,
+    seq,
+    senderId: input.senderId,
+    type: input.type,
+    content: input.content,
+    replyToId: input.replyToId,
+    attachments: input.attachments,
+    metadata: input.metadata,
+    clientMessageId: input.clientMessageId,
+    createdAt: input.createdAt,
+    editedAt: null,
+    deletedAt: null,
+    deletedForEveryone: false,
+    reactions: [],
+    version,
+  };
+}
+
+/** Summaries in the order asked for, members only, from rows keyed by user. */
+export function summariesInOrder(userIds: string[], rows: Array<{ user_id: string; unread: number; first: number | null; total: number }>): UnreadSummary[] {
+  const byUser = new Map(rows.map((r) => [r.user_id, r]));
+  return userIds.flatMap((userId) => {
+    const row = byUser.get(userId);
+    return row === undefined ? [] : [{ userId, unreadCount: row.unread, firstUnreadSeq: row.first, totalUnread: row.total }];
+  });
+}
