@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+/** The bench package's folder (this file is `src/build.ts`, or bundled into `dist/`). */
+export const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Bundles {
+  server: string;
+  generator: string;
+}
+
+/**
+ * Bundles the children with esbuild: Parley's packages from their sources (the `source`
+ * export condition, as the tests read them — no `npm run build` needed), every other package
+ * left to Node. The files land inside the repository so those imports resolve.
+ */
+export async function buildBundles(outDir = join(benchDir, 'dist')): Promise<Bundles> {
+  mkdirSync(outDir, { recursive: true });
+  const server = join(outDir, 'server.mjs');
+  const generator = join(outDir, 'load-generator.mjs');
+  await Promise.all([
+    bundle(join(benchDir, 'src', 'servers', 'main.ts'), server),
+    bundle(join(benchDir, 'src', 'load-generator.ts'), generator),
+  ]);
+  return { server, generator };
+}
+
+export async function bundle(entry: string, outfile: string): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['source'],
+    sourcemap: 'linked',
+    logLevel: 'error',
+    plugins: [
+      {
+        name: 'external-dependencies',
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@parley/') ? undefined : { path: args.path, external: true }));
+        },
+      },
+    ],
+  });
+}

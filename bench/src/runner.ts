@@ -1,0 +1,385 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Bundles } from './build.js';
+import {
+  Child,
+  forkChild,
+  type Correctness,
+  type Durability,
+  type GeneratorReply,
+  type GeneratorRequest,
+  type LoadMode,
+  type PresenceKind,
+  type ServerConfig,
+  type ServerKind,
+  type ServerMark,
+  type ServerReply,
+  type ServerRequest,
+  type StoreKind,
+  type StormResult,
+} from './ipc.js';
+import { directPairs, loners, scenarioById, seeds, splitPlans, type Scale, type Scenario, type ScenarioId, type Topology } from './scenarios.js';
+import { Histogram, median, type LatencySummary } from './stats.js';
+
+/**
+ * Runs the scenarios: for each one, rounds in which every server runs once (in a rotating
+ * order, so no server always goes first), each in a fresh process with a fresh database,
+ * driven by separate load-generator processes.
+ */
+
+export interface BenchOptions {
+  servers: ServerKind[];
+  scenarios: ScenarioId[];
+  durabilities: Durability[];
+  store: StoreKind;
+  presence: PresenceKind;
+  rounds: number;
+  warmupMs: number;
+  durationMs: number;
+  generators: number;
+  scale: Scale;
+  contentBytes: number;
+  /** Servers whose process runs with --cpu-prof (profiles land in `profileDir`). */
+  profileServers: ServerKind[];
+  profileDir: string;
+  /** Above this CPU % of one core, a generator is the bottleneck: the run is client-bound. */
+  clientBoundPct: number;
+  log: (line: string) => void;
+}
+
+export interface LoadMetrics {
+  windowMs: number;
+  sentPerSec: number;
+  ackedPerSec: number;
+  deliveredPerSec: number;
+  /** Paced runs: share of the due messages skipped because the server fell behind (0 = sustained). */
+  skippedPct: number;
+  latency: LatencySummary;
+  ackLatency: LatencySummary;
+  serverCpuUsPerMsg: number;
+  serverCpuPct: number;
+  eldP99Ms: number;
+  eldMaxMs: number;
+  rssMb: number;
+  bytesOutPerMsg: number;
+  generatorCpuPct: number[];
+  correctness: Correctness;
+}
+
+export interface IdleMetrics {
+  connections: number;
+  failed: number;
+  connectMs: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  bytesPerConnection: number;
+  heapBytesPerConnection: number;
+}
+
+export interface RunResult {
+  scenario: ScenarioId;
+  durability: Durability;
+  server: ServerKind;
+  round: number;
+  /** Paced runs: the total rate asked for. */
+  rate?: number;
+  clientBound: boolean;
+  profiled: boolean;
+  error?: string;
+  load?: LoadMetrics;
+  idle?: IdleMetrics;
+  storm?: StormResult & { serverCpuMs: number };
+}
+
+interface Context {
+  options: BenchOptions;
+  bundles: Bundles;
+  dataDir: string;
+  /** Raw's median 1-to-1 full-load rate per durability, for the paced-% scenarios. */
+  rawRate: Map<Durability, number>;
+  runs: RunResult[];
+}
+
+type ServerChild = Child<ServerRequest, ServerReply> & { port: number };
+type GeneratorChild = Child<GeneratorRequest, GeneratorReply>;
+
+export async function runBench(options: BenchOptions, bundles: Bundles): Promise<RunResult[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  const ctx: Context = { options, bundles, dataDir, rawRate: new Map(), runs: [] };
+  const blocks = plan(options);
+  try {
+    for (const [i, { scenario, durability }] of blocks.entries()) {
+      const started = performance.now();
+      const before = ctx.runs.length;
+      await runScenario(ctx, scenario, durability);
+      options.log(progressLine(`[${i + 1}/${blocks.length}]`, scenario, durability, ctx.runs.slice(before), performance.now() - started));
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return ctx.runs;
+}
+
+/** Scenario × durability blocks in run order: a durability's 1-to-1 run comes before its paced-% runs. */
+function plan(options: BenchOptions): Array<{ scenario: Scenario; durability: Durability }> {
+  const blocks: Array<{ scenario: Scenario; durability: Durability }> = [];
+  for (const [d, durability] of options.durabilities.entries()) {
+    for (const id of options.scenarios) {
+      const scenario = scenarioById(id);
+      if (scenario.durabilities === 'first' && d > 0) continue;
+      blocks.push({ scenario, durability });
+    }
+  }
+  const order = (b: { scenario: Scenario; durability: Durability }) =>
+    options.durabilities.indexOf(b.durability) * 100 + (b.scenario.kind === 'load' && b.scenario.load.mode === 'paced' && 'ofRaw' in b.scenario.load ? 50 : 0);
+  return blocks.map((b, i) => ({ b, i })).sort((x, y) => order(x.b) - order(y.b) || x.i - y.i).map(({ b }) => b);
+}
+
+async function runScenario(ctx: Context, scenario: Scenario, durability: Durability): Promise<void> {
+  const { options } = ctx;
+  const servers = scenario.kind === 'storm' ? options.servers.filter((s) => scenario.servers.includes(s)) : options.servers;
+  let rate: number | undefined;
+  if (scenario.kind === 'load' && scenario.load.mode === 'paced') {
+    if ('rate' in scenario.load) rate = scenario.load.rate;
+    else {
+      const raw = ctx.rawRate.get(durability);
+      if (raw === undefined) {
+        options.log(`  ${scenario.id} ${durability}: skipped, it needs the raw server's 1-to-1 run (scenario direct) at ${durability}`);
+        return;
+      }
+      rate = Math.round(raw * scenario.load.ofRaw);
+    }
+  }
+  for (let round = 1; round <= options.rounds; round++) {
+    const offset = (round - 1) % servers.length;
+    const order = [...servers.slice(offset), ...servers.slice(0, offset)];
+    for (const server of order) {
+      const result: RunResult = { scenario: scenario.id, durability, server, round, clientBound: false, profiled: options.profileServers.includes(server), ...(rate === undefined ? {} : { rate }) };
+      try {
+        if (scenario.kind === 'load') result.load = await loadRun(ctx, scenario, server, durability, round, rate === undefined ? { mode: 'full' } : { mode: 'paced', rate });
+        else if (scenario.kind === 'idle') result.idle = await idleRun(ctx, server, durability, round);
+        else result.storm = await stormRun(ctx, scenario, server, durability, round);
+        result.clientBound = (result.load?.generatorCpuPct ?? []).some((pct) => pct > options.clientBoundPct);
+      } catch (error) {
+        result.error = error instanceof Error ? error.message.slice(0, 2_000) : String(error);
+        options.log(`  ${scenario.id} ${durability} ${server} round ${round}: failed: ${result.error.split('\n')[0]}`);
+      }
+      ctx.runs.push(result);
+    }
+  }
+  if (scenario.id === 'direct') {
+    const raw = ctx.runs.filter((r) => r.scenario === 'direct' && r.durability === durability && r.server === 'raw' && r.load !== undefined && !r.clientBound);
+    if (raw.length > 0) ctx.rawRate.set(durability, median(raw.map((r) => (r.load as LoadMetrics).ackedPerSec)));
+  }
+}
+
+async function startServer(ctx: Context, kind: ServerKind, durability: Durability, tag: string): Promise<ServerChild> {
+  const config: ServerConfig = { kind, durability, store: ctx.options.store, presence: ctx.options.presence, filename: join(ctx.dataDir, `${tag}.db`) };
+  const execArgv = ['--expose-gc'];
+  if (ctx.options.profileServers.includes(kind)) {
+    mkdirSync(ctx.options.profileDir, { recursive: true });
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${ctx.options.profileDir}`, `--cpu-prof-name=${tag}.cpuprofile`);
+  }
+  const child = new Child<ServerRequest, ServerReply>(forkChild(ctx.bundles.server, [JSON.stringify(config)], execArgv, `server ${tag}`), `server ${tag}`);
+  try {
+    const first = await child.next(30_000);
+    if (first.op !== 'listening') throw new Error(`server ${tag} did not start: ${JSON.stringify(first)}`);
+    return Object.assign(child, { port: first.port });
+  } catch (error) {
+    await child.kill();
+    throw error;
+  }
+}
+
+async function stopServer(ctx: Context, server: ServerChild, tag: string): Promise<void> {
+  try {
+    await server.request({ op: 'stop' }, 10_000);
+    await Promise.race([server.exited, sleep(5_000)]);
+  } finally {
+    await server.kill();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(ctx.dataDir, `${tag}.db${suffix}`), { force: true });
+  }
+}
+
+function startGenerators(ctx: Context, count: number, tag: string): GeneratorChild[] {
+  return Array.from({ length: count }, (_, i) => new Child<GeneratorRequest, GeneratorReply>(forkChild(ctx.bundles.generator, [], [], `generator ${i} ${tag}`), `generator ${i} ${tag}`));
+}
+
+/** Starts a server, creates the topology's conversations, connects the generators; `work` does the rest. */
+async function withSetup<T>(
+  ctx: Context,
+  kind: ServerKind,
+  durability: Durability,
+  tag: string,
+  topology: Topology,
+  connectConcurrency: number,
+  work: (server: ServerChild, generators: GeneratorChild[]) => Promise<T>,
+): Promise<T> {
+  const server = await startServer(ctx, kind, durability, tag);
+  let generators: GeneratorChild[] = [];
+  try {
+    const setup = await server.request<Extract<ServerReply, { op: 'setup' }>>({ op: 'setup', conversations: seeds(topology) }, 300_000);
+    const plans = splitPlans(topology, setup.conversationIds, { server: kind, port: server.port, contentBytes: ctx.options.contentBytes, connectConcurrency }, ctx.options.generators);
+    generators = startGenerators(ctx, plans.length, tag);
+    const connected = await Promise.all(generators.map((g, i) => g.request<Extract<GeneratorReply, { op: 'connected' }>>({ op: 'connect', plan: plans[i]! }, 300_000)));
+    const failed = connected.reduce((sum, c) => sum + c.failed, 0);
+    if (failed > 0 && topology.conversations.length > 0) throw new Error(`${failed} of ${topology.users.length} clients could not connect`);
+    return await work(server, generators);
+  } finally {
+    await Promise.all(generators.map((g) => g.request({ op: 'close' }, 30_000).catch(() => undefined)));
+    await Promise.all(generators.map((g) => g.kill()));
+    await stopServer(ctx, server, tag);
+  }
+}
+
+const markAll = async (server: ServerChild, generators: GeneratorChild[], phase: 'start' | 'end') => {
+  const [s, ...w] = await Promise.all([server.request({ op: 'mark' }), ...generators.map((g) => g.request({ op: 'mark', phase }))]);
+  return { server: s as ServerMark, windows: w as Array<Extract<GeneratorReply, { op: 'mark' }>> };
+};
+
+async function loadRun(ctx: Context, scenario: Extract<Scenario, { kind: 'load' }>, kind: ServerKind, durability: Durability, round: number, mode: LoadMode): Promise<LoadMetrics> {
+  const { options } = ctx;
+  const tag = `${scenario.id}-${durability}-${kind}-r${round}`;
+  return withSetup(ctx, kind, durability, tag, scenario.topology(options.scale), 64, async (server, generators) => {
+    await Promise.all(generators.map((g) => g.request({ op: 'load', ...mode })));
+    await sleep(options.warmupMs);
+    const start = await markAll(server, generators, 'start');
+    await sleep(options.durationMs);
+    const end = await markAll(server, generators, 'end');
+    const reports = await drainAll(generators, 20_000);
+
+    const windowMs = Math.max(...end.windows.map((w) => w.ms));
+    const seconds = windowMs / 1000;
+    const sum = (pick: (w: (typeof end.windows)[number]) => number) => end.windows.reduce((total, w) => total + pick(w), 0);
+    const acked = sum((w) => w.acked);
+    const cpuUs = end.server.cpuUser + end.server.cpuSystem - (start.server.cpuUser + start.server.cpuSystem);
+    const latency = new Histogram();
+    const ackLatency = new Histogram();
+    const counts = { sent: 0, acked: 0, errors: 0, expected: 0, delivered: 0, duplicates: 0, outOfOrder: 0 };
+    for (const report of reports) {
+      latency.merge(report.latency);
+      ackLatency.merge(report.ackLatency);
+      for (const key of Object.keys(counts) as Array<keyof typeof counts>) counts[key] += report.correctness[key];
+    }
+    const correctness: Correctness = {
+      ...counts,
+      ok: counts.acked === counts.sent && counts.errors === 0 && counts.delivered === counts.expected && counts.duplicates === 0 && counts.outOfOrder === 0,
+    };
+    return {
+      windowMs,
+      sentPerSec: sum((w) => w.sent) / seconds,
+      ackedPerSec: acked / seconds,
+      deliveredPerSec: sum((w) => w.delivered) / seconds,
+      skippedPct: (sum((w) => w.skipped) / Math.max(1, sum((w) => w.skipped) + sum((w) => w.sent))) * 100,
+      latency: latency.summary(),
+      ackLatency: ackLatency.summary(),
+      serverCpuUsPerMsg: acked === 0 ? Number.NaN : cpuUs / acked,
+      serverCpuPct: cpuUs / 1000 / windowMs * 100,
+      eldP99Ms: end.server.eldP99,
+      eldMaxMs: end.server.eldMax,
+      rssMb: end.server.rss / 2 ** 20,
+      bytesOutPerMsg: acked === 0 ? Number.NaN : (end.server.bytesOut - start.server.bytesOut) / acked,
+      generatorCpuPct: end.windows.map((w) => w.cpuPct),
+      correctness,
+    };
+  });
+}
+
+/**
+ * Stops the load, waits until every send is answered and every expected delivery arrived
+ * (counted over all generators: a message's recipients may be in other processes), then
+ * collects the counts and histograms.
+ */
+async function drainAll(generators: GeneratorChild[], timeoutMs: number) {
+  await Promise.all(generators.map((g) => g.request({ op: 'drain', timeoutMs }, timeoutMs + 10_000)));
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const totals = (await Promise.all(generators.map((g) => g.request({ op: 'totals' })))) as Array<Extract<GeneratorReply, { op: 'totals' }>>;
+    const delivered = totals.reduce((n, t) => n + t.delivered, 0);
+    const expected = totals.reduce((n, t) => n + t.expected, 0);
+    if (delivered >= expected || performance.now() > deadline) break;
+    await sleep(20);
+  }
+  await sleep(50); // a late duplicate would show up here
+  return (await Promise.all(generators.map((g) => g.request({ op: 'report' })))) as Array<Extract<GeneratorReply, { op: 'report' }>>;
+}
+
+async function idleRun(ctx: Context, kind: ServerKind, durability: Durability, round: number): Promise<IdleMetrics> {
+  const tag = `idle-${durability}-${kind}-r${round}`;
+  const count = ctx.options.scale.idleConnections;
+  // Memory is read before the clients connect, so setup happens inside `work` around the connect.
+  const server = await startServer(ctx, kind, durability, tag);
+  let generators: GeneratorChild[] = [];
+  try {
+    await server.request({ op: 'setup', conversations: [] });
+    await sleep(200);
+    const before = await server.request<Extract<ServerReply, { op: 'memory' }>>({ op: 'memory' });
+    const plans = splitPlans(loners(count), [], { server: kind, port: server.port, contentBytes: ctx.options.contentBytes, connectConcurrency: 200 }, ctx.options.generators);
+    generators = startGenerators(ctx, plans.length, tag);
+    const connected = await Promise.all(generators.map((g, i) => g.request<Extract<GeneratorReply, { op: 'connected' }>>({ op: 'connect', plan: plans[i]! }, 300_000)));
+    await sleep(500);
+    const after = await server.request<Extract<ServerReply, { op: 'memory' }>>({ op: 'memory' });
+    const failed = connected.reduce((total, c) => total + c.failed, 0);
+    const open = count - failed;
+    return {
+      connections: open,
+      failed,
+      connectMs: Math.max(...connected.map((c) => c.ms)),
+      rssBeforeMb: before.rss / 2 ** 20,
+      rssAfterMb: after.rss / 2 ** 20,
+      bytesPerConnection: (after.rss - before.rss) / open,
+      heapBytesPerConnection: (after.heapUsed - before.heapUsed) / open,
+    };
+  } finally {
+    await Promise.all(generators.map((g) => g.request({ op: 'close' }, 60_000).catch(() => undefined)));
+    await Promise.all(generators.map((g) => g.kill()));
+    await stopServer(ctx, server, tag);
+  }
+}
+
+async function stormRun(ctx: Context, scenario: Extract<Scenario, { kind: 'storm' }>, kind: ServerKind, durability: Durability, round: number): Promise<StormResult & { serverCpuMs: number }> {
+  const tag = `storm-${durability}-${kind}-r${round}`;
+  const topology = directPairs(Math.floor(ctx.options.scale.stormClients / 2));
+  return withSetup(ctx, kind, durability, tag, topology, 200, async (server, generators) => {
+    const start = await server.request<ServerMark & { op: 'mark' }>({ op: 'mark' });
+    const results = await Promise.all(generators.map((g) => g.request<Extract<GeneratorReply, { op: 'storm' }>>({ op: 'storm', missed: scenario.missed, timeoutMs: 60_000 }, 120_000)));
+    const end = await server.request<ServerMark & { op: 'mark' }>({ op: 'mark' });
+    return {
+      clients: results.reduce((n, r) => n + r.clients, 0),
+      ms: Math.max(...results.map((r) => r.ms)),
+      caughtUp: results.reduce((n, r) => n + r.caughtUp, 0),
+      recovered: results.reduce((n, r) => n + r.recovered, 0),
+      expected: results.reduce((n, r) => n + r.expected, 0),
+      cpuPct: Math.max(...results.map((r) => r.cpuPct)),
+      ok: results.every((r) => r.ok),
+      serverCpuMs: (end.cpuUser + end.cpuSystem - start.cpuUser - start.cpuSystem) / 1000,
+    };
+  });
+}
+
+function progressLine(prefix: string, scenario: Scenario, durability: Durability, runs: RunResult[], ms: number): string {
+  const byServer = new Map<ServerKind, RunResult[]>();
+  for (const run of runs) byServer.set(run.server, [...(byServer.get(run.server) ?? []), run]);
+  const parts = [...byServer].map(([server, list]) => {
+    const ok = list.filter((r) => r.error === undefined);
+    const failed = list.length - ok.length ? ` (${list.length - ok.length} failed)` : '';
+    if (scenario.kind === 'idle') return `${server} ${fmt(median(ok.map((r) => (r.idle as IdleMetrics).bytesPerConnection / 1024)), 1)} KB/conn${failed}`;
+    if (scenario.kind === 'storm') return `${server} ${fmt(median(ok.map((r) => (r.storm as StormResult).ms)), 0)} ms${failed}`;
+    const loads = ok.map((r) => r.load as LoadMetrics);
+    const wrong = loads.filter((l) => !l.correctness.ok).length;
+    const bound = ok.filter((r) => r.clientBound).length;
+    const overloaded = loads.filter((l) => l.skippedPct > 0).length;
+    return (
+      `${server} ${fmt(median(loads.map((l) => l.ackedPerSec)), 0)} msg/s p99 ${fmt(median(loads.map((l) => l.latency.p99)), 1)} ms` +
+      `${wrong ? `, ${wrong} incorrect` : ''}${bound ? `, ${bound} client-bound` : ''}${overloaded ? `, ${overloaded} overloaded` : ''}${failed}`
+    );
+  });
+  return `${prefix} ${scenario.id} ${durability}${runs[0]?.rate ? ` @${runs[0].rate} msg/s` : ''}: ${parts.join(' | ')}  (${(ms / 1000).toFixed(1)} s)`;
+}
+
+export function fmt(value: number, digits: number): string {
+  if (!Number.isFinite(value)) return '—';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
