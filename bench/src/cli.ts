@@ -15,16 +15,16 @@ const HELP = `npm run bench [-- flags]
   --quick                 a short run (< 2 min): fewer rounds and scenarios, shorter windows
   --servers LIST          parley,socketio,raw (default: all three)
   --scenarios LIST        ${SCENARIO_IDS.join(',')}
-                          (default: all; --quick: direct,group20,paced-5k,idle,storm)
+                          (default: all; --quick: direct,paced-5k,idle,storm)
   --durability LIST       FULL,NORMAL (default: both; --quick: FULL)
   --store NAME            sqlite (the only store adapter today)
   --presence NAME         memory (the only presence adapter today)
   --rounds N              rounds per scenario, servers alternated (default 5; --quick 2)
-  --warmup S              seconds of load before the window (default 1; --quick 0.5)
-  --duration S            seconds measured per run (default 2.5; --quick 1)
+  --warmup S              seconds of load before the window (default 1; --quick 0.3)
+  --duration S            seconds measured per run (default 2; --quick 1)
   --generators N          load-generator processes (default 1)
   --pairs N               1-to-1 pairs (default 100)
-  --idle N                idle connections (default 10000; --quick 2000)
+  --idle N                idle connections (default 10000; --quick 1000)
   --storm N               reconnect-storm clients (default 5000; --quick 1000)
   --content-bytes N       message size (default 200)
   --client-bound PCT      generator CPU above which a run is client-bound (default 90)
@@ -94,17 +94,17 @@ export async function main(argv: string[]): Promise<void> {
   const servers = list<ServerKind>(values.servers, ['parley', 'socketio', 'raw'], 'servers', ['parley', 'socketio', 'raw']);
   const options: BenchOptions = {
     servers,
-    scenarios: list<ScenarioId>(values.scenarios, SCENARIO_IDS, 'scenarios', quick ? ['direct', 'group20', 'paced-5k', 'idle', 'storm'] : SCENARIO_IDS),
+    scenarios: list<ScenarioId>(values.scenarios, SCENARIO_IDS, 'scenarios', quick ? ['direct', 'paced-5k', 'idle', 'storm'] : SCENARIO_IDS),
     durabilities: list<Durability>(values.durability, ['FULL', 'NORMAL'], 'durability', quick ? ['FULL'] : ['FULL', 'NORMAL']),
     store: list<StoreKind>(values.store, ['sqlite'], 'store', ['sqlite'])[0] as StoreKind,
     presence: list<PresenceKind>(values.presence, ['memory'], 'presence', ['memory'])[0] as PresenceKind,
     rounds: Math.round(number(values.rounds, quick ? 2 : 5, 'rounds')),
-    warmupMs: number(values.warmup, quick ? 0.5 : 1, 'warmup') * 1000,
-    durationMs: number(values.duration, quick ? 1 : 2.5, 'duration') * 1000,
+    warmupMs: number(values.warmup, quick ? 0.3 : 1, 'warmup') * 1000,
+    durationMs: number(values.duration, quick ? 1 : 2, 'duration') * 1000,
     generators: Math.round(number(values.generators, 1, 'generators')),
     scale: {
       pairs: Math.round(number(values.pairs, 100, 'pairs')),
-      idleConnections: Math.round(number(values.idle, quick ? 2_000 : 10_000, 'idle')),
+      idleConnections: Math.round(number(values.idle, quick ? 1_000 : 10_000, 'idle')),
       stormClients: Math.round(number(values.storm, quick ? 1_000 : 5_000, 'storm')),
     },
     contentBytes: Math.round(number(values['content-bytes'], 200, 'content-bytes')),

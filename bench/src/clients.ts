@@ -1,4 +1,4 @@
-import { io, type Socket } from 'socket.io-client';
+import type { io as ioType, Socket } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import type { ServerKind } from './ipc.js';
 import { BENCH_ORIGIN, WS_PATH } from './servers/contract.js';
@@ -30,6 +30,13 @@ export interface BenchClient {
   /** Parley's catch-up; the baselines have none. */
   sync(since: Record<string, number>): Promise<SyncAnswer>;
   close(): Promise<void>;
+}
+
+let io: typeof ioType | undefined;
+
+/** Loads what a protocol's clients need (socket.io-client only when the run is Socket.IO's). */
+export async function prepareClients(kind: ServerKind): Promise<void> {
+  if (kind === 'socketio' && io === undefined) io = (await import('socket.io-client')).io;
 }
 
 export function createClient(kind: ServerKind, port: number, userId: string, handlers: ClientHandlers): BenchClient {
@@ -161,6 +168,7 @@ class SocketIoClient implements BenchClient {
 
   connect(): Promise<void> {
     return new Promise((resolve, reject) => {
+      if (io === undefined) throw new Error('prepareClients(\'socketio\') first');
       const socket = io(`http://127.0.0.1:${this.port}`, {
         path: WS_PATH,
         transports: ['websocket'],

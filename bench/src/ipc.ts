@@ -90,7 +90,7 @@ export interface WindowCounts {
   sent: number;
   acked: number;
   delivered: number;
-  /** Paced runs: messages due but not sent because half a second's worth were unanswered (the server fell behind). */
+  /** Paced runs: messages due but not sent because a quarter second's worth were unanswered (the server fell behind). */
   skipped: number;
   /** CPU of the generator process over the window, % of one core. */
   cpuPct: number;

@@ -1,4 +1,4 @@
-import { createClient, type BenchClient, type ReceivedMessage } from './clients.js';
+import { createClient, prepareClients, type BenchClient, type ReceivedMessage } from './clients.js';
 import { serveParent, type GeneratorReply, type GeneratorRequest, type LoadMode, type LoadPlan, type StormResult, type WindowCounts } from './ipc.js';
 import { Histogram } from './stats.js';
 
@@ -151,6 +151,7 @@ async function limited<T>(items: T[], limit: number, work: (item: T) => Promise<
 
 async function connect(p: LoadPlan): Promise<GeneratorReply> {
   plan = p;
+  await prepareClients(p.server);
   padding = 'x'.repeat(p.contentBytes);
   users = p.users.map((id, index) => (p.parts[index] === p.part ? newUser(index, id) : undefined));
   senders = [];
@@ -177,12 +178,12 @@ function startLoad(next: LoadMode): void {
   // Open loop: message i is due at start + i/rate, whatever the answers; latency counts from
   // when it was due, so a server that falls behind is not excused (no coordinated omission).
   // Each generator sends its senders' share of the total rate.
-  // A server that cannot keep up would build an endless queue: past half a second of
+  // A server that cannot keep up would build an endless queue: past a quarter of a second of
   // unanswered messages, due messages are skipped and counted, and the run shows as overloaded.
   const start = now();
   const share = (next.rate * senders.length) / (plan as LoadPlan).senders.length;
   const interval = 1000 / share;
-  const maxInFlight = Math.max(100, Math.ceil(share / 2));
+  const maxInFlight = Math.max(100, Math.ceil(share / 4));
   let issued = 0;
   pacer = setInterval(() => {
     const due = Math.floor((now() - start) / interval);

@@ -35,7 +35,7 @@ function origin(url: string, name: string): string {
   if (url.startsWith('node:')) return 'node: internals';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg !== null) return pkg[1] as string;
-  if (url.endsWith('server.mjs')) return 'bench server bundle (Parley sources)';
+  if (url.includes('/bench/dist/')) return 'Parley sources (bundled into the bench server)';
   return basename(url);
 }
 

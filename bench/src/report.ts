@@ -34,6 +34,8 @@ export interface SummaryRow {
   bytesOutPerMsg?: number;
   generatorCpuPct?: number;
   kbPerConnection?: number;
+  kbPerConnectionFromStart?: number;
+  heapKbPerConnection?: number;
   connections?: number;
   stormMs?: number;
   stormClients?: number;
@@ -105,6 +107,8 @@ export function summarize(runs: RunResult[]): SummaryRow[] {
     const idles = ok.filter((r) => r.idle !== undefined).map((r) => r.idle as IdleMetrics);
     if (idles.length > 0) {
       row.kbPerConnection = median(idles.map((i) => i.bytesPerConnection / 1024));
+      row.kbPerConnectionFromStart = median(idles.map((i) => i.bytesPerConnectionFromStart / 1024));
+      row.heapKbPerConnection = median(idles.map((i) => i.heapBytesPerConnection / 1024));
       row.connections = median(idles.map((i) => i.connections));
       row.rssMb = median(idles.map((i) => i.rssAfterMb));
     }
@@ -253,7 +257,24 @@ export function formatReport(summary: SummaryRow[], ratioRows: RatioRow[], targe
   }
   const idle = summary.filter((r) => r.kbPerConnection !== undefined);
   if (idle.length > 0) {
-    out.push('', table(['idle', 'sync', 'server', 'connections', 'KB/conn', 'RSS MB', 'rounds', 'correct'], idle.map((r) => ['idle', r.durability, SERVER_NAMES[r.server], fmt(r.connections!, 0), fmt(r.kbPerConnection!, 1), fmt(r.rssMb!, 0), String(r.rounds), flags(r)])));
+    out.push(
+      '',
+      table(
+        ['idle', 'sync', 'server', 'connections', 'KB/conn', 'KB/conn from start', 'heap KB/conn', 'RSS MB', 'rounds', 'correct'],
+        idle.map((r) => [
+          'idle',
+          r.durability,
+          SERVER_NAMES[r.server],
+          fmt(r.connections!, 0),
+          fmt(r.kbPerConnection!, 1),
+          fmt(r.kbPerConnectionFromStart!, 1),
+          fmt(r.heapKbPerConnection!, 1),
+          fmt(r.rssMb!, 0),
+          String(r.rounds),
+          flags(r),
+        ]),
+      ),
+    );
   }
   const storm = summary.filter((r) => r.stormMs !== undefined || (r.scenario === 'storm' && r.failed > 0));
   if (storm.length > 0) {

@@ -74,7 +74,11 @@ export interface IdleMetrics {
   connectMs: number;
   rssBeforeMb: number;
   rssAfterMb: number;
+  /** RSS delta per connection over the second half of the connections (the marginal cost). */
   bytesPerConnection: number;
+  /** RSS delta per connection from before the first connection (includes one-time growth). */
+  bytesPerConnectionFromStart: number;
+  /** V8 heap delta per connection over the second half. */
   heapBytesPerConnection: number;
 }
 
@@ -103,6 +107,9 @@ interface Context {
 }
 
 type ServerChild = Child<ServerRequest, ServerReply> & { port: number };
+
+/** PARLEY_BENCH_DEBUG=1 prints how long each phase of a run takes (to stderr). */
+const debug = process.env.PARLEY_BENCH_DEBUG ? (tag: string, phase: string) => process.stderr.write(`${performance.now().toFixed(0).padStart(8)} ${tag} ${phase}\n`) : () => {};
 type GeneratorChild = Child<GeneratorRequest, GeneratorReply>;
 
 export async function runBench(options: BenchOptions, bundles: Bundles): Promise<RunResult[]> {
@@ -217,20 +224,33 @@ async function withSetup<T>(
   connectConcurrency: number,
   work: (server: ServerChild, generators: GeneratorChild[]) => Promise<T>,
 ): Promise<T> {
-  const server = await startServer(ctx, kind, durability, tag);
-  let generators: GeneratorChild[] = [];
+  debug(tag, 'start');
+  // The generators start while the server does: neither needs the other until connecting.
+  const generators = startGenerators(ctx, Math.min(ctx.options.generators, topology.users.length), tag);
+  let server: ServerChild;
+  try {
+    server = await startServer(ctx, kind, durability, tag);
+  } catch (error) {
+    await Promise.all(generators.map((g) => g.kill()));
+    throw error;
+  }
+  debug(tag, 'server listening');
   try {
     const setup = await server.request<Extract<ServerReply, { op: 'setup' }>>({ op: 'setup', conversations: seeds(topology) }, 300_000);
     const plans = splitPlans(topology, setup.conversationIds, { server: kind, port: server.port, contentBytes: ctx.options.contentBytes, connectConcurrency }, ctx.options.generators);
-    generators = startGenerators(ctx, plans.length, tag);
+    debug(tag, 'setup done');
     const connected = await Promise.all(generators.map((g, i) => g.request<Extract<GeneratorReply, { op: 'connected' }>>({ op: 'connect', plan: plans[i]! }, 300_000)));
+    debug(tag, 'connected');
     const failed = connected.reduce((sum, c) => sum + c.failed, 0);
     if (failed > 0 && topology.conversations.length > 0) throw new Error(`${failed} of ${topology.users.length} clients could not connect`);
     return await work(server, generators);
   } finally {
+    debug(tag, 'measured');
     await Promise.all(generators.map((g) => g.request({ op: 'close' }, 30_000).catch(() => undefined)));
     await Promise.all(generators.map((g) => g.kill()));
+    debug(tag, 'clients closed');
     await stopServer(ctx, server, tag);
+    debug(tag, 'server stopped');
   }
 }
 
@@ -248,6 +268,7 @@ async function loadRun(ctx: Context, scenario: Extract<Scenario, { kind: 'load' 
     const start = await markAll(server, generators, 'start');
     await sleep(options.durationMs);
     const end = await markAll(server, generators, 'end');
+    debug(tag, 'window closed');
     const reports = await drainAll(generators, 20_000);
 
     const windowMs = Math.max(...end.windows.map((w) => w.ms));
@@ -306,36 +327,59 @@ async function drainAll(generators: GeneratorChild[], timeoutMs: number) {
   return (await Promise.all(generators.map((g) => g.request({ op: 'report' })))) as Array<Extract<GeneratorReply, { op: 'report' }>>;
 }
 
+/**
+ * Idle connections, opened in two halves by two generators. Memory is read (after a full GC)
+ * before, between and after: the second half's RSS delta per connection is the marginal
+ * cost, free of one-time growth (V8's young generation, code, buffers pools) that the first
+ * connections pay; the delta from the start is reported too.
+ */
 async function idleRun(ctx: Context, kind: ServerKind, durability: Durability, round: number): Promise<IdleMetrics> {
   const tag = `idle-${durability}-${kind}-r${round}`;
   const count = ctx.options.scale.idleConnections;
-  // Memory is read before the clients connect, so setup happens inside `work` around the connect.
-  const server = await startServer(ctx, kind, durability, tag);
-  let generators: GeneratorChild[] = [];
+  const generators = startGenerators(ctx, 2, tag);
+  let server: ServerChild;
+  try {
+    server = await startServer(ctx, kind, durability, tag);
+  } catch (error) {
+    await Promise.all(generators.map((g) => g.kill()));
+    throw error;
+  }
   try {
     await server.request({ op: 'setup', conversations: [] });
-    await sleep(200);
-    const before = await server.request<Extract<ServerReply, { op: 'memory' }>>({ op: 'memory' });
-    const plans = splitPlans(loners(count), [], { server: kind, port: server.port, contentBytes: ctx.options.contentBytes, connectConcurrency: 200 }, ctx.options.generators);
-    generators = startGenerators(ctx, plans.length, tag);
-    const connected = await Promise.all(generators.map((g, i) => g.request<Extract<GeneratorReply, { op: 'connected' }>>({ op: 'connect', plan: plans[i]! }, 300_000)));
-    await sleep(500);
-    const after = await server.request<Extract<ServerReply, { op: 'memory' }>>({ op: 'memory' });
-    const failed = connected.reduce((total, c) => total + c.failed, 0);
-    const open = count - failed;
+    const memory = () => server.request<Extract<ServerReply, { op: 'memory' }>>({ op: 'memory' });
+    const plans = splitPlans(loners(count), [], { server: kind, port: server.port, contentBytes: ctx.options.contentBytes, connectConcurrency: 200 }, 2);
+    await sleep(100);
+    const before = await memory();
+    const connect = async (g: number) => {
+      const reply = await generators[g]!.request<Extract<GeneratorReply, { op: 'connected' }>>({ op: 'connect', plan: plans[g]! }, 300_000);
+      await sleep(200);
+      return reply;
+    };
+    debug(tag, 'server ready');
+    const first = await connect(0);
+    const middle = await memory();
+    debug(tag, 'first half');
+    const second = await connect(1);
+    const after = await memory();
+    debug(tag, 'second half');
+    const half = (plans[1]?.parts.filter((p) => p === 1).length ?? 0) - second.failed;
+    const open = count - first.failed - second.failed;
     return {
       connections: open,
-      failed,
-      connectMs: Math.max(...connected.map((c) => c.ms)),
+      failed: first.failed + second.failed,
+      connectMs: first.ms + second.ms,
       rssBeforeMb: before.rss / 2 ** 20,
       rssAfterMb: after.rss / 2 ** 20,
-      bytesPerConnection: (after.rss - before.rss) / open,
-      heapBytesPerConnection: (after.heapUsed - before.heapUsed) / open,
+      bytesPerConnection: (after.rss - middle.rss) / half,
+      bytesPerConnectionFromStart: (after.rss - before.rss) / open,
+      heapBytesPerConnection: (after.heapUsed - middle.heapUsed) / half,
     };
   } finally {
     await Promise.all(generators.map((g) => g.request({ op: 'close' }, 60_000).catch(() => undefined)));
     await Promise.all(generators.map((g) => g.kill()));
+    debug(tag, 'clients closed');
     await stopServer(ctx, server, tag);
+    debug(tag, 'server stopped');
   }
 }
 

@@ -3,9 +3,6 @@ import type { AddressInfo, Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serveParent, tellParent, type ServerConfig, type ServerKind, type ServerReply, type ServerRequest } from '../ipc.js';
 import type { StartServer } from './contract.js';
-import { startParley } from './parley.js';
-import { startRaw } from './raw.js';
-import { startSocketIo } from './socketio.js';
 
 /**
  * One server under test, in its own process: the runner forks this file with the server's
@@ -13,7 +10,12 @@ import { startSocketIo } from './socketio.js';
  * event-loop delay, memory and bytes written, and to stop.
  */
 
-const servers: Record<ServerKind, StartServer> = { parley: startParley, socketio: startSocketIo, raw: startRaw };
+/** Loaded on demand: a process loads only the server it runs (and starts sooner). */
+const servers: Record<ServerKind, () => Promise<StartServer>> = {
+  parley: async () => (await import('./parley.js')).startParley,
+  socketio: async () => (await import('./socketio.js')).startSocketIo,
+  raw: async () => (await import('./raw.js')).startRaw,
+};
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ServerConfig;
 const http = createServer();
@@ -44,7 +46,7 @@ const settledMemory = () => {
   return { rss, heapUsed };
 };
 
-const server = await servers[config.kind](config, http);
+const server = await (await servers[config.kind]())(config, http);
 await new Promise<void>((resolve) => http.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve));
 tellParent({ op: 'listening', port: (http.address() as AddressInfo).port });
 

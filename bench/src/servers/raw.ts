@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { bearerToken } from '@parley/core';
 import BetterSqlite3 from 'better-sqlite3';
 import { WebSocket, WebSocketServer } from 'ws';
 import { BASELINE_SCHEMA, baselinePragmas, Rooms, WS_PATH, type StartServer } from './contract.js';
@@ -52,8 +51,8 @@ export const startRaw: StartServer = async (config, http) => {
 
   const wss = new WebSocketServer({ server: http, path: WS_PATH, perMessageDeflate: false, maxPayload: 1024 * 1024 });
   wss.on('connection', (socket, request) => {
-    const userId = bearerToken(request.headers.authorization);
-    if (userId === null) return socket.close(4401, 'unauthorized');
+    const userId = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (userId === undefined) return socket.close(4401, 'unauthorized');
     let own = sockets.get(userId);
     if (own === undefined) sockets.set(userId, (own = new Set()));
     own.add(socket);
