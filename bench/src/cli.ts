@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -141,5 +141,12 @@ export async function main(argv: string[]): Promise<void> {
   writeFileSync(out, `${JSON.stringify({ startedAt: stamp, wallSeconds: wallMs / 1000, quick, machine: info, options: recorded, summary, ratios: ratioRows, targets: targetRows, runs }, null, 2)}\n`);
   process.stdout.write(`\n${formatReport(summary, ratioRows, targetRows)}\n\n`);
   process.stdout.write(`Wrote ${relative(process.cwd(), out)} in ${(wallMs / 1000).toFixed(0)} s.\n`);
-  if (options.profileServers.length > 0) process.stdout.write(`CPU profiles in ${relative(process.cwd(), options.profileDir)}/ (summarize one with: npm run bench -- --summarize <file>)\n`);
+  if (options.profileServers.length > 0 && existsSync(options.profileDir)) {
+    // Summarised now, while the bundles the source maps point into are the ones that ran.
+    for (const file of readdirSync(options.profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+      const path = join(options.profileDir, file);
+      writeFileSync(path.replace(/\.cpuprofile$/, '.summary.md'), `${formatProfile(summarizeProfile(path))}\n`);
+    }
+    process.stdout.write(`CPU profiles and their summaries (*.summary.md) in ${relative(process.cwd(), options.profileDir)}/\n`);
+  }
 }

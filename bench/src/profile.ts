@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * A short reading of a `.cpuprofile` (V8's format, as `--cpu-prof` writes it): the functions
@@ -9,7 +11,7 @@ import { basename } from 'node:path';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   hitCount?: number;
 }
 
@@ -29,13 +31,41 @@ export interface ProfileSummary {
   byOrigin: Array<{ origin: string; selfPct: number }>;
 }
 
-/** Where a frame's code lives, coarsely: a package, Node itself, V8, or the bundled bench server (Parley's sources). */
-function origin(url: string, name: string): string {
+const maps = new Map<string, SourceMap | null>();
+
+/**
+ * The TypeScript source of a frame in the bundled server, from the bundle's source map
+ * (`bench/dist/*.mjs.map`, as the run that wrote the profile built it). Null for code that
+ * is not bundled (packages, Node) or when the map is gone.
+ */
+function originalPosition(url: string, line: number, column: number): { source: string; line: number } | null {
+  if (!url.startsWith('file://') || line < 0) return null;
+  let map = maps.get(url);
+  if (map === undefined) {
+    try {
+      map = new SourceMap(JSON.parse(readFileSync(`${fileURLToPath(url)}.map`, 'utf8')));
+    } catch {
+      map = null;
+    }
+    maps.set(url, map);
+  }
+  const entry = map?.findEntry(line, column) as { originalSource?: string; originalLine?: number } | undefined;
+  if (entry?.originalSource === undefined || entry.originalLine === undefined) return null;
+  return { source: entry.originalSource.replace(/^(\.\.\/)+/, '').replace(/^file:\/\/.*?\/(packages|bench)\//, '$1/'), line: entry.originalLine + 1 };
+}
+
+/** Where a frame's code lives, coarsely: a Parley package (and its folder), another package, Node itself, or V8. */
+function origin(url: string, name: string, source: string | undefined): string {
+  if (source !== undefined) {
+    const parley = /^packages\/([^/]+)\/src\/(?:([^/]+)\/)?/.exec(source);
+    if (parley !== null) return `@parley/${parley[1]}${parley[2] === undefined ? '' : ` ${parley[2]}/`}`;
+    if (source.startsWith('bench/')) return 'bench server harness';
+    return source;
+  }
   if (url === '') return name.startsWith('(') ? name : 'native / V8 builtins';
   if (url.startsWith('node:')) return 'node: internals';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg !== null) return pkg[1] as string;
-  if (url.includes('/bench/dist/')) return 'Parley sources (bundled into the bench server)';
   return basename(url);
 }
 
@@ -55,16 +85,17 @@ export function summarizeProfile(file: string, topN = 10): ProfileSummary {
   for (const node of profile.nodes) {
     const time = self.get(node.id) ?? 0;
     total += time;
-    const { functionName, url, lineNumber } = node.callFrame;
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame;
     if (functionName === '(idle)') continue;
     busy += time;
     const fn = functionName || '(anonymous)';
-    const where = url === '' ? '' : `${basename(url)}:${lineNumber + 1}`;
+    const original = originalPosition(url, lineNumber, columnNumber);
+    const where = original !== null ? `${original.source}:${original.line}` : url === '' ? '' : `${url.replace(/^file:\/\/.*\/node_modules\//, '')}:${lineNumber + 1}`;
     const key = `${fn}@${where}`;
     const entry = byFunction.get(key) ?? { fn, where, time: 0 };
     entry.time += time;
     byFunction.set(key, entry);
-    const o = origin(url, fn);
+    const o = origin(url, fn, original?.source);
     byOrigin.set(o, (byOrigin.get(o) ?? 0) + time);
   }
   const pct = (t: number) => (busy === 0 ? 0 : (t / busy) * 100);
