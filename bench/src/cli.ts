@@ -22,7 +22,7 @@ const HELP = `npm run bench [-- flags]
   --rounds N              rounds per scenario, servers alternated (default 5; --quick 2)
   --warmup S              seconds of load before the window (default 1; --quick 0.3)
   --duration S            seconds measured per run (default 2; --quick 1)
-  --generators N          load-generator processes (default 1)
+  --generators N          load-generator processes (default 1; 2 for group200)
   --pairs N               1-to-1 pairs (default 100)
   --idle N                idle connections (default 10000; --quick 1000)
   --storm N               reconnect-storm clients (default 5000; --quick 1000)
@@ -101,7 +101,7 @@ export async function main(argv: string[]): Promise<void> {
     rounds: Math.round(number(values.rounds, quick ? 2 : 5, 'rounds')),
     warmupMs: number(values.warmup, quick ? 0.3 : 1, 'warmup') * 1000,
     durationMs: number(values.duration, quick ? 1 : 2, 'duration') * 1000,
-    generators: Math.round(number(values.generators, 1, 'generators')),
+    generators: values.generators === undefined ? undefined : Math.round(number(values.generators, 1, 'generators')),
     scale: {
       pairs: Math.round(number(values.pairs, 100, 'pairs')),
       idleConnections: Math.round(number(values.idle, quick ? 1_000 : 10_000, 'idle')),

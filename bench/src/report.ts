@@ -33,6 +33,7 @@ export interface SummaryRow {
   rssMb?: number;
   bytesOutPerMsg?: number;
   generatorCpuPct?: number;
+  machineBusyPct?: number;
   kbPerConnection?: number;
   kbPerConnectionFromStart?: number;
   heapKbPerConnection?: number;
@@ -102,6 +103,7 @@ export function summarize(runs: RunResult[]): SummaryRow[] {
         rssMb: m((l) => l.rssMb),
         bytesOutPerMsg: m((l) => l.bytesOutPerMsg),
         generatorCpuPct: m((l) => Math.max(...l.generatorCpuPct)),
+        machineBusyPct: m((l) => (l.machineBusyPct < 0 ? Number.NaN : l.machineBusyPct)),
       });
     }
     const idles = ok.filter((r) => r.idle !== undefined).map((r) => r.idle as IdleMetrics);
@@ -232,7 +234,7 @@ export function formatReport(summary: SummaryRow[], ratioRows: RatioRow[], targe
   if (load.length > 0) {
     out.push(
       table(
-        ['scenario', 'sync', 'server', 'msg/s', 'deliv/s', 'p50 ms', 'p99', 'p99.9', 'max', 'CPU µs/msg', 'srv CPU%', 'ELD p99', 'RSS MB', 'B out/msg', 'gen CPU%', 'rounds', 'correct'],
+        ['scenario', 'sync', 'server', 'msg/s', 'deliv/s', 'p50 ms', 'p99', 'p99.9', 'max', 'CPU µs/msg', 'srv CPU%', 'ELD p99', 'RSS MB', 'B out/msg', 'gen CPU%', 'box CPU%', 'rounds', 'correct'],
         load.map((r) => [
           r.rate === undefined ? r.scenario : `${r.scenario} @${fmt(r.rate, 0)}`,
           r.durability,
@@ -249,6 +251,7 @@ export function formatReport(summary: SummaryRow[], ratioRows: RatioRow[], targe
           fmt(r.rssMb!, 0),
           fmt(r.bytesOutPerMsg!, 0),
           fmt(r.generatorCpuPct!, 0),
+          fmt(r.machineBusyPct ?? Number.NaN, 0),
           String(r.rounds),
           flags(r),
         ]),

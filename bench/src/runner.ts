@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,7 +38,8 @@ export interface BenchOptions {
   rounds: number;
   warmupMs: number;
   durationMs: number;
-  generators: number;
+  /** Load-generator processes; undefined: the scenario's own default (1, or 2 for the group of 200). */
+  generators: number | undefined;
   scale: Scale;
   contentBytes: number;
   /** Servers whose process runs with --cpu-prof (profiles land in `profileDir`). */
@@ -65,6 +66,8 @@ export interface LoadMetrics {
   rssMb: number;
   bytesOutPerMsg: number;
   generatorCpuPct: number[];
+  /** All cores of the machine busy over the window, % (everything running on it, other users' work included; -1 where /proc/stat is missing). */
+  machineBusyPct: number;
   correctness: Correctness;
 }
 
@@ -222,11 +225,12 @@ async function withSetup<T>(
   tag: string,
   topology: Topology,
   connectConcurrency: number,
+  generatorCount: number,
   work: (server: ServerChild, generators: GeneratorChild[]) => Promise<T>,
 ): Promise<T> {
   debug(tag, 'start');
   // The generators start while the server does: neither needs the other until connecting.
-  const generators = startGenerators(ctx, Math.min(ctx.options.generators, topology.users.length), tag);
+  const generators = startGenerators(ctx, Math.min(generatorCount, topology.users.length), tag);
   let server: ServerChild;
   try {
     server = await startServer(ctx, kind, durability, tag);
@@ -237,7 +241,7 @@ async function withSetup<T>(
   debug(tag, 'server listening');
   try {
     const setup = await server.request<Extract<ServerReply, { op: 'setup' }>>({ op: 'setup', conversations: seeds(topology) }, 300_000);
-    const plans = splitPlans(topology, setup.conversationIds, { server: kind, port: server.port, contentBytes: ctx.options.contentBytes, connectConcurrency }, ctx.options.generators);
+    const plans = splitPlans(topology, setup.conversationIds, { server: kind, port: server.port, contentBytes: ctx.options.contentBytes, connectConcurrency }, generators.length);
     debug(tag, 'setup done');
     const connected = await Promise.all(generators.map((g, i) => g.request<Extract<GeneratorReply, { op: 'connected' }>>({ op: 'connect', plan: plans[i]! }, 300_000)));
     debug(tag, 'connected');
@@ -256,13 +260,26 @@ async function withSetup<T>(
 
 const markAll = async (server: ServerChild, generators: GeneratorChild[], phase: 'start' | 'end') => {
   const [s, ...w] = await Promise.all([server.request({ op: 'mark' }), ...generators.map((g) => g.request({ op: 'mark', phase }))]);
-  return { server: s as ServerMark, windows: w as Array<Extract<GeneratorReply, { op: 'mark' }>> };
+  return { server: s as ServerMark, windows: w as Array<Extract<GeneratorReply, { op: 'mark' }>>, cpu: machineCpu() };
 };
+
+/** Busy and total jiffies of all cores, from /proc/stat (null elsewhere). */
+function machineCpu(): { busy: number; total: number } | null {
+  try {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] as string).trim().split(/\s+/).slice(1).map(Number);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
 
 async function loadRun(ctx: Context, scenario: Extract<Scenario, { kind: 'load' }>, kind: ServerKind, durability: Durability, round: number, mode: LoadMode): Promise<LoadMetrics> {
   const { options } = ctx;
   const tag = `${scenario.id}-${durability}-${kind}-r${round}`;
-  return withSetup(ctx, kind, durability, tag, scenario.topology(options.scale), 64, async (server, generators) => {
+  const generatorCount = options.generators ?? scenario.generators ?? 1;
+  return withSetup(ctx, kind, durability, tag, scenario.topology(options.scale), 64, generatorCount, async (server, generators) => {
     await Promise.all(generators.map((g) => g.request({ op: 'load', ...mode })));
     await sleep(options.warmupMs);
     const start = await markAll(server, generators, 'start');
@@ -303,6 +320,7 @@ async function loadRun(ctx: Context, scenario: Extract<Scenario, { kind: 'load' 
       rssMb: end.server.rss / 2 ** 20,
       bytesOutPerMsg: acked === 0 ? Number.NaN : (end.server.bytesOut - start.server.bytesOut) / acked,
       generatorCpuPct: end.windows.map((w) => w.cpuPct),
+      machineBusyPct: start.cpu === null || end.cpu === null ? -1 : ((end.cpu.busy - start.cpu.busy) / Math.max(1, end.cpu.total - start.cpu.total)) * 100,
       correctness,
     };
   });
@@ -386,7 +404,7 @@ async function idleRun(ctx: Context, kind: ServerKind, durability: Durability, r
 async function stormRun(ctx: Context, scenario: Extract<Scenario, { kind: 'storm' }>, kind: ServerKind, durability: Durability, round: number): Promise<StormResult & { serverCpuMs: number }> {
   const tag = `storm-${durability}-${kind}-r${round}`;
   const topology = directPairs(Math.floor(ctx.options.scale.stormClients / 2));
-  return withSetup(ctx, kind, durability, tag, topology, 200, async (server, generators) => {
+  return withSetup(ctx, kind, durability, tag, topology, 200, ctx.options.generators ?? 1, async (server, generators) => {
     const start = await server.request<ServerMark & { op: 'mark' }>({ op: 'mark' });
     const results = await Promise.all(generators.map((g) => g.request<Extract<GeneratorReply, { op: 'storm' }>>({ op: 'storm', missed: scenario.missed, timeoutMs: 60_000 }, 120_000)));
     const end = await server.request<ServerMark & { op: 'mark' }>({ op: 'mark' });

@@ -34,7 +34,16 @@ export interface Scale {
 export type LoadSpec = { mode: 'full' } | { mode: 'paced'; rate: number } | { mode: 'paced'; ofRaw: number };
 
 export type Scenario =
-  | { id: ScenarioId; kind: 'load'; title: string; topology: (scale: Scale) => Topology; load: LoadSpec; durabilities: 'each' | 'first' }
+  | {
+      id: ScenarioId;
+      kind: 'load';
+      title: string;
+      topology: (scale: Scale) => Topology;
+      load: LoadSpec;
+      durabilities: 'each' | 'first';
+      /** Load-generator processes unless --generators says otherwise: 200 recipients of every message keep one generator busy. */
+      generators?: number;
+    }
   | { id: ScenarioId; kind: 'idle'; title: string; durabilities: 'first' }
   | { id: ScenarioId; kind: 'storm'; title: string; missed: number; servers: ServerKind[]; durabilities: 'first' };
 
@@ -67,7 +76,7 @@ const paced = (id: ScenarioId, title: string, load: LoadSpec): Scenario => ({ id
 export const SCENARIOS: Scenario[] = [
   { id: 'direct', kind: 'load', title: '1-to-1, full load', topology: direct, load: { mode: 'full' }, durabilities: 'each' },
   { id: 'group20', kind: 'load', title: 'group of 20, all send', topology: () => groups(1, 20, 20), load: { mode: 'full' }, durabilities: 'each' },
-  { id: 'group200', kind: 'load', title: 'group of 200, 20 send', topology: () => groups(1, 200, 20), load: { mode: 'full' }, durabilities: 'each' },
+  { id: 'group200', kind: 'load', title: 'group of 200, 20 send', topology: () => groups(1, 200, 20), load: { mode: 'full' }, durabilities: 'each', generators: 2 },
   { id: 'groups5x50', kind: 'load', title: '50 groups of 5, all send', topology: () => groups(50, 5, 5), load: { mode: 'full' }, durabilities: 'each' },
   paced('paced-1k', '1-to-1 paced 1,000 msg/s', { mode: 'paced', rate: 1_000 }),
   paced('paced-5k', '1-to-1 paced 5,000 msg/s', { mode: 'paced', rate: 5_000 }),
