@@ -20,7 +20,7 @@ const HELP = `npm run bench [-- flags]
   --store NAME            sqlite (the only store adapter today)
   --presence NAME         memory (the only presence adapter today)
   --rounds N              rounds per scenario, servers alternated (default 5; --quick 2)
-  --warmup S              seconds of load before the window (default 1; --quick 0.3)
+  --warmup S              seconds of load before the window (default 0.5; --quick 0.3)
   --duration S            seconds measured per run (default 2; --quick 1)
   --generators N          load-generator processes (default 1; 2 for group200)
   --pairs N               1-to-1 pairs (default 100)
@@ -99,7 +99,7 @@ export async function main(argv: string[]): Promise<void> {
     store: list<StoreKind>(values.store, ['sqlite'], 'store', ['sqlite'])[0] as StoreKind,
     presence: list<PresenceKind>(values.presence, ['memory'], 'presence', ['memory'])[0] as PresenceKind,
     rounds: Math.round(number(values.rounds, quick ? 2 : 5, 'rounds')),
-    warmupMs: number(values.warmup, quick ? 0.3 : 1, 'warmup') * 1000,
+    warmupMs: number(values.warmup, quick ? 0.3 : 0.5, 'warmup') * 1000,
     durationMs: number(values.duration, quick ? 1 : 2, 'duration') * 1000,
     generators: values.generators === undefined ? undefined : Math.round(number(values.generators, 1, 'generators')),
     scale: {

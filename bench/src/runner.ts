@@ -354,7 +354,8 @@ async function drainAll(generators: GeneratorChild[], timeoutMs: number) {
 async function idleRun(ctx: Context, kind: ServerKind, durability: Durability, round: number): Promise<IdleMetrics> {
   const tag = `idle-${durability}-${kind}-r${round}`;
   const count = ctx.options.scale.idleConnections;
-  const generators = startGenerators(ctx, 2, tag);
+  // Two generators per half: opening sockets is the generator's heaviest work.
+  const generators = startGenerators(ctx, 4, tag);
   let server: ServerChild;
   try {
     server = await startServer(ctx, kind, durability, tag);
@@ -365,13 +366,16 @@ async function idleRun(ctx: Context, kind: ServerKind, durability: Durability, r
   try {
     await server.request({ op: 'setup', conversations: [] });
     const memory = () => server.request<Extract<ServerReply, { op: 'memory' }>>({ op: 'memory' });
-    const plans = splitPlans(loners(count), [], { server: kind, port: server.port, contentBytes: ctx.options.contentBytes, connectConcurrency: 200 }, 2);
+    const plans = splitPlans(loners(count), [], { server: kind, port: server.port, contentBytes: ctx.options.contentBytes, connectConcurrency: 100 }, 4);
     await sleep(100);
     const before = await memory();
-    const connect = async (g: number) => {
-      const reply = await generators[g]!.request<Extract<GeneratorReply, { op: 'connected' }>>({ op: 'connect', plan: plans[g]! }, 300_000);
+    const connect = async (half: 0 | 1) => {
+      const replies = await Promise.all(
+        [2 * half, 2 * half + 1].map((g) => generators[g]!.request<Extract<GeneratorReply, { op: 'connected' }>>({ op: 'connect', plan: plans[g]! }, 300_000)),
+      );
       await sleep(200);
-      return reply;
+      const size = plans[0]!.parts.filter((p) => p === 2 * half || p === 2 * half + 1).length;
+      return { ms: Math.max(...replies.map((r) => r.ms)), failed: replies.reduce((n, r) => n + r.failed, 0), size };
     };
     debug(tag, 'server ready');
     const first = await connect(0);
@@ -380,7 +384,7 @@ async function idleRun(ctx: Context, kind: ServerKind, durability: Durability, r
     const second = await connect(1);
     const after = await memory();
     debug(tag, 'second half');
-    const half = (plans[1]?.parts.filter((p) => p === 1).length ?? 0) - second.failed;
+    const half = second.size - second.failed;
     const open = count - first.failed - second.failed;
     return {
       connections: open,
