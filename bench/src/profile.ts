@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { basename } from 'node:path';
+import { basename, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -110,7 +110,7 @@ export function summarizeProfile(file: string, topN = 10): ProfileSummary {
 
 export function formatProfile(summary: ProfileSummary): string {
   const lines = [
-    `${summary.file}: ${summary.seconds.toFixed(1)} s profiled, busy ${summary.busyPct.toFixed(0)}% of it; shares below are of busy time`,
+    `${relative(process.cwd(), summary.file)}: ${summary.seconds.toFixed(1)} s profiled, busy ${summary.busyPct.toFixed(0)}% of it; shares below are of busy time`,
     '',
     '| # | function (self time) | where | self % |',
     '|---|---|---|---|',
