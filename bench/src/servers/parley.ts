@@ -1,0 +1,73 @@
+import { createSqliteStore, type SqliteStore } from '@parley/adapter-sqlite';
+import { createChatServices, createMemoryPresence, RealtimeHub, type Authenticate, type ChatStore, type PresenceStore } from '@parley/core';
+import { createHttpHandler } from '@parley/transport-http';
+import { attachWebSocket } from '@parley/transport-ws';
+import type { PresenceKind, ServerConfig, StoreKind } from '../ipc.js';
+import { BENCH_ORIGIN, withoutSync, WS_PATH, type StartServer } from './contract.js';
+
+/**
+ * The real library, mounted as a host would: transport-ws + RealtimeHub + services + store +
+ * presence, the REST handler with its prom-client metrics (so the hub's metric listeners are
+ * on), the Origin allow-list, and rate limits raised so the load is not refused — still
+ * counted on every frame and message.
+ */
+
+/** How Parley stores data in a run. Add `postgres` here (and to StoreKind) once its adapter exists. */
+const stores: Record<StoreKind, (config: ServerConfig) => { store: ChatStore; setupAround: <T>(work: () => Promise<T>) => Promise<T> }> = {
+  sqlite(config) {
+    const store: SqliteStore = createSqliteStore({ filename: config.filename, synchronous: config.durability });
+    return { store, setupAround: (work) => withoutSync(store.database, config.durability, work) };
+  },
+};
+
+/** Parley's presence in a run. Add `redis` here (and to PresenceKind) once its adapter exists. */
+const presences: Record<PresenceKind, () => PresenceStore> = {
+  memory: () => createMemoryPresence(),
+};
+
+/** Raised limits, as a host expecting this load would set them: far above what one client sends. */
+export const BENCH_LIMITS = {
+  messageRate: { limit: 100_000, windowMs: 1_000 },
+  frames: { frames: 100_000, frameWindowMs: 1_000 },
+};
+
+/** The bench's users are their tokens; a host would look a session up here. */
+const authenticate: Authenticate = (token) => (token === null ? null : { id: token, name: token, status: 'active' });
+
+export const startParley: StartServer = async (config, http) => {
+  const { store, setupAround } = stores[config.store](config);
+  const chat = createChatServices({ store, presence: presences[config.presence](), limits: { messageRate: BENCH_LIMITS.messageRate } });
+  await chat.ready();
+  const hub = new RealtimeHub({ services: chat, rateLimits: BENCH_LIMITS.frames });
+  const api = createHttpHandler(chat, { authenticate, hub, basePath: '/api' });
+  http.on('request', (req, res) =>
+    api(req, res, () => {
+      res.statusCode = 404;
+      res.end();
+    }),
+  );
+  const ws = attachWebSocket(hub, { server: http, path: WS_PATH, authenticate, allowedOrigins: [BENCH_ORIGIN] });
+
+  return {
+    async setup(seeds) {
+      return setupAround(async () => {
+        const ids: string[] = [];
+        for (const seed of seeds) {
+          const [owner, ...others] = seed.members as [string, ...string[]];
+          const conversation =
+            seed.type === 'direct'
+              ? await chat.conversations.createDirectConversation(owner, others[0] as string)
+              : await chat.conversations.createGroupConversation(owner, { name: `bench ${ids.length}`, memberIds: others });
+          ids.push(conversation.id);
+        }
+        return ids;
+      });
+    },
+    async close() {
+      await ws.close(1_000);
+      api.metrics?.close();
+      await hub.close();
+      await chat.close();
+    },
+  };
+};

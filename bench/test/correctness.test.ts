@@ -1,0 +1,50 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { benchDir, buildBundles } from '../src/build.js';
+import { runBench, type LoadMetrics } from '../src/runner.js';
+
+/**
+ * The bench's own check: a tiny 1-to-1 run against all three servers loses, repeats and
+ * reorders nothing. Only correctness is asserted — never a time or a rate.
+ */
+describe('bench harness', () => {
+  const bundleDir = join(benchDir, '..', 'node_modules', '.cache', `parley-bench-${process.pid}`);
+  afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
+
+  it('delivers every message once and in order, and every send is acknowledged, on all three servers', async () => {
+    const bundles = await buildBundles(bundleDir);
+    const runs = await runBench(
+      {
+        servers: ['parley', 'socketio', 'raw'],
+        scenarios: ['direct'],
+        durabilities: ['NORMAL'],
+        store: 'sqlite',
+        presence: 'memory',
+        rounds: 1,
+        warmupMs: 200,
+        durationMs: 700,
+        generators: 2,
+        scale: { pairs: 4, idleConnections: 10, stormClients: 10 },
+        contentBytes: 120,
+        profileServers: [],
+        profileDir: '',
+        clientBoundPct: 100,
+        log: () => {},
+      },
+      bundles,
+    );
+    expect(runs.map((r) => r.server).sort()).toEqual(['parley', 'raw', 'socketio']);
+    for (const run of runs) {
+      expect(run.error, `${run.server}: ${run.error}`).toBeUndefined();
+      const { correctness } = run.load as LoadMetrics;
+      expect(correctness.sent, run.server).toBeGreaterThan(0);
+      expect(correctness.acked, run.server).toBe(correctness.sent);
+      expect(correctness.errors, run.server).toBe(0);
+      expect(correctness.delivered, run.server).toBe(correctness.expected);
+      expect(correctness.duplicates, run.server).toBe(0);
+      expect(correctness.outOfOrder, run.server).toBe(0);
+      expect(correctness.ok, run.server).toBe(true);
+    }
+  }, 120_000);
+});
