@@ -180,6 +180,122 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       $fn$;
     `,
   },
+  {
+    version: 2,
+    name: 'uploaded attachments',
+    sql: `
+      -- Files uploaded through Parley; their bytes live in the AttachmentStore. No foreign
+      -- keys: a row outlives its conversation and message until the purge deletes its bytes.
+      CREATE TABLE {s}.attachments (
+        id                text COLLATE "C" PRIMARY KEY,
+        conversation_id   text COLLATE "C" NOT NULL,
+        uploader_id       text COLLATE "C" NOT NULL,
+        storage_key       text NOT NULL,
+        name              text NOT NULL,
+        declared_type     text NOT NULL,
+        mime_type         text,
+        size              bigint NOT NULL,
+        status            text NOT NULL CHECK (status IN ('pending', 'complete', 'purging')),
+        message_id        text COLLATE "C",
+        created_at        timestamptz NOT NULL,
+        completed_at      timestamptz,
+        expires_at        timestamptz NOT NULL,
+        purge_lease_until timestamptz
+      );
+      CREATE INDEX attachments_by_message ON {s}.attachments (message_id) WHERE message_id IS NOT NULL;
+      CREATE INDEX attachments_by_conversation ON {s}.attachments (conversation_id);
+      -- The purge's two queries: unused past expiry, and those marked for deletion.
+      CREATE INDEX attachments_unused ON {s}.attachments (expires_at) WHERE message_id IS NULL;
+      CREATE INDEX attachments_purging ON {s}.attachments (created_at) WHERE status = 'purging';
+
+      -- insert_messages, now also claiming each message's uploaded attachments.
+      CREATE OR REPLACE FUNCTION {s}.insert_messages(
+        p_id text[], p_conversation_id text[], p_sender_id text[], p_type text[], p_content text[],
+        p_reply_to_id text[], p_attachments jsonb[], p_metadata jsonb[], p_client_message_id text[],
+        p_created_at timestamptz[], p_notify boolean[]
+      ) RETURNS TABLE (r_ord integer, r_status text, r_id text, r_seq bigint, r_version bigint)
+      LANGUAGE plpgsql AS $fn$
+      BEGIN
+        PERFORM 1 FROM {s}.conversations c WHERE c.id = ANY (p_conversation_id) ORDER BY c.id FOR UPDATE;
+        -- Then the uploaded attachments the batch names, so that a concurrent send or purge
+        -- waits and the checks below see its outcome.
+        PERFORM 1 FROM {s}.attachments t
+        WHERE t.id IN (SELECT a.v->>'id' FROM unnest(p_attachments) AS arr(list), jsonb_array_elements(arr.list) AS a(v) WHERE a.v ? 'id')
+        ORDER BY t.id FOR UPDATE;
+        RETURN QUERY
+        WITH input AS (
+          SELECT u.*, u.o::integer AS ord
+          FROM unnest(p_id, p_conversation_id, p_sender_id, p_type, p_content, p_reply_to_id, p_attachments, p_metadata,
+                      p_client_message_id, p_created_at, p_notify)
+            WITH ORDINALITY AS u(id, conversation_id, sender_id, type, content, reply_to_id, attachments, metadata,
+                                 client_message_id, created_at, notify, o)
+        ),
+        stored AS (
+          SELECT i.ord, m.id, m.seq, m.version FROM input i
+          JOIN {s}.messages m ON m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id
+                              AND m.client_message_id = i.client_message_id
+        ),
+        uploads AS (
+          SELECT i.ord, a.v->>'id' AS attachment_id FROM input i, jsonb_array_elements(i.attachments) AS a(v) WHERE a.v ? 'id'
+        ),
+        -- A message may claim its uploads when each is claimable (adapter-kit claimCondition)
+        -- and no earlier message of the batch names it: one snapshot cannot see that claim.
+        unusable AS (
+          SELECT DISTINCT u.ord FROM uploads u JOIN input i ON i.ord = u.ord
+          WHERE NOT EXISTS (SELECT 1 FROM {s}.attachments t WHERE t.id = u.attachment_id
+                              AND t.status = 'complete' AND t.uploader_id = i.sender_id
+                              AND t.conversation_id = i.conversation_id AND t.message_id IS NULL)
+             OR EXISTS (SELECT 1 FROM uploads e WHERE e.attachment_id = u.attachment_id AND e.ord < u.ord)
+        ),
+        numbered AS (
+          SELECT i.*, row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS n FROM input i
+          WHERE NOT EXISTS (SELECT 1 FROM stored s WHERE s.ord = i.ord)
+            AND NOT EXISTS (SELECT 1 FROM unusable x WHERE x.ord = i.ord)
+            AND EXISTS (SELECT 1 FROM {s}.conversations c WHERE c.id = i.conversation_id)
+            AND (i.type = 'system' OR EXISTS (SELECT 1 FROM {s}.members mb
+                                              WHERE mb.conversation_id = i.conversation_id AND mb.user_id = i.sender_id))
+        ),
+        totals AS (
+          SELECT conversation_id, count(*) AS cnt, (array_agg(id ORDER BY ord DESC))[1] AS last_id,
+                 (array_agg(created_at ORDER BY ord DESC))[1] AS last_at
+          FROM numbered GROUP BY conversation_id
+        ),
+        bumped AS (
+          UPDATE {s}.conversations c
+          SET last_seq = c.last_seq + t.cnt, version = c.version + t.cnt, last_message_id = t.last_id, updated_at = t.last_at
+          FROM totals t WHERE c.id = t.conversation_id
+          RETURNING c.id, c.last_seq - t.cnt AS base_seq, c.version - t.cnt AS base_version
+        ),
+        inserted AS (
+          INSERT INTO {s}.messages (id, conversation_id, seq, sender_id, type, content, reply_to_id, attachments, metadata,
+                                    client_message_id, created_at, version)
+          SELECT n.id, n.conversation_id, b.base_seq + n.n, n.sender_id, n.type, n.content, n.reply_to_id, n.attachments,
+                 n.metadata, n.client_message_id, n.created_at, b.base_version + n.n
+          FROM numbered n JOIN bumped b ON b.id = n.conversation_id
+          RETURNING id, seq, version
+        ),
+        claimed AS (
+          UPDATE {s}.attachments t SET message_id = n.id
+          FROM numbered n JOIN uploads u ON u.ord = n.ord
+          WHERE t.id = u.attachment_id AND EXISTS (SELECT 1 FROM inserted x WHERE x.id = n.id)
+        ),
+        outboxed AS (
+          INSERT INTO {s}.outbox (kind, message_id, conversation_id, next_attempt_at, created_at)
+          SELECT 'message', n.id, n.conversation_id, n.created_at, n.created_at FROM numbered n
+          WHERE n.notify AND EXISTS (SELECT 1 FROM inserted x WHERE x.id = n.id)
+        )
+        SELECT i.ord,
+               CASE WHEN x.id IS NOT NULL THEN 'created' WHEN s.id IS NOT NULL THEN 'duplicate'
+                    WHEN EXISTS (SELECT 1 FROM unusable y WHERE y.ord = i.ord) THEN 'refused_attachment' ELSE 'refused' END,
+               COALESCE(x.id, s.id), COALESCE(x.seq, s.seq), COALESCE(x.version, s.version)
+        FROM input i
+        LEFT JOIN inserted x ON x.id = i.id
+        LEFT JOIN stored s ON s.ord = i.ord
+        ORDER BY i.ord;
+      END
+      $fn$;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -3,6 +3,7 @@ import { conversationFromRow, conversationRecordFromRow, escapeLike, memberFromR
 import type { PoolClient } from 'pg';
 import type { Database } from './database.js';
 import { MESSAGE_COLUMNS, messageFromJson, type ConversationRow, type MemberRow } from './rows.js';
+import { PURGE_ATTACHMENTS } from './pg-attachments.js';
 
 /** Unread messages of member `mb` (the rule is core's: adapter-kit's `unreadCondition`). */
 const UNREAD = `FROM {s}.messages m WHERE m.conversation_id = mb.conversation_id AND m.seq > mb.last_read_seq
@@ -28,6 +29,7 @@ export function pgConversations(db: Database): ConversationStoreMethods {
   const apply = async (client: PoolClient, conversationId: string, plan: ConversationPlan, at: string): Promise<Member[]> => {
     if (plan.delete === true) {
       await db.query('DELETE FROM {s}.conversations WHERE id = $1', [conversationId], client); // the rest cascades
+      await db.query(PURGE_ATTACHMENTS('conversation_id'), [conversationId], client);
       return [];
     }
     const add = plan.add ?? [];

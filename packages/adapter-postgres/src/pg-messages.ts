@@ -1,6 +1,7 @@
 import type { InsertResult, MessageStoreMethods, NewMessage, ReactionChange } from '@parley/core';
 import { insertedMessage, unreadCondition } from '@parley/core/adapter-kit';
 import type { Database } from './database.js';
+import { PURGE_ATTACHMENTS } from './pg-attachments.js';
 import { changesSince, messagePage } from './pg-reads.js';
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './rows.js';
 
@@ -18,7 +19,7 @@ export function pgMessages(db: Database): MessageStoreMethods {
 
   /** The stored function settles the batch in one round trip; this sends it and reads the answers. */
   const insertUnique = async (batch: NewMessage[]): Promise<InsertResult[]> => {
-    const rows = await db.query<{ r_ord: number; r_status: 'created' | 'duplicate' | 'refused'; r_id: string | null; r_seq: number | null; r_version: number | null }>(
+    const rows = await db.query<{ r_ord: number; r_status: 'created' | 'duplicate' | 'refused' | 'refused_attachment'; r_id: string | null; r_seq: number | null; r_version: number | null }>(
       'SELECT * FROM {s}.insert_messages($1, $2, $3, $4, $5, $6, $7::jsonb[], $8::jsonb[], $9, $10::timestamptz[], $11)',
       [
         batch.map((m) => m.id),
@@ -42,7 +43,8 @@ export function pgMessages(db: Database): MessageStoreMethods {
     );
     return rows.map((row): InsertResult => {
       const input = batch[row.r_ord - 1]!;
-      if (row.r_status === 'refused') return { status: 'refused', message: null };
+      if (row.r_status === 'refused') return { status: 'refused', message: null, reason: 'not_member' };
+      if (row.r_status === 'refused_attachment') return { status: 'refused', message: null, reason: 'attachment' };
       if (row.r_status === 'duplicate') return { status: 'duplicate', message: stored.get(row.r_id!)! };
       const message = insertedMessage(input, row.r_seq!, row.r_version!);
       return { status: 'created', message };
@@ -120,6 +122,7 @@ export function pgMessages(db: Database): MessageStoreMethods {
             client,
           );
           await db.query('DELETE FROM {s}.reactions WHERE message_id = $1', [messageId], client);
+          await db.query(PURGE_ATTACHMENTS('message_id'), [messageId], client);
           await bump(row.conversation_id, messageId, client);
         }
         return readMessage(messageId, client);

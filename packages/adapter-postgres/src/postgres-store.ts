@@ -8,6 +8,7 @@ import { pgConversations } from './pg-conversations.js';
 import { pgMessages } from './pg-messages.js';
 import { pgOutbox } from './pg-outbox.js';
 import { pgSearch } from './pg-search.js';
+import { pgAttachments } from './pg-attachments.js';
 
 export interface PostgresStoreOptions {
   /** A pool the host owns; Parley then never ends it. Give this or `connectionString`. */
@@ -61,6 +62,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       ...pgMessages(db),
       ...pgSearch(db),
       ...pgOutbox(db),
+      ...pgAttachments(db),
       async ping() {
         await pool.query('SELECT 1');
       },

@@ -107,6 +107,35 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX hidden_by_user ON hidden_messages (user_id, version);
     `,
   },
+  {
+    version: 3,
+    name: 'uploaded attachments',
+    sql: `
+      -- Files uploaded through Parley; their bytes live in the AttachmentStore. No foreign
+      -- keys: a row outlives its conversation and message until the purge deletes its bytes.
+      CREATE TABLE attachments (
+        id                TEXT PRIMARY KEY,
+        conversation_id   TEXT NOT NULL,
+        uploader_id       TEXT NOT NULL,
+        storage_key       TEXT NOT NULL,
+        name              TEXT NOT NULL,
+        declared_type     TEXT NOT NULL,
+        mime_type         TEXT,
+        size              INTEGER NOT NULL,
+        status            TEXT NOT NULL CHECK (status IN ('pending', 'complete', 'purging')),
+        message_id        TEXT,
+        created_at        TEXT NOT NULL,
+        completed_at      TEXT,
+        expires_at        TEXT NOT NULL,
+        purge_lease_until TEXT
+      );
+      CREATE INDEX attachments_by_message ON attachments (message_id) WHERE message_id IS NOT NULL;
+      CREATE INDEX attachments_by_conversation ON attachments (conversation_id);
+      -- The purge's two queries: unused past expiry, and those marked for deletion.
+      CREATE INDEX attachments_unused ON attachments (expires_at) WHERE message_id IS NULL;
+      CREATE INDEX attachments_purging ON attachments (created_at) WHERE status = 'purging';
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

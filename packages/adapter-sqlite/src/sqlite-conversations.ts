@@ -31,6 +31,7 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
     setRole: db.prepare('UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?'),
     unindexConversation: db.prepare('DELETE FROM message_search WHERE rowid IN (SELECT rowid FROM messages WHERE conversation_id = ?)'),
     deleteConversation: db.prepare('DELETE FROM conversations WHERE id = ?'),
+    purgeAttachments: db.prepare(`UPDATE attachments SET status = 'purging', purge_lease_until = NULL WHERE conversation_id = ? AND status <> 'purging'`),
     userConversationIds: db.prepare<[string], { conversation_id: string }>('SELECT conversation_id FROM members WHERE user_id = ?'),
     contacts: db.prepare<[string], { user_id: string }>(
       `SELECT DISTINCT other.user_id FROM members mine JOIN members other ON other.conversation_id = mine.conversation_id
@@ -54,6 +55,7 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
     if (plan.delete === true) {
       q.unindexConversation.run(conversationId);
       q.deleteConversation.run(conversationId); // members, messages, reactions, outbox rows cascade
+      q.purgeAttachments.run(conversationId);
       return [];
     }
     const added = (plan.add ?? []).filter((seed) => q.insertMember.run(conversationId, seed.userId, seed.role, at, conversationId).changes === 1);

@@ -1,5 +1,5 @@
 import type { ChatStore, InsertResult, MessageStoreMethods, NewMessage, ReactionChange } from '@parley/core';
-import { foldText, insertedMessage, unreadCondition } from '@parley/core/adapter-kit';
+import { claimCondition, foldText, insertedMessage, unreadCondition, uploadedIds } from '@parley/core/adapter-kit';
 import { MessageReads } from './message-reads.js';
 import type { ConversationRow, MemberRow, MessageRow } from './rows.js';
 import { VISIBLE, type SqliteContext } from './sqlite-context.js';
@@ -54,6 +54,11 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
          AND ${unreadCondition({ message: 'm', viewer: '@userId', falseValue: '0' })}`,
     ),
     setRead: db.prepare('UPDATE members SET last_read_seq = ?, last_read_at = ? WHERE conversation_id = ? AND user_id = ?'),
+    claimable: db.prepare<[string, string, string], { one: number }>(
+      `SELECT 1 AS one FROM attachments WHERE id = ? AND ${claimCondition({ sender: '?', conversation: '?' })}`,
+    ),
+    claim: db.prepare('UPDATE attachments SET message_id = ? WHERE id = ?'),
+    purgeAttachments: db.prepare(`UPDATE attachments SET status = 'purging', purge_lease_until = NULL WHERE message_id = ? AND status <> 'purging'`),
   };
 
   const readMessage = (id: string) => reactions.message(q.message.get(id));
@@ -63,6 +68,12 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
   };
 
   const insertOne = (input: NewMessage): InsertResult => {
+    // The transaction holds the write lock, so what these reads see is what the claim finds.
+    const uploads = uploadedIds(input);
+    if (uploads.length > 0 && !uploads.every((id) => q.claimable.get(id, input.senderId, input.conversationId) !== undefined)) {
+      const existing = input.clientMessageId === null ? undefined : q.byClientId.get(input.conversationId, input.senderId, input.clientMessageId);
+      return existing === undefined ? { status: 'refused', message: null, reason: 'attachment' } : { status: 'duplicate', message: reactions.message(existing)! };
+    }
     const stored = q.insertMessage.get({
       ...input,
       attachments: JSON.stringify(input.attachments),
@@ -70,8 +81,9 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     });
     if (stored === undefined) {
       const existing = input.clientMessageId === null ? undefined : q.byClientId.get(input.conversationId, input.senderId, input.clientMessageId);
-      return existing === undefined ? { status: 'refused', message: null } : { status: 'duplicate', message: reactions.message(existing)! };
+      return existing === undefined ? { status: 'refused', message: null, reason: 'not_member' } : { status: 'duplicate', message: reactions.message(existing)! };
     }
+    for (const id of uploads) q.claim.run(input.id, id);
     q.advance.run(stored.seq, stored.version, input.id, input.createdAt, input.conversationId);
     if (input.content !== null && input.type !== 'system') q.indexText.run(stored.rowid, foldText(input.content));
     if (input.notify) q.insertOutbox.run(input.id, input.conversationId, input.createdAt, input.createdAt);
@@ -144,6 +156,7 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
           if (row === undefined) return null;
           if (row.deleted_for_everyone === 0) {
             q.eraseMessage.run(deletedAt, messageId);
+            q.purgeAttachments.run(messageId);
             q.unindexText.run(row.rowid);
             q.clearReactions.run(messageId);
             bump(row.conversation_id, messageId);

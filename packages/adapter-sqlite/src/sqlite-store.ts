@@ -6,6 +6,7 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { classifySqliteFailure } from './failures.js';
 import { migrate } from './migrations.js';
 import { createSqliteContext } from './sqlite-context.js';
+import { sqliteAttachments } from './sqlite-attachments.js';
 import { sqliteConversations } from './sqlite-conversations.js';
 import { sqliteMessages } from './sqlite-messages.js';
 import { sqliteOutbox } from './sqlite-outbox.js';
@@ -60,6 +61,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       ...sqliteMessages(context),
       ...sqliteSearch(context),
       ...sqliteOutbox(context),
+      ...sqliteAttachments(context),
       async ping() {
         context.sql('SELECT 1').get();
       },

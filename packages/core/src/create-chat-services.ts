@@ -7,6 +7,8 @@ import { resolveLimits, type ChatLimits } from './domain/limits.js';
 import { createSchemas } from './domain/schemas.js';
 import { createMemoryPresence } from './memory/memory-presence.js';
 import { createMemoryRateLimiter } from './memory/memory-rate-limiter.js';
+import { AttachmentPurge } from './attachments/attachment-purge.js';
+import { AttachmentService, DEFAULT_ATTACHMENT_OPTIONS, type AttachmentOptions } from './attachments/attachment-service.js';
 import { RateLimits } from './services/rate-limits.js';
 import { ChatEvents } from './services/chat-events.js';
 import { ConversationService } from './services/conversation-service.js';
@@ -34,6 +36,8 @@ export interface ChatServicesOptions {
   notifier?: Notifier;
   /** Profiles for member lists and system messages; also rejects unknown user ids. */
   resolveUsers?: ResolveUsers;
+  /** File uploads: where the bytes live, and the upload and purge policy. Without it, uploads are off. */
+  attachments?: AttachmentOptions;
   /** Overrides of SPEC §6's limits. */
   limits?: Partial<ChatLimits>;
   /** Retry policy of the notification outbox. */
@@ -57,8 +61,12 @@ export interface ChatServices {
   limits: ChatLimits;
   /** Per-user rate limits, for the services and the realtime hub. */
   rateLimits: RateLimits;
+  /** Upload slots, checks and download links (`enabled` when a storage is configured). */
+  attachments: AttachmentService;
   /** Present when a notifier is configured. */
   notifications: NotificationDispatcher | null;
+  /** Deletes unused and released files; present when uploads are enabled. */
+  attachmentPurge: AttachmentPurge | null;
   /**
    * Resolves once the store has started (`store.init`: migrations, pools). Calls wait for it
    * anyway; await it at startup to fail fast. A failed start is tried again by later calls.
@@ -105,6 +113,16 @@ const optionsSchema = z.object({
     .object({ pollIntervalMs: positive, maxAttempts: positive, baseDelayMs: positive, maxDelayMs: positive, leaseMs: positive, batchSize: positive })
     .partial()
     .optional(),
+  attachments: z
+    .object({
+      storage: adapter(['createUpload', 'inspect', 'createDownload', 'delete']),
+      unusedTtlMs: positive.optional(),
+      uploadUrlTtlMs: positive.optional(),
+      downloadUrlTtlMs: positive.optional(),
+      uploadRate: z.object({ limit: positive, windowMs: positive }).optional(),
+      purgeIntervalMs: positive.optional(),
+    })
+    .optional(),
   membershipTtlMs: positive.optional(),
   storeRetry: z.object({ attempts: positive, baseDelayMs: z.number().min(0) }).partial().optional(),
   logger: adapter(['debug', 'info', 'warn', 'error']).optional(),
@@ -138,6 +156,12 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
       ? null
       : new NotificationDispatcher(store, presence, options.notifier, { ...DEFAULT_NOTIFICATION_RETRY, ...options.notificationRetry }, logger, now);
 
+  const attachmentOptions = options.attachments === undefined ? null : { ...DEFAULT_ATTACHMENT_OPTIONS, ...options.attachments };
+  const attachmentPurge =
+    attachmentOptions === null
+      ? null
+      : new AttachmentPurge(store, attachmentOptions.storage, { intervalMs: attachmentOptions.purgeIntervalMs, leaseMs: 5 * 60_000, batchSize: 100 }, logger, now);
+
   const ctx: ServiceContext = {
     store,
     presence,
@@ -152,13 +176,18 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
     resolveUsers: options.resolveUsers,
     notifications: notifications !== null,
     onNotificationQueued: () => notifications?.kick(),
+    onFilesReleased: () => attachmentPurge?.kick(),
     conversationCacheTtlMs: 5 * 60_000,
   };
   notifications?.start();
+  attachmentPurge?.start();
+  const attachments = new AttachmentService(ctx, attachmentOptions);
 
   return {
     conversations: new ConversationService(ctx),
-    messages: new MessageService(ctx),
+    messages: new MessageService(ctx, attachments),
+    attachments,
+    attachmentPurge,
     events,
     membership,
     store,
@@ -174,10 +203,12 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
     async close() {
       await batcher.drain();
       await notifications?.stop();
+      await attachmentPurge?.stop();
       events.removeAllListeners();
       await options.store.close?.();
       await options.presence?.close?.();
       await options.rateLimiter?.close?.();
+      await options.attachments?.storage.close?.();
     },
   };
 }

@@ -7,6 +7,18 @@ export type * from './adapters/chat-store.js';
 export type * from './adapters/presence-store.js';
 export type * from './adapters/broker.js';
 export type * from './adapters/rate-limiter.js';
+export type * from './adapters/attachment-store.js';
+export {
+  AttachmentService,
+  DEFAULT_ATTACHMENT_OPTIONS,
+  type AttachmentOptions,
+  type AttachmentInfo,
+  type AttachmentDownload,
+  type UploadSlot,
+} from './attachments/attachment-service.js';
+export { AttachmentPurge } from './attachments/attachment-purge.js';
+export { sanitizeFileName } from './attachments/file-name.js';
+export { sniffType, SNIFF_BYTES } from './attachments/sniff-type.js';
 export { createMemoryStore, createMemoryDatabase, type MemoryStoreOptions, type MemoryDatabase } from './memory/memory-store.js';
 export { createMemoryPresence, type MemoryPresenceOptions } from './memory/memory-presence.js';
 export { createMemoryBroker, createMemoryBus, type MemoryBus } from './memory/memory-broker.js';

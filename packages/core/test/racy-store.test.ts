@@ -50,7 +50,7 @@ function racyStore(db: MemoryDatabase): ChatStore {
         }
         const conversation = await inner.getConversation(input.conversationId);
         if (conversation === null) {
-          results.push({ status: 'refused', message: null });
+          results.push({ status: 'refused', message: null, reason: 'not_member' });
           continue;
         }
         await tick();

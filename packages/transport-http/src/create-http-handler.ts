@@ -83,6 +83,13 @@ export function createHttpHandler(services: ChatServices, options: HttpHandlerOp
 
   const serve = async (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> => {
     const started = performance.now();
+    // A storage serving its own upload and download links (local disk) answers those first:
+    // they carry signed tokens instead of a bearer, and their bodies are files, not JSON.
+    const files = services.attachments.storage;
+    if (files?.handleHttpRequest !== undefined && (await files.handleHttpRequest(req, res))) {
+      metrics?.observeHttp('files', (req.method ?? 'GET').toUpperCase(), res.statusCode, (performance.now() - started) / 1000);
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     let path = url.pathname;
     if (basePath !== '') {

@@ -166,5 +166,24 @@ export function chatRoutes(chat: ChatServices): Route[] {
         return messages.getChangesSince(str(params.id), user.id, version === undefined ? seq : { seq, version });
       },
     },
+    {
+      method: 'POST',
+      path: '/attachments',
+      name: 'createUpload',
+      status: 201,
+      handle: async ({ user, body }) => chat.attachments.createUpload(user.id, (await body()) as never),
+    },
+    {
+      method: 'POST',
+      path: '/attachments/:id/complete',
+      name: 'completeUpload',
+      handle: async ({ user, params }) => ({ attachment: await chat.attachments.completeUpload(user.id, str(params.id)) }),
+    },
+    {
+      method: 'GET',
+      path: '/attachments/:id',
+      name: 'getAttachment',
+      handle: async ({ user, params }) => chat.attachments.getDownload(user.id, str(params.id)),
+    },
   ];
 }

@@ -14,7 +14,12 @@ export {
   messageFromRow,
   insertedMessage,
   summariesInOrder,
+  attachmentFromRow,
+  attachmentValues,
+  ATTACHMENT_COLUMNS,
+  type AttachmentRow,
   type ConversationRow,
   type MemberRow,
   type DecodedMessageRow,
 } from './sql-rows.js';
+export { claimable, claimCondition, uploadedIds, servesInline, downloadHeaders, dispositionHeader } from './attachments.js';

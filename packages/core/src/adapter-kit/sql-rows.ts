@@ -1,5 +1,5 @@
 import type { ConversationRecord, NewMessage, UnreadSummary } from '../adapters/chat-store.js';
-import type { Conversation, Member, MemberRole, Message, MessageType, ReactionSummary } from '../domain/types.js';
+import type { AttachmentRecord, AttachmentStatus, Conversation, Member, MemberRole, Message, MessageType, ReactionSummary } from '../domain/types.js';
 
 /**
  * Rows as Parley's SQL stores name their columns, and the domain objects they become. A
@@ -132,4 +132,47 @@ export function summariesInOrder(userIds: string[], rows: Array<{ user_id: strin
     const row = byUser.get(userId);
     return row === undefined ? [] : [{ userId, unreadCount: row.unread, firstUnreadSeq: row.first, totalUnread: row.total }];
   });
+}
+
+/** An attachment row, timestamps as ISO text and `size` a number (Postgres hands back bigint as text). */
+export interface AttachmentRow {
+  id: string;
+  conversation_id: string;
+  uploader_id: string;
+  storage_key: string;
+  name: string;
+  declared_type: string;
+  mime_type: string | null;
+  size: number;
+  status: AttachmentStatus;
+  message_id: string | null;
+  created_at: string;
+  completed_at: string | null;
+  expires_at: string;
+}
+
+export function attachmentFromRow(row: AttachmentRow): AttachmentRecord {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    uploaderId: row.uploader_id,
+    storageKey: row.storage_key,
+    name: row.name,
+    declaredType: row.declared_type,
+    mimeType: row.mime_type,
+    size: Number(row.size),
+    status: row.status,
+    messageId: row.message_id,
+    createdAt: row.created_at,
+    completedAt: row.completed_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+/** The columns of `attachmentFromRow`'s row, in the order `attachmentValues` lists them. */
+export const ATTACHMENT_COLUMNS =
+  'id, conversation_id, uploader_id, storage_key, name, declared_type, mime_type, size, status, message_id, created_at, completed_at, expires_at';
+
+export function attachmentValues(a: AttachmentRecord): unknown[] {
+  return [a.id, a.conversationId, a.uploaderId, a.storageKey, a.name, a.declaredType, a.mimeType, a.size, a.status, a.messageId, a.createdAt, a.completedAt, a.expiresAt];
 }

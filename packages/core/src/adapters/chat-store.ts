@@ -1,4 +1,5 @@
 import type {
+  AttachmentRecord,
   ChangesSince,
   Conversation,
   ConversationListItem,
@@ -89,7 +90,13 @@ export interface ChatStore {
    * - `duplicate`: a message with this (conversationId, senderId, clientMessageId) is stored
    *   already; it is returned as stored and nothing is written;
    * - `refused`: the sender is not a member (checked by the insert itself, whatever any cache
-   *   says; `system` messages are exempt), or the conversation does not exist; nothing written.
+   *   says; `system` messages are exempt), or the conversation does not exist (`reason:
+   *   'not_member'`); or one of its uploaded attachments (those with an `id`) cannot be used
+   *   (`reason: 'attachment'`); nothing written.
+   *
+   * A created message **claims** its uploaded attachments in the same transaction: each must be
+   * `complete`, uploaded by the sender for this conversation, and used by no other message;
+   * its `messageId` is set. So of two messages naming one attachment, only one is stored.
    */
   insertMessages(batch: NewMessage[]): Promise<InsertResult[]>;
   /** The message stored under this idempotency key, if any. */
@@ -99,7 +106,10 @@ export interface ChatStore {
   listMessages(conversationId: string, viewerId: string, query: MessageRange): Promise<MessagePage>;
   /** Sets content and editedAt unless the message was deleted for everyone (then null). */
   updateMessageContent(messageId: string, content: string, editedAt: string): Promise<Message | null>;
-  /** Clears content, attachments, metadata and reactions; keeps the row as a tombstone. */
+  /**
+   * Clears content, attachments, metadata and reactions; keeps the row as a tombstone. The
+   * uploaded attachments it used become `purging` in the same transaction, so their bytes go.
+   */
   deleteMessageForEveryone(messageId: string, deletedAt: string): Promise<Message | null>;
   /**
    * Hides the message for one user and bumps the conversation's version, so catch-up reports
@@ -135,6 +145,24 @@ export interface ChatStore {
   searchMessages(userId: string, query: SearchQuery): Promise<SearchResult>;
   getMessageStats(conversationId: string): Promise<MessageStats>;
 
+  /** Stores a new upload slot, as given (its status is `pending`). */
+  createAttachment(record: AttachmentRecord): Promise<void>;
+  getAttachment(attachmentId: string): Promise<AttachmentRecord | null>;
+  /**
+   * Marks a `pending` attachment `complete`, with the type sniffed from its bytes. Answers the
+   * row after the call — unchanged when it was not pending — or null when there is none.
+   */
+  completeAttachment(attachmentId: string, mimeType: string, completedAt: string): Promise<AttachmentRecord | null>;
+  /**
+   * Leases up to `limit` attachments whose bytes are to be deleted, oldest first: `purging` ones
+   * without a live lease, and unused ones (no message) past `expiresAt`, which become `purging`
+   * here so that no send can claim them any more. Safe on several nodes: each attachment goes
+   * to one caller until its lease (`leaseMs` from `now`) runs out.
+   */
+  claimAttachmentPurge(now: string, limit: number, leaseMs: number): Promise<AttachmentPurge[]>;
+  /** Removes the rows, once their bytes are gone. */
+  deleteAttachments(attachmentIds: string[]): Promise<void>;
+
   claimOutbox(now: string, limit: number, leaseMs: number): Promise<OutboxEntry[]>;
   completeOutbox(ids: string[]): Promise<void>;
   /** Schedules another attempt at `nextAttemptAt`, or parks the entry as dead when null. */
@@ -153,6 +181,12 @@ export interface UnreadSummary {
   /** The seq of the first message counting as unread, for "jump to first unread"; null when none. */
   firstUnreadSeq: number | null;
   totalUnread: number;
+}
+
+/** An attachment whose bytes a purge may delete now. */
+export interface AttachmentPurge {
+  id: string;
+  storageKey: string;
 }
 
 export interface ReadMove {
@@ -198,7 +232,10 @@ export interface ConversationPlan {
   roles?: MemberSeed[];
   /** Name, description or avatar; also moves updatedAt to the change's time. */
   profile?: ConversationPatch;
-  /** Removes the conversation with its members, messages, reactions and outbox rows. */
+  /**
+   * Removes the conversation with its members, messages, reactions and outbox rows; its
+   * attachments become `purging` (their bytes are deleted by the purge).
+   */
   delete?: boolean;
 }
 
@@ -244,7 +281,7 @@ export type NewMessage = Pick<
 export type InsertResult =
   | { status: 'created'; message: Message }
   | { status: 'duplicate'; message: Message }
-  | { status: 'refused'; message: null };
+  | { status: 'refused'; message: null; reason: 'not_member' | 'attachment' };
 
 export interface MessageRange {
   before?: number;
@@ -338,3 +375,8 @@ export type MessageStoreMethods = Pick<
 export type SearchStoreMethods = Pick<ChatStore, 'searchMessages' | 'getMessageStats'>;
 
 export type OutboxStoreMethods = Pick<ChatStore, 'claimOutbox' | 'completeOutbox' | 'failOutbox' | 'outboxStats'>;
+
+export type AttachmentStoreMethods = Pick<
+  ChatStore,
+  'createAttachment' | 'getAttachment' | 'completeAttachment' | 'claimAttachmentPurge' | 'deleteAttachments'
+>;

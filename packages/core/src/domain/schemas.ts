@@ -117,17 +117,18 @@ export function createSchemas(limits: ChatLimits) {
   const content = text()
     .max(limits.maxContentLength, `must be at most ${limits.maxContentLength} characters`);
 
-  const attachment = z.object({
-    url: httpUrl,
-    name: text().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
-    mimeType: text()
-      .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type such as image/png'),
-    size: z
-      .number({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a number') })
-      .int('must be a whole number of bytes')
-      .min(0, 'must be 0 or more')
-      .max(limits.maxAttachmentBytes, `must be at most ${limits.maxAttachmentBytes} bytes`),
-  });
+  const fileName = text().min(1, 'must not be empty').max(255, 'must be at most 255 characters');
+  const mimeType = text().max(255, 'must be at most 255 characters').regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type such as image/png');
+  const fileSize = z
+    .number({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a number') })
+    .int('must be a whole number of bytes')
+    .min(0, 'must be 0 or more')
+    .max(limits.maxAttachmentBytes, `must be at most ${limits.maxAttachmentBytes} bytes`);
+
+  const attachment = z.object({ url: httpUrl, name: fileName, mimeType, size: fileSize });
+
+  /** An upload slot: the file as the client describes it; Parley checks the bytes later. */
+  const createUpload = z.object({ conversationId: idSchema, name: fileName, mimeType, size: fileSize });
 
   const emoji = text()
     .refine((e) => e.trim() === e, 'must not start or end with whitespace')
@@ -144,6 +145,12 @@ export function createSchemas(limits: ChatLimits) {
         .array(attachment)
         .max(limits.maxAttachments, `must have at most ${limits.maxAttachments} attachments`)
         .default([]),
+      /** Files uploaded through Parley (`createUpload`), in the order they are shown. */
+      attachmentIds: z
+        .array(idSchema)
+        .max(limits.maxAttachments, `must have at most ${limits.maxAttachments} attachments`)
+        .refine((ids) => new Set(ids).size === ids.length, 'must not name an attachment twice')
+        .default([]),
       metadata: z
         .record(z.string(), z.unknown())
         .superRefine((value, ctx) => {
@@ -157,8 +164,12 @@ export function createSchemas(limits: ChatLimits) {
       if (value.type === 'text' && (value.content === undefined || value.content.trim() === '')) {
         ctx.addIssue({ code: 'custom', path: ['content'], message: 'is required for a text message' });
       }
-      if (MEDIA_TYPES.has(value.type) && value.attachments.length === 0) {
+      const files = value.attachments.length + value.attachmentIds.length;
+      if (MEDIA_TYPES.has(value.type) && files === 0) {
         ctx.addIssue({ code: 'custom', path: ['attachments'], message: `needs at least one attachment for a ${value.type} message` });
+      }
+      if (files > limits.maxAttachments) {
+        ctx.addIssue({ code: 'custom', path: ['attachmentIds'], message: `must have at most ${limits.maxAttachments} files, attachments and attachmentIds together` });
       }
     });
 
@@ -235,6 +246,7 @@ export function createSchemas(limits: ChatLimits) {
     seq: seqCursor,
     forEveryone: z.boolean({ error: 'must be true or false' }),
     sendMessage,
+    createUpload,
     messagePage,
     listConversations,
     createGroup,
@@ -246,6 +258,7 @@ export function createSchemas(limits: ChatLimits) {
 export type Schemas = ReturnType<typeof createSchemas>;
 export type SendMessageInput = z.input<Schemas['sendMessage']>;
 export type ParsedSendMessage = z.output<Schemas['sendMessage']>;
+export type CreateUploadInput = z.input<Schemas['createUpload']>;
 export type MessagePageOptions = z.input<Schemas['messagePage']>;
 export type ListConversationsOptions = z.input<Schemas['listConversations']>;
 export type CreateGroupInput = z.input<Schemas['createGroup']>;

@@ -21,11 +21,48 @@ export interface ChatUser {
   expiresAt?: string | number | Date;
 }
 
+/**
+ * A file on a message. Either the host's own (`url`, an http(s) address Parley only stores), or
+ * uploaded through Parley (`id`): then its bytes live in the `AttachmentStore`, `mimeType` was
+ * sniffed from them, and members fetch a signed, expiring `url` with `getAttachmentDownload`.
+ */
 export interface Attachment {
-  url: string;
+  /** Set for files uploaded through Parley. */
+  id?: string;
+  /** Set for the host's own files: an http(s) URL. */
+  url?: string;
   name: string;
   mimeType: string;
   size: number;
+}
+
+export type AttachmentStatus = 'pending' | 'complete' | 'purging';
+
+/** An uploaded file's row in the `ChatStore`: who uploaded it, for where, and its state. */
+export interface AttachmentRecord {
+  id: string;
+  conversationId: string;
+  uploaderId: string;
+  /** The key of its bytes in the `AttachmentStore`. */
+  storageKey: string;
+  /** Sanitised: no path, no control or bidi characters. */
+  name: string;
+  /** What the uploader said it is. */
+  declaredType: string;
+  /** What the bytes are, sniffed on completion; null while pending. */
+  mimeType: string | null;
+  size: number;
+  /**
+   * `pending` until its bytes are checked; `complete` once they are (a send may use it then);
+   * `purging` once it is to be deleted (unused past `expiresAt`, or its message deleted).
+   */
+  status: AttachmentStatus;
+  /** The message using it; each attachment belongs to at most one. */
+  messageId: string | null;
+  createdAt: string;
+  completedAt: string | null;
+  /** Deleted after this unless a message uses it by then. */
+  expiresAt: string;
 }
 
 export interface ReactionSummary {

@@ -19,6 +19,7 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
     }
     for (const [key, id] of db.clientIds) if (!db.messages.has(id)) db.clientIds.delete(key);
     for (const [id, entry] of db.outbox) if (entry.conversationId === conversationId) db.outbox.delete(id);
+    rows.purgeAttachments((a) => a.conversationId === conversationId);
     db.timeline.delete(conversationId);
     db.conversations.delete(conversationId);
   };

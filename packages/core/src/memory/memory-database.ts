@@ -1,6 +1,6 @@
 import type { OutboxEntry } from '../adapters/chat-store.js';
 import { countsAsUnread } from '../adapter-kit/unread.js';
-import type { Conversation, Member, Message } from '../domain/types.js';
+import type { AttachmentRecord, Conversation, Member, Message } from '../domain/types.js';
 
 export interface ConversationRow extends Omit<Conversation, 'lastMessage'> {
   directKey: string | null;
@@ -8,6 +8,11 @@ export interface ConversationRow extends Omit<Conversation, 'lastMessage'> {
 }
 
 export type MessageRow = Omit<Message, 'reactions'>;
+
+export interface AttachmentRow extends AttachmentRecord {
+  /** While a purge holds it: until when. */
+  purgeLeaseUntil: string | null;
+}
 
 export interface OutboxRow extends OutboxEntry {
   status: 'pending' | 'dead';
@@ -36,6 +41,7 @@ export interface MemoryDatabase {
   reactions: Map<string, Array<{ userId: string; emoji: string }>>;
   outbox: Map<string, OutboxRow>;
   outboxCounter: number;
+  attachments: Map<string, AttachmentRow>;
 }
 
 export function createMemoryDatabase(): MemoryDatabase {
@@ -51,6 +57,7 @@ export function createMemoryDatabase(): MemoryDatabase {
     reactions: new Map(),
     outbox: new Map(),
     outboxCounter: 0,
+    attachments: new Map(),
   };
 }
 
@@ -127,6 +134,15 @@ export class MemoryRows {
     }
     if (linked) set.add(conversationId);
     else set.delete(conversationId);
+  }
+
+  /** Hands the attachments matching `which` to the purge. */
+  purgeAttachments(which: (row: AttachmentRow) => boolean): void {
+    for (const row of this.db.attachments.values()) {
+      if (!which(row) || row.status === 'purging') continue;
+      row.status = 'purging';
+      row.purgeLeaseUntil = null;
+    }
   }
 
   /** Moves the conversation's change counter on and stamps the message with it. */

@@ -2,6 +2,7 @@ import type { InsertResult, MessageStoreMethods, ReactionChange } from '../adapt
 import { countsAsUnread } from '../adapter-kit/unread.js';
 import type { ChangesSince } from '../domain/types.js';
 import { pageRange } from '../util/collections.js';
+import { claimable, uploadedIds } from '../adapter-kit/attachments.js';
 import { clientKey, type MemoryRows, type MessageRow } from './memory-database.js';
 
 /** Messages, reactions, read state and catch-up of the memory store. */
@@ -17,7 +18,10 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
         }
         const conversation = db.conversations.get(input.conversationId);
         const isMember = db.members.get(input.conversationId)?.has(input.senderId) ?? false;
-        if (conversation === undefined || (input.type !== 'system' && !isMember)) return { status: 'refused', message: null };
+        if (conversation === undefined || (input.type !== 'system' && !isMember)) return { status: 'refused', message: null, reason: 'not_member' };
+        const uploads = uploadedIds(input).map((id) => db.attachments.get(id));
+        if (!uploads.every((row) => row !== undefined && claimable(row, input))) return { status: 'refused', message: null, reason: 'attachment' };
+        for (const upload of uploads) upload!.messageId = input.id;
         conversation.lastSeq += 1;
         conversation.version += 1;
         const row: MessageRow = {
@@ -96,6 +100,7 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
         row.deletedAt = deletedAt;
         row.deletedForEveryone = true;
         db.reactions.delete(messageId);
+        rows.purgeAttachments((a) => a.messageId === messageId);
         rows.bumpVersion(row);
       }
       return rows.present(row);

@@ -1,4 +1,5 @@
 import type { ChatStore } from '../adapters/chat-store.js';
+import { memoryAttachments } from './memory-attachments.js';
 import { memoryConversations } from './memory-conversations.js';
 import { createMemoryDatabase, MemoryRows, type MemoryDatabase } from './memory-database.js';
 import { memoryMessages } from './memory-messages.js';
@@ -23,6 +24,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ChatStore {
     ...memoryMessages(rows),
     ...memorySearch(rows),
     ...memoryOutbox(db),
+    ...memoryAttachments(db),
     async ping() {},
   };
 }

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ChatServices } from '../create-chat-services.js';
 import { ChatError } from '../domain/errors.js';
-import type { SendMessageInput } from '../domain/schemas.js';
+import type { CreateUploadInput, SendMessageInput } from '../domain/schemas.js';
 import type { RateLimitRule } from '../adapters/rate-limiter.js';
 import type { ActionContext } from '../services/chat-events.js';
 import type { ClientEvent, clientEventSchemas } from './protocol.js';
@@ -121,6 +121,18 @@ export const frameHandlers: Handlers = {
       }),
     );
     return Object.keys(errors).length === 0 ? { conversations } : { conversations, errors };
+  },
+
+  async create_upload(ctx, input) {
+    return ctx.services.attachments.createUpload(ctx.userId, input as CreateUploadInput);
+  },
+
+  async complete_upload(ctx, { attachmentId }) {
+    return { attachment: await ctx.services.attachments.completeUpload(ctx.userId, attachmentId) };
+  },
+
+  async get_attachment(ctx, { attachmentId }) {
+    return ctx.services.attachments.getDownload(ctx.userId, attachmentId);
   },
 
   async authenticate(ctx, { token }) {

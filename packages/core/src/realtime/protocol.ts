@@ -52,6 +52,9 @@ export const clientEventSchemas = {
   sync: z.object({
     since: z.record(idSchema, z.union([counter, z.object({ seq: counter, version: counter.optional() })], { error: 'must be a seq or { seq, version }' })),
   }),
+  create_upload: z.looseObject({ conversationId: idSchema }),
+  complete_upload: z.object({ attachmentId: idSchema }),
+  get_attachment: z.object({ attachmentId: idSchema }),
   authenticate: z.object({ token: text().min(1, 'must not be empty').max(16_384, 'must be at most 16384 characters') }),
   ping: z.looseObject({}),
 } as const;
@@ -73,6 +76,9 @@ export const SUCCESS_REPLIES: Record<ClientEvent, string> = {
   react_to_message: 'react_to_message_success',
   remove_reaction: 'remove_reaction_success',
   sync: 'sync_result',
+  create_upload: 'upload_created',
+  complete_upload: 'upload_completed',
+  get_attachment: 'attachment_download',
   authenticate: 'authenticated',
   ping: 'pong',
 };

@@ -151,6 +151,7 @@ export class ConversationService {
     const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), leaveDecision(actor));
     const { newOwnerId, deleted } = change.value;
     if (deleted) {
+      this.ctx.onFilesReleased();
       await this.membershipChanged(id, [], [actor], [actor], 'deleted', { conversationId: id }, origin);
       return { conversationId: id, newOwnerId: null, deleted: true };
     }

@@ -1,7 +1,9 @@
 import type { ChangeCursor } from '../adapters/chat-store.js';
 import { ChatError } from '../domain/errors.js';
 import type { MessagePageOptions, SearchOptions, SendMessageInput } from '../domain/schemas.js';
+import type { AttachmentService } from '../attachments/attachment-service.js';
 import type {
+  Attachment,
   ChangesSince,
   Message,
   MessagePage,
@@ -44,7 +46,10 @@ const isSearchCursor = (v: unknown): v is SearchCursor =>
  * conversation's last message are settled by the one batched insert.
  */
 export class MessageService {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly uploads: AttachmentService,
+  ) {}
 
   /** A page of messages, ascending by seq; cursors (`before`, `after`, `around`) are seqs. */
   async getConversationMessages(conversationId: string, userId: string, options: MessagePageOptions = {}): Promise<MessagePage> {
@@ -68,13 +73,25 @@ export class MessageService {
         throw ChatError.validation('replyToId', 'must name a message of the same conversation');
       }
     }
-    try {
-      await this.ctx.rateLimits.consume(`messages:${actor}`, this.ctx.limits.messageRate, 'messages');
-    } catch (error) {
-      // A client resending after a reconnect must get its stored message back, not a refusal.
+    // A client resending after a reconnect must get its stored message back, not a refusal —
+    // even though its uploads are claimed by that message now.
+    const storedAlready = async (error: unknown) => {
       const stored = data.clientMessageId === undefined ? null : await this.ctx.store.getMessageByClientId(data.conversationId, actor, data.clientMessageId);
       if (stored === null) throw error;
       return stored;
+    };
+    try {
+      await this.ctx.rateLimits.consume(`messages:${actor}`, this.ctx.limits.messageRate, 'messages');
+    } catch (error) {
+      return storedAlready(error);
+    }
+    let uploaded: Attachment[] = [];
+    if (data.attachmentIds.length > 0) {
+      try {
+        uploaded = await this.uploads.forSend(actor, data.conversationId, data.attachmentIds);
+      } catch (error) {
+        return storedAlready(error);
+      }
     }
     const stored = this.ctx.batcher.insert({
       id: newId(),
@@ -83,7 +100,7 @@ export class MessageService {
       type: data.type,
       content: data.content ?? null,
       replyToId: data.replyToId ?? null,
-      attachments: data.attachments,
+      attachments: uploaded.length === 0 ? data.attachments : [...data.attachments, ...uploaded],
       metadata: data.metadata ?? null,
       clientMessageId: data.clientMessageId ?? null,
       createdAt: nowIso(this.ctx),
@@ -93,6 +110,9 @@ export class MessageService {
     origin.onQueued?.();
     const result = await stored;
     if (result.status === 'refused') {
+      if (result.reason === 'attachment') {
+        throw new ChatError('CONFLICT', 'An attachment of this message was just used by another message, or deleted', { field: 'attachmentIds' });
+      }
       // This node's cache still counted the sender in; the store knows better.
       this.ctx.membership.invalidate(data.conversationId);
       throw ChatError.notFound('Conversation', 'conversationId');
@@ -150,6 +170,8 @@ export class MessageService {
       }
       if (!message.deletedForEveryone) {
         const deleted = await this.ctx.store.deleteMessageForEveryone(message.id, nowIso(this.ctx));
+        // Its uploaded files are the purge's now: delete them soon rather than at the next pass.
+        if (message.attachments.some((a) => a.id !== undefined)) this.ctx.onFilesReleased();
         this.ctx.events.emit('message_deleted', {
           conversationId,
           messageId: message.id,

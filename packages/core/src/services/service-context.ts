@@ -36,6 +36,8 @@ export interface ServiceContext {
   notifications: boolean;
   /** Called after a send wrote an outbox row. */
   onNotificationQueued: () => void;
+  /** Called when uploaded files lost their message (deleted for everyone, conversation deleted). */
+  onFilesReleased: () => void;
   /** How long the per-user conversation-id cache lives (SPEC §6: 5 minutes). */
   conversationCacheTtlMs: number;
 }

@@ -23,3 +23,4 @@ export {
   type Harness,
 } from './harness.js';
 export { waitFor, sleep } from './wait.js';
+export { runAttachmentStorageConformance, uploadWith, type AttachmentStorageConformanceOptions } from './attachment-storage-conformance.js';

@@ -1,0 +1,1 @@
+export { createLocalAttachmentStore, type LocalAttachmentStore, type LocalAttachmentStoreOptions } from './local-attachment-store.js';
