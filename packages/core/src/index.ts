@@ -20,6 +20,7 @@ export { AttachmentPurge } from './attachments/attachment-purge.js';
 export { sanitizeFileName } from './attachments/file-name.js';
 export { sniffType, SNIFF_BYTES } from './attachments/sniff-type.js';
 export { createMemoryStore, createMemoryDatabase, type MemoryStoreOptions, type MemoryDatabase } from './memory/memory-store.js';
+export { createMemoryAttachmentStore, type MemoryAttachmentStore } from './memory/memory-attachment-store.js';
 export { createMemoryPresence, type MemoryPresenceOptions } from './memory/memory-presence.js';
 export { createMemoryBroker, createMemoryBus, type MemoryBus } from './memory/memory-broker.js';
 export { createMemoryRateLimiter } from './memory/memory-rate-limiter.js';

@@ -130,14 +130,15 @@ export class AttachmentService {
     const { storage, downloadUrlTtlMs } = this.configured();
     const actor = this.userId(userId);
     const id = validate(this.ctx.schemas.id, attachmentId, 'attachmentId');
-    const record = await this.ctx.store.getAttachment(id);
-    if (record === null || record.status !== 'complete' || record.mimeType === null || !(await this.mayRead(record, actor))) {
-      throw ChatError.notFound('Attachment', 'attachmentId');
-    }
+    const found = await this.ctx.store.getAttachment(id);
+    if (found === null || found.status === 'purging' || !(await this.mayRead(found, actor))) throw ChatError.notFound('Attachment', 'attachmentId');
+    // Its uploader may ask before completing (a preview on another device): check it now.
+    const record = await this.complete(found, 'attachmentId');
     const expiresAt = new Date(this.ctx.now() + downloadUrlTtlMs);
-    const inline = servesInline(record.mimeType);
-    const { url } = await storage.createDownload({ key: record.storageKey, fileName: record.name, contentType: record.mimeType, inline, expiresAt });
-    return { attachmentId: record.id, url, expiresAt: expiresAt.toISOString(), name: record.name, mimeType: record.mimeType, size: record.size, inline };
+    const mimeType = record.mimeType!;
+    const inline = servesInline(mimeType);
+    const { url } = await storage.createDownload({ key: record.storageKey, fileName: record.name, contentType: mimeType, inline, expiresAt });
+    return { attachmentId: record.id, url, expiresAt: expiresAt.toISOString(), name: record.name, mimeType, size: record.size, inline };
   }
 
   /**

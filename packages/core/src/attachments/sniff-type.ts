@@ -18,7 +18,8 @@ const TEXT_TYPES = /^(text\/(plain|csv|markdown|tab-separated-values|calendar|vc
 export async function sniffType(head: Uint8Array, declared: string): Promise<string> {
   if (head.length === 0) return 'application/octet-stream';
   const known = await fileTypeFromBuffer(head);
-  if (known !== undefined) return known.mime;
+  // file-type calls any XML `application/xml`; SVG and XHTML among them are told apart below.
+  if (known !== undefined && !known.mime.endsWith('xml')) return known.mime;
   const markup = markupType(head);
   if (markup !== null) return markup;
   if (isText(head)) return TEXT_TYPES.test(declared) ? declared : 'text/plain';

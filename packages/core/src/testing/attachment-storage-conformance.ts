@@ -14,11 +14,15 @@ export interface AttachmentStorageConformanceOptions extends ConformanceRunner {
    * must; S3 presigned URLs cannot set it (put a CDN header policy in front, see its README).
    */
   servesNosniff?: boolean;
+  /** How a client reaches the store's URLs. Default: the global `fetch` (real HTTP). */
+  fetch?: Fetch;
 }
 
-/** Uploads `body` as the ticket says, as a browser would (`fetch`). */
-export async function uploadWith(ticket: UploadTicket, body: Uint8Array): Promise<Response> {
-  return fetch(ticket.url, { method: ticket.method, headers: ticket.headers, body });
+type Fetch = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: Uint8Array }) => Promise<Response>;
+
+/** Uploads `body` as the ticket says, as a browser would. */
+export async function uploadTo(ticket: UploadTicket, body: Uint8Array, fetcher: Fetch = (url, init) => fetch(url, init)): Promise<Response> {
+  return fetcher(ticket.url, { method: ticket.method, headers: ticket.headers, body });
 }
 
 const bytes = (size: number, seed = 7) => Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff);
@@ -30,6 +34,8 @@ const inAMinute = () => new Date(Date.now() + 60_000);
  * S3-compatible server).
  */
 export function runAttachmentStorageConformance(options: AttachmentStorageConformanceOptions): void {
+  const fetch: Fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const uploadWith = (ticket: UploadTicket, body: Uint8Array) => uploadTo(ticket, body, fetch);
   const test = (name: string, fn: (storage: AttachmentStore, key: () => string) => Promise<void>) =>
     options.it(name, async () => {
       const storage = await options.createStorage();
@@ -182,7 +188,7 @@ export function runAttachmentStorageConformance(options: AttachmentStorageConfor
   });
 }
 
-/** The URL with one character of its signature (the last query value, or the last path segment) changed. */
+/** The URL with one character of its signature (a `…signature` query value, else the longest path segment) changed. */
 function flipSignature(raw: string): string {
   const url = new URL(raw);
   const params = [...url.searchParams.entries()];
@@ -191,9 +197,9 @@ function flipSignature(raw: string): string {
     url.searchParams.set(signed[0], flip(signed[1]));
     return url.toString();
   }
+  // A token in the path: the longest segment.
   const segments = url.pathname.split('/');
-  const index = segments.findIndex((s) => s.includes('.'));
-  const at = index === -1 ? segments.length - 1 : index;
+  const at = segments.reduce((best, segment, i) => (segment.length > segments[best]!.length ? i : best), 0);
   segments[at] = flip(segments[at]!);
   url.pathname = segments.join('/');
   return url.toString();

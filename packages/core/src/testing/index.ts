@@ -23,4 +23,4 @@ export {
   type Harness,
 } from './harness.js';
 export { waitFor, sleep } from './wait.js';
-export { runAttachmentStorageConformance, uploadWith, type AttachmentStorageConformanceOptions } from './attachment-storage-conformance.js';
+export { runAttachmentStorageConformance, uploadTo, type AttachmentStorageConformanceOptions } from './attachment-storage-conformance.js';

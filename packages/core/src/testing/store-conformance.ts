@@ -1,4 +1,5 @@
 import { caseRunner, runRaceCase, type StoreConformanceOptions } from './harness.js';
+import { attachmentCases, attachmentRaceCases } from './store/attachments.js';
 import { changesCases } from './store/changes.js';
 import { conversationCases } from './store/conversations.js';
 import { editDeleteCases } from './store/edit-delete.js';
@@ -34,11 +35,12 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('catch-up', () => changesCases(test));
     options.describe('search', () => searchCases(test));
     options.describe('notification outbox', () => outboxCases(test));
+    options.describe('attachments', () => attachmentCases(test));
     if (options.inspect !== undefined) options.describe('raw rows', () => rawRowCases(test));
     const { createStores, destroyStores } = options;
     if (createStores !== undefined) {
       options.describe('races between instances on one database', () => {
-        for (const race of raceCases) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
+        for (const race of [...raceCases, ...attachmentRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
       });
     }
   });
