@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { MESSAGE_TYPES } from '../../domain/types.js';
+
+/**
+ * The domain objects as they travel to clients (JSON, timestamps as ISO text). These parse what
+ * the server sends, so they check shape, not input rules: the services validated the content
+ * before storing it. `test/wire-schemas.test.ts` proves their inferred types and
+ * `domain/types.ts` are assignable both ways, so the two cannot drift apart.
+ */
+
+const iso = z.string();
+const nullableIso = iso.nullable();
+const count = z.number().int();
+
+export const attachmentSchema = z.object({
+  url: z.string(),
+  name: z.string(),
+  mimeType: z.string(),
+  size: z.number(),
+});
+
+export const reactionSummarySchema = z.object({
+  emoji: z.string(),
+  count,
+  userIds: z.array(z.string()),
+});
+
+export const messageTypeSchema = z.enum(MESSAGE_TYPES);
+
+export const messageSchema = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  seq: count,
+  senderId: z.string(),
+  type: messageTypeSchema,
+  content: z.string().nullable(),
+  replyToId: z.string().nullable(),
+  attachments: z.array(attachmentSchema),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+  clientMessageId: z.string().nullable(),
+  createdAt: iso,
+  editedAt: nullableIso,
+  deletedAt: nullableIso,
+  deletedForEveryone: z.boolean(),
+  reactions: z.array(reactionSummarySchema),
+  version: count,
+});
+
+export const memberRoleSchema = z.enum(['owner', 'admin', 'member']);
+
+export const conversationSchema = z.object({
+  id: z.string(),
+  type: z.enum(['direct', 'group']),
+  name: z.string().nullable(),
+  description: z.string().nullable(),
+  avatarUrl: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: iso,
+  updatedAt: iso,
+  lastSeq: count,
+  version: count,
+  lastMessage: messageSchema.nullable(),
+});
+
+/** One row of `GET /conversations`. */
+export const conversationListItemSchema = conversationSchema.extend({
+  role: memberRoleSchema,
+  unreadCount: count,
+  firstUnreadSeq: count.nullable(),
+  muted: z.boolean(),
+  archived: z.boolean(),
+  lastReadSeq: count,
+});
+
+export const userProfileSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  avatar: z.string().optional(),
+});
+
+export const memberSchema = z.object({
+  conversationId: z.string(),
+  userId: z.string(),
+  role: memberRoleSchema,
+  joinedAt: iso,
+  lastReadSeq: count,
+  lastReadAt: nullableIso,
+  mutedUntil: nullableIso,
+  archivedAt: nullableIso,
+});
+
+/** `GET /conversations/:id/members`: profiles come from the host's `resolveUsers`, when it has one. */
+export const memberWithProfileSchema = memberSchema.extend({ user: userProfileSchema.optional() });
+
+/** `{ items, nextCursor }` pages of the REST API. */
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+export const conversationPageSchema = pageSchema(conversationListItemSchema);
+
+/** `GET /conversations/:id/messages`. */
+export const messagePageSchema = z.object({
+  messages: z.array(messageSchema),
+  hasMoreBefore: z.boolean(),
+  hasMoreAfter: z.boolean(),
+});
+
+/** One conversation of `sync_result`: `ChangesSince` without its `conversationId` (the key says it). */
+export const syncEntrySchema = z.object({
+  messages: z.array(messageSchema),
+  hasMore: z.boolean(),
+  lastSeq: count,
+  changes: z.array(messageSchema),
+  hiddenIds: z.array(z.string()),
+  version: count,
+  hasMoreChanges: z.boolean(),
+});
