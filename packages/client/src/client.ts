@@ -1,0 +1,402 @@
+import { type ClientEvent, type ClientEventData, type ClientEventReply, type Message, type ServerEventData } from '@parley/core/protocol';
+import { CatchUp } from './catch-up.js';
+import { Connection, type ConnectionStatus, type ReconnectOptions } from './connection.js';
+import { Emitter } from './emitter.js';
+import { ClientError } from './errors.js';
+import { routeFrame, type RouterContext } from './frame-router.js';
+import { loadList, loadOlder, openWindow, tick, type LoaderContext, type OpenOptions } from './loaders.js';
+import { silentLogger, type Logger } from './logger.js';
+import { Outbox } from './outbox.js';
+import { Requests } from './requests.js';
+import { Rest, type FetchLike } from './rest.js';
+import { removeView } from './state/conversations.js';
+import { withOutbox, withSyncEntry } from './state/events.js';
+import { Store } from './state/store.js';
+import type { ParleyState } from './state/types.js';
+import { hasGap } from './state/windows.js';
+import { browserNetwork, type NetworkMonitor, type WebSocketConstructor } from './socket-types.js';
+import { memoryStorage, type OutboxStorage, type OutgoingMessage } from './storage/outbox-storage.js';
+import { SessionTimers } from './session-timers.js';
+import { TypingTimers } from './typing.js';
+
+export interface ParleyClientOptions {
+  /** The WebSocket endpoint: `wss://chat.example.com/chat`. */
+  url: string;
+  /** Called before every (re)connect and before the token expires: return a valid token. */
+  getToken: () => string | Promise<string>;
+  /** Default: the global `WebSocket` (browsers). In Node 20 pass `ws`'s `WebSocket`. */
+  WebSocket?: WebSocketConstructor;
+  /** Where unsent messages are kept. Default: memory (survives reconnects, not reloads). */
+  storage?: OutboxStorage;
+  logger?: Logger;
+  /** Where the REST API is mounted (`https://chat.example.com/api`), for the conversation list and older pages. */
+  restUrl?: string;
+  /** Default: the global `fetch`. */
+  fetch?: FetchLike;
+  reconnect?: ReconnectOptions;
+  /** A request with no reply this long fails with TIMEOUT, and the socket is replaced. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** An application-level ping this often finds dead sockets; `false` turns it off. Default 25 s. */
+  heartbeatIntervalMs?: number | false;
+  /** A fresh token is sent this long before the current one expires. Default 60 s (at most half its life). */
+  refreshBeforeMs?: number;
+  /** Someone's typing is forgotten this long after their last `user_typing`. Default 12 s. */
+  typingTtlMs?: number;
+  /** A seq jump waits this long for the missing messages before catching up. Default 150 ms. */
+  gapDelayMs?: number;
+  /** The server's frame limit. Default 1 MiB. */
+  maxFrameBytes?: number;
+  /** Online/offline events. Default: the browser's (`window`), none in Node. */
+  network?: NetworkMonitor | null;
+  /** Connect at once (default), or wait for `connect()`. */
+  autoConnect?: boolean;
+}
+
+/** Client-side events, beside every server event by its wire name. */
+export interface ClientSideEvents {
+  status: ConnectionStatus;
+  /** A socket closed (a reconnect follows unless the client gave up or was closed). */
+  disconnected: { code: number; reason: string };
+  /** The client stopped reconnecting: repeated authentication failure, or 4403. */
+  gave_up: ClientError;
+  /** A frame that does not match the wire schemas (a server newer than this client, or a bug). */
+  invalid_frame: { problem: string };
+  /** Every frame, known or not (a host's `hub.notifyUser` events arrive here). */
+  frame: { type: string; data: unknown };
+}
+export type ParleyClientEvents = ServerEventData & ClientSideEvents;
+
+export type SendMessageOptions = OutgoingMessage & { conversationId: string; clientMessageId?: string };
+
+/**
+ * The Parley client: a typed method per client event, typed events, reconnects, an outbox that
+ * resends, catch-up after every reconnect, and a state store a UI renders directly.
+ */
+export class ParleyClient {
+  private readonly store: Store;
+  private readonly connection: Connection;
+  private readonly requests: Requests;
+  private readonly outbox: Outbox;
+  private readonly catchUpper: CatchUp;
+  private readonly typingTimers: TypingTimers;
+  private readonly events: Emitter<ParleyClientEvents>;
+  private readonly session: SessionTimers;
+  private readonly rest: Rest | null;
+  private readonly logger: Logger;
+  private readonly rooms = new Set<string>();
+  private readonly unreadStamps = new Map<string, number>();
+  private readonly loader: LoaderContext;
+  private readonly routerContext: RouterContext;
+
+  constructor(private readonly options: ParleyClientOptions) {
+    this.logger = options.logger ?? silentLogger;
+    const logError = (what: string) => (error: unknown) => this.logger.error(what, { error: String(error) });
+    this.events = new Emitter(logError('an event listener threw'));
+    this.store = new Store(logError('a state listener threw'));
+    const WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (WebSocketClass === undefined) throw new TypeError('No WebSocket here: pass createParleyClient({ WebSocket }) (in Node: `import { WebSocket } from "ws"`)');
+    this.connection = new Connection({
+      url: options.url,
+      getToken: options.getToken,
+      WebSocket: WebSocketClass,
+      network: options.network === undefined ? browserNetwork() : options.network,
+      reconnect: options.reconnect ?? {},
+      logger: this.logger,
+    });
+    this.requests = new Requests(options.requestTimeoutMs ?? 30_000, (type) => this.connection.drop(`no reply to ${type}`));
+    this.outbox = new Outbox({
+      storage: options.storage ?? memoryStorage(),
+      logger: this.logger,
+      maxFrameBytes: options.maxFrameBytes ?? 1024 * 1024,
+      canSend: () => this.connection.isOpen,
+      onTimeout: () => undefined,
+      onChange: (entries) => this.store.update((s) => withOutbox(s, entries)),
+      send: async (entry) => {
+        const reply = await this.request('send_message', { ...entry.message, conversationId: entry.conversationId, tempId: entry.clientMessageId });
+        routeFrame(this.routerContext, { known: true, type: 'message_sent', data: reply });
+        return reply;
+      },
+    });
+    this.catchUpper = new CatchUp({
+      sync: (since) => this.request('sync', { since }),
+      cursorOf: (id) => this.store.getState().windows[id]?.cursor ?? null,
+      hasGap: (id) => {
+        const window = this.store.getState().windows[id];
+        return window !== undefined && hasGap(window);
+      },
+      apply: (id, entry) => {
+        this.store.update((s) => withSyncEntry(s, id, entry));
+        for (const message of entry.messages) this.outbox.stored(message);
+      },
+      refused: (id, error) => {
+        this.logger.info('catch-up refused for a conversation', { conversationId: id, code: error.code });
+        if (error.code === 'NOT_FOUND' || error.code === 'FORBIDDEN') this.forget(id);
+      },
+      logger: this.logger,
+      batchSize: 200,
+      gapDelayMs: options.gapDelayMs ?? 150,
+    });
+    this.typingTimers = new TypingTimers(options.typingTtlMs ?? 12_000, (conversationId, userId) =>
+      this.routeEvent({ known: true, type: 'user_stopped_typing', data: { conversationId, userId } }),
+    );
+    this.rest = options.restUrl === undefined ? null : new Rest(options.restUrl, async () => this.connection.token ?? (await options.getToken()), options.fetch ?? (globalThis.fetch as unknown as FetchLike));
+    this.session = new SessionTimers({
+      refreshBeforeMs: options.refreshBeforeMs ?? 60_000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 25_000,
+      getToken: options.getToken,
+      authenticate: (token) => this.authenticate(token),
+      ping: () => this.ping(),
+      onToken: (token) => void (this.connection.token = token),
+      logger: this.logger,
+    });
+    this.loader = {
+      store: this.store,
+      rest: this.rest,
+      catchUp: this.catchUpper,
+      unreadSeenAt: (id) => this.unreadStamps.get(id) ?? 0,
+      pendingFor: (id) => this.outbox.list.filter((e) => e.conversationId === id),
+    };
+    this.routerContext = {
+      store: this.store,
+      outbox: this.outbox,
+      catchUp: this.catchUpper,
+      typing: this.typingTimers,
+      me: () => this.store.getState().userId,
+      forget: (id) => this.forget(id),
+      resync: () => {
+        void this.catchUp();
+        if (this.rest !== null) void this.loadConversations().catch(() => undefined);
+      },
+      listChanged: () => {
+        if (this.rest !== null) void this.loadConversations().catch(() => undefined);
+      },
+      unreadSeen: (id) => {
+        const stamp = tick();
+        this.unreadStamps.set(id, stamp);
+        this.unreadStamps.set('*', stamp);
+      },
+    };
+    this.wireConnection();
+    if (options.autoConnect !== false) this.connect();
+  }
+
+  // ---- connection and state ----
+
+  get status(): ConnectionStatus {
+    return this.connection.status;
+  }
+
+  getState = (): ParleyState => this.store.getState();
+  subscribe = (listener: () => void): (() => void) => this.store.subscribe(listener);
+
+  on<K extends keyof ParleyClientEvents>(event: K, handler: (data: ParleyClientEvents[K]) => void): () => void {
+    return this.events.on(event, handler);
+  }
+
+  connect(): void {
+    this.store.update((s) => (s.error === null ? s : { ...s, error: null }));
+    this.connection.start();
+  }
+
+  /** Closes the socket and stops reconnecting; the outbox keeps what was not sent. */
+  close(): void {
+    this.connection.stop();
+    this.session.stop();
+    this.catchUpper.reset();
+    this.typingTimers.clearAll();
+    this.requests.failAll(new ClientError('CLOSED', 'The client was closed'));
+  }
+
+  /** Resolves once the outbox's storage has every change asked of it (before a planned reload, say). */
+  flushStorage(): Promise<void> {
+    return this.outbox.ready.then(() => this.outbox.flushed());
+  }
+
+  // ---- requests ----
+
+  /** Sends any client event; resolves with its success reply, rejects with a ClientError. */
+  request<E extends ClientEvent>(type: E, data: ClientEventData[E]): Promise<ClientEventReply[E]> {
+    return this.requests.issue(type, data, (text) => this.connection.send(text)) as Promise<ClientEventReply[E]>;
+  }
+
+  /**
+   * Sends a message through the outbox: shown at once as pending, sent when connected, resent
+   * after reconnects. Resolves with the stored message; rejects when refused for good.
+   */
+  sendMessage({ conversationId, clientMessageId, ...message }: SendMessageOptions): Promise<Message> {
+    return this.outbox.add(conversationId, message, clientMessageId);
+  }
+
+  /** Sends a failed message again (same clientMessageId). */
+  retrySend(clientMessageId: string): Promise<Message> {
+    return this.outbox.retry(clientMessageId);
+  }
+
+  /** Drops a send from the outbox (its promise rejects with CLOSED). */
+  discardSend(clientMessageId: string): boolean {
+    return this.outbox.discard(clientMessageId);
+  }
+
+  /** Resolves when a send (made before a reload, say) is stored. */
+  whenSent(clientMessageId: string): Promise<Message> {
+    return this.outbox.waitFor(clientMessageId);
+  }
+
+  async editMessage(messageId: string, content: string): Promise<Message> {
+    return (await this.request('edit_message', { messageId, content })).message;
+  }
+
+  deleteMessage(messageId: string, options: { forEveryone?: boolean } = {}): Promise<ServerEventData['message_delete_success']> {
+    return this.request('delete_message', { messageId, forEveryone: options.forEveryone ?? false });
+  }
+
+  react(messageId: string, emoji: string): Promise<ServerEventData['react_to_message_success']> {
+    return this.request('react_to_message', { messageId, emoji });
+  }
+
+  removeReaction(messageId: string, emoji: string): Promise<ServerEventData['remove_reaction_success']> {
+    return this.request('remove_reaction', { messageId, emoji });
+  }
+
+  markAsRead(conversationId: string, messageId?: string): Promise<ServerEventData['mark_as_read_success']> {
+    return this.request('mark_as_read', messageId === undefined ? { conversationId } : { conversationId, messageId });
+  }
+
+  markUnread(conversationId: string, messageId: string): Promise<ServerEventData['mark_unread_success']> {
+    return this.request('mark_unread', { conversationId, messageId });
+  }
+
+  startTyping(conversationId: string): Promise<ServerEventData['ack']> {
+    return this.request('typing_start', { conversationId });
+  }
+
+  stopTyping(conversationId: string): Promise<ServerEventData['ack']> {
+    return this.request('typing_stop', { conversationId });
+  }
+
+  /** Joins the conversation's room (typing, join/leave notices) — again after every reconnect. */
+  async joinConversation(conversationId: string): Promise<ServerEventData['joined_conversation']> {
+    this.rooms.add(conversationId);
+    const reply = await this.request('join_conversation', { conversationId });
+    this.applyJoined(reply);
+    return reply;
+  }
+
+  async leaveConversation(conversationId: string): Promise<ServerEventData['left_conversation']> {
+    this.rooms.delete(conversationId);
+    return this.request('leave_conversation', { conversationId });
+  }
+
+  sync(since: ClientEventData['sync']['since']): Promise<ServerEventData['sync_result']> {
+    return this.request('sync', { since });
+  }
+
+  ping(): Promise<ServerEventData['pong']> {
+    return this.request('ping', {});
+  }
+
+  /** Replaces the socket's token (the client does this by itself before expiry). */
+  authenticate(token: string): Promise<ServerEventData['authenticated']> {
+    return this.request('authenticate', { token });
+  }
+
+  // ---- conversations and windows ----
+
+  /** Holds a message window for the conversation, caught up, and joins its room. */
+  async openConversation(conversationId: string, options: OpenOptions & { join?: boolean } = {}): Promise<void> {
+    if (options.join !== false) {
+      this.rooms.add(conversationId);
+      if (this.connection.isOpen) void this.joinConversation(conversationId).catch((error: unknown) => this.logger.warn('join failed', { conversationId, error: String(error) }));
+    }
+    await openWindow(this.loader, conversationId, options);
+  }
+
+  /** Leaves the room; the window stays (and keeps being caught up). */
+  async closeConversation(conversationId: string): Promise<void> {
+    if (this.rooms.has(conversationId) && this.connection.isOpen) await this.leaveConversation(conversationId).catch(() => undefined);
+    this.rooms.delete(conversationId);
+  }
+
+  loadOlderMessages(conversationId: string, limit?: number): Promise<boolean> {
+    return loadOlder(this.loader, conversationId, limit);
+  }
+
+  loadConversations(options: { archived?: boolean } = {}): Promise<void> {
+    return loadList(this.loader, options);
+  }
+
+  /** Catches up the given conversations (default: every window held) from their cursors. */
+  catchUp(conversationIds?: string[]): Promise<void> {
+    return this.catchUpper.request(conversationIds ?? Object.keys(this.store.getState().windows));
+  }
+
+  // ---- internals ----
+
+  private wireConnection(): void {
+    const c = this.connection;
+    c.on('status', (status) => {
+      this.store.update((s) => (s.status === status ? s : { ...s, status, error: status === 'closed' ? c.lastError : s.error }));
+      this.events.emit('status', status);
+    });
+    c.on('open', (data) => this.opened(data));
+    c.on('close', (info) => {
+      this.requests.failAll(new ClientError('DISCONNECTED', `The socket closed (${info.code}${info.reason === '' ? '' : ` ${info.reason}`})`));
+      this.session.stop();
+      this.catchUpper.reset();
+      this.typingTimers.clearAll();
+      this.store.update((s) => ({ ...s, typing: {}, windows: Object.fromEntries(Object.entries(s.windows).map(([id, w]) => [id, w.synced ? { ...w, synced: false } : w])) }));
+      this.events.emit('disconnected', info);
+    });
+    c.on('gave_up', (error) => {
+      this.store.update((s) => ({ ...s, error: { code: error.code, message: error.message } }));
+      this.events.emit('gave_up', error);
+    });
+    c.on('invalid', ({ problem, frame }) => {
+      this.events.emit('invalid_frame', { problem });
+      if (frame?.replyTo !== undefined) this.requests.settle(frame.replyTo, frame.type, frame.data, new ClientError('PROTOCOL', problem));
+    });
+    c.on('frame', (frame) => {
+      if (frame.replyTo !== undefined && this.requests.settle(frame.replyTo, frame.type, frame.data)) return;
+      this.routeEvent(frame);
+    });
+  }
+
+  /** The server accepted a socket: resend, rejoin, catch up, refresh the list, keep the session alive. */
+  private opened(data: ServerEventData['connected']): void {
+    this.store.update((s) => ({ ...s, userId: data.userId, error: null }));
+    void this.outbox.ready.then(() => this.outbox.opened(data.userId));
+    for (const id of this.rooms) void this.joinConversation(id).catch((error: unknown) => this.logger.warn('rejoin failed', { conversationId: id, error: String(error) }));
+    void this.catchUp();
+    if (this.rest !== null) void this.loadConversations().catch((error: unknown) => this.logger.warn('could not load the conversation list', { error: String(error) }));
+    this.session.start(data.expiresAt);
+    this.events.emit('connected', data);
+  }
+
+  private routeEvent(frame: Parameters<typeof routeFrame>[1]): void {
+    routeFrame(this.routerContext, frame);
+    if (frame.known) this.events.emit(frame.type, frame.data as never);
+    this.events.emit('frame', { type: frame.type, data: frame.data });
+  }
+
+  private applyJoined(reply: ServerEventData['joined_conversation']): void {
+    const me = this.store.getState().userId;
+    this.store.update((s) => {
+      const typing = reply.typingUserIds.filter((id) => id !== me);
+      const online = { ...s.online };
+      for (const id of reply.onlineUserIds) online[id] = true;
+      return { ...s, online, typing: { ...s.typing, [reply.conversationId]: typing } };
+    });
+    for (const id of reply.typingUserIds) if (id !== me) this.typingTimers.touch(reply.conversationId, id);
+  }
+
+  private forget(conversationId: string): void {
+    this.rooms.delete(conversationId);
+    this.store.update((s) => removeView(s, conversationId));
+  }
+}
+
+/** Creates a client and (unless `autoConnect: false`) connects it. */
+export function createParleyClient(options: ParleyClientOptions): ParleyClient {
+  return new ParleyClient(options);
+}
+
