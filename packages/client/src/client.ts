@@ -61,6 +61,8 @@ export interface ClientSideEvents {
   gave_up: ClientError;
   /** A frame that does not match the wire schemas (a server newer than this client, or a bug). */
   invalid_frame: { problem: string };
+  /** A fresh token was accepted on the open socket (`authenticate`). */
+  token_refreshed: { expiresAt: string | null };
   /** Every frame, known or not (a host's `hub.notifyUser` events arrive here). */
   frame: { type: string; data: unknown };
 }
@@ -146,7 +148,10 @@ export class ParleyClient {
       getToken: options.getToken,
       authenticate: (token) => this.authenticate(token),
       ping: () => this.ping(),
-      onToken: (token) => void (this.connection.token = token),
+      onToken: (token, expiresAt) => {
+        this.connection.token = token;
+        this.events.emit('token_refreshed', { expiresAt });
+      },
       logger: this.logger,
     });
     this.loader = {

@@ -8,7 +8,7 @@ export interface SessionTimerDeps {
   authenticate(token: string): Promise<ServerEventData['authenticated']>;
   ping(): Promise<unknown>;
   /** The socket now runs on this token (REST calls use it too). */
-  onToken(token: string): void;
+  onToken(token: string, expiresAt: string | null): void;
   logger: Logger;
 }
 
@@ -57,8 +57,7 @@ export class SessionTimers {
       if (generation !== this.generation) return;
       const reply = await this.deps.authenticate(token);
       if (generation !== this.generation) return;
-      this.deps.onToken(token);
-      this.deps.logger.debug('token refreshed', { expiresAt: reply.expiresAt });
+      this.deps.onToken(token, reply.expiresAt);
       this.scheduleRefresh(reply.expiresAt, generation);
     } catch (error) {
       if (generation !== this.generation) return;
