@@ -1,16 +1,17 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MESSAGE_TYPES } from '../../domain/types.js';
 
 /**
  * The domain objects as they travel to clients (JSON, timestamps as ISO text). These parse what
  * the server sends, so they check shape, not input rules: the services validated the content
- * before storing it. `test/wire-schemas.test.ts` proves their inferred types and
+ * before storing it. Written with `zod/mini`, whose functions tree-shake: a browser client
+ * bundles a few kilobytes of zod instead of all of it. `test/wire-schemas.test.ts` proves their inferred types and
  * `domain/types.ts` are assignable both ways, so the two cannot drift apart.
  */
 
 const iso = z.string();
-const nullableIso = iso.nullable();
-const count = z.number().int();
+const nullableIso = z.nullable(iso);
+const count = z.int();
 
 export const attachmentSchema = z.object({
   url: z.string(),
@@ -33,11 +34,11 @@ export const messageSchema = z.object({
   seq: count,
   senderId: z.string(),
   type: messageTypeSchema,
-  content: z.string().nullable(),
-  replyToId: z.string().nullable(),
+  content: z.nullable(z.string()),
+  replyToId: z.nullable(z.string()),
   attachments: z.array(attachmentSchema),
-  metadata: z.record(z.string(), z.unknown()).nullable(),
-  clientMessageId: z.string().nullable(),
+  metadata: z.nullable(z.record(z.string(), z.unknown())),
+  clientMessageId: z.nullable(z.string()),
   createdAt: iso,
   editedAt: nullableIso,
   deletedAt: nullableIso,
@@ -51,22 +52,22 @@ export const memberRoleSchema = z.enum(['owner', 'admin', 'member']);
 export const conversationSchema = z.object({
   id: z.string(),
   type: z.enum(['direct', 'group']),
-  name: z.string().nullable(),
-  description: z.string().nullable(),
-  avatarUrl: z.string().nullable(),
+  name: z.nullable(z.string()),
+  description: z.nullable(z.string()),
+  avatarUrl: z.nullable(z.string()),
   createdBy: z.string(),
   createdAt: iso,
   updatedAt: iso,
   lastSeq: count,
   version: count,
-  lastMessage: messageSchema.nullable(),
+  lastMessage: z.nullable(messageSchema),
 });
 
 /** One row of `GET /conversations`. */
-export const conversationListItemSchema = conversationSchema.extend({
+export const conversationListItemSchema = z.extend(conversationSchema, {
   role: memberRoleSchema,
   unreadCount: count,
-  firstUnreadSeq: count.nullable(),
+  firstUnreadSeq: z.nullable(count),
   muted: z.boolean(),
   archived: z.boolean(),
   lastReadSeq: count,
@@ -75,7 +76,7 @@ export const conversationListItemSchema = conversationSchema.extend({
 export const userProfileSchema = z.object({
   id: z.string(),
   name: z.string(),
-  avatar: z.string().optional(),
+  avatar: z.optional(z.string()),
 });
 
 export const memberSchema = z.object({
@@ -90,11 +91,11 @@ export const memberSchema = z.object({
 });
 
 /** `GET /conversations/:id/members`: profiles come from the host's `resolveUsers`, when it has one. */
-export const memberWithProfileSchema = memberSchema.extend({ user: userProfileSchema.optional() });
+export const memberWithProfileSchema = z.extend(memberSchema, { user: z.optional(userProfileSchema) });
 
 /** `{ items, nextCursor }` pages of the REST API. */
-export function pageSchema<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export function pageSchema<T extends z.ZodMiniType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.nullable(z.string()) });
 }
 
 export const conversationPageSchema = pageSchema(conversationListItemSchema);

@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { serverEventSchemas, type ServerEvent, type ServerEventData } from './server-events.js';
 
 /** Server → client envelope: `{ type, data, replyTo? }`. */
 export const serverFrameSchema = z.object({
   type: z.string(),
   data: z.unknown(),
-  replyTo: z.union([z.string(), z.number()]).optional(),
+  replyTo: z.optional(z.union([z.string(), z.number()])),
 });
 
 export type ParsedServerFrame =

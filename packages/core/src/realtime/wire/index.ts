@@ -2,7 +2,8 @@
  * `@parley/core/protocol`: the wire protocol as zod schemas, both directions, for clients.
  * Browser-safe: nothing here (or below) imports Node built-ins, so a client bundles it.
  */
-export { CloseCode, CLIENT_EVENTS, SUCCESS_REPLIES, clientEventSchemas, clientFrameSchema, type ClientEvent, type ClientFrame, type ServerFrame } from '../protocol.js';
+export { CloseCode } from './close-codes.js';
+export { CLIENT_EVENTS, SUCCESS_REPLIES, clientEventSchemas, clientFrameSchema, type ClientEvent, type ClientFrame, type ServerFrame } from '../protocol.js';
 export { ERROR_CODES, type ErrorCode, type ChatErrorDetails, type FieldIssue } from '../../domain/errors.js';
 export { MESSAGE_TYPES } from '../../domain/types.js';
 export type {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ERROR_CODES } from '../../domain/errors.js';
 import { messageSchema, reactionSummarySchema, syncEntrySchema } from './domain.js';
 
@@ -9,7 +9,7 @@ import { messageSchema, reactionSummarySchema, syncEntrySchema } from './domain.
  */
 
 const id = z.string();
-const count = z.number().int();
+const count = z.int();
 const conversationUser = z.object({ conversationId: id, userId: id });
 const errorCode = z.enum(ERROR_CODES);
 
@@ -17,7 +17,7 @@ const errorCode = z.enum(ERROR_CODES);
 export const errorPayloadSchema = z.object({
   code: errorCode,
   message: z.string(),
-  details: z.record(z.string(), z.unknown()).optional(),
+  details: z.optional(z.record(z.string(), z.unknown())),
 });
 
 /** Why the server asks a client to catch up (see `ResyncReason` in cluster-link.ts). */
@@ -35,7 +35,7 @@ const reactionResult = z.object({
 export const replySchemas = {
   joined_conversation: z.object({ conversationId: id, typingUserIds: z.array(id), onlineUserIds: z.array(id) }),
   left_conversation: z.object({ conversationId: id }),
-  message_sent: z.object({ message: messageSchema, tempId: id.nullable() }),
+  message_sent: z.object({ message: messageSchema, tempId: z.nullable(id) }),
   message_edit_success: z.object({ message: messageSchema }),
   message_delete_success: z.object({ messageId: id, conversationId: id, forEveryone: z.boolean() }),
   ack: z.object({ conversationId: id }),
@@ -45,15 +45,15 @@ export const replySchemas = {
   remove_reaction_success: reactionResult,
   sync_result: z.object({
     conversations: z.record(id, syncEntrySchema),
-    errors: z.record(id, errorPayloadSchema).optional(),
+    errors: z.optional(z.record(id, errorPayloadSchema)),
   }),
-  authenticated: z.object({ expiresAt: z.string().nullable() }),
+  authenticated: z.object({ expiresAt: z.nullable(z.string()) }),
   pong: z.object({ serverTime: z.string() }),
 } as const;
 
 /** Frames the server sends on its own: session, broadcasts, room events, pushes. */
 export const broadcastSchemas = {
-  connected: z.object({ userId: id, socketId: id, serverTime: z.string(), expiresAt: z.string().nullable() }),
+  connected: z.object({ userId: id, socketId: id, serverTime: z.string(), expiresAt: z.nullable(z.string()) }),
   connection_error: z.object({ code: errorCode, message: z.string() }),
   error: errorPayloadSchema,
   resync: z.object({ reason: z.enum(RESYNC_REASONS) }),
@@ -65,7 +65,7 @@ export const broadcastSchemas = {
     forEveryone: z.boolean(),
     deletedBy: id,
     /** Null on a delete for me that changed nothing. */
-    version: count.nullable(),
+    version: z.nullable(count),
   }),
   message_reaction_updated: z.object({
     conversationId: id,
@@ -78,7 +78,7 @@ export const broadcastSchemas = {
   }),
   messages_read: z.object({ conversationId: id, userId: id, lastReadSeq: count, markedCount: count }),
   read_position_changed: z.object({ conversationId: id, userId: id, lastReadSeq: count }),
-  unread_changed: z.object({ conversationId: id, unreadCount: count, firstUnreadSeq: count.nullable(), totalUnread: count }),
+  unread_changed: z.object({ conversationId: id, unreadCount: count, firstUnreadSeq: z.nullable(count), totalUnread: count }),
   /** `updateType` is one of ConversationUpdateType, or a host's own type sent with `hub.notifyConversationUpdate`. */
   conversation_updated: z.object({ conversationId: id, updateType: z.string(), data: z.record(z.string(), z.unknown()) }),
   user_online: z.object({ userId: id, online: z.boolean(), at: z.string() }),
