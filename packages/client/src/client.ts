@@ -87,6 +87,8 @@ export class ParleyClient {
   private readonly logger: Logger;
   private readonly rooms = new Set<string>();
   private readonly unreadStamps = new Map<string, number>();
+  private readonly typingSent = new Map<string, number>();
+  private listTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly loader: LoaderContext;
   private readonly routerContext: RouterContext;
 
@@ -170,11 +172,9 @@ export class ParleyClient {
       forget: (id) => this.forget(id),
       resync: () => {
         void this.catchUp();
-        if (this.rest !== null) void this.loadConversations().catch(() => undefined);
+        this.reloadListSoon();
       },
-      listChanged: () => {
-        if (this.rest !== null) void this.loadConversations().catch(() => undefined);
-      },
+      listChanged: () => this.reloadListSoon(),
       unreadSeen: (id) => {
         const stamp = tick();
         this.unreadStamps.set(id, stamp);
@@ -207,6 +207,8 @@ export class ParleyClient {
   close(): void {
     this.connection.stop();
     this.session.stop();
+    if (this.listTimer !== null) clearTimeout(this.listTimer);
+    this.listTimer = null;
     this.catchUpper.reset();
     this.typingTimers.clearAll();
     this.requests.failAll(new ClientError('CLOSED', 'The client was closed'));
@@ -276,7 +278,20 @@ export class ParleyClient {
   }
 
   stopTyping(conversationId: string): Promise<ServerEventData['ack']> {
+    this.typingSent.delete(conversationId);
     return this.request('typing_stop', { conversationId });
+  }
+
+  /**
+   * For a text field's input event: sends `typing_start` at most once every 3 s per
+   * conversation (the server keeps typing alive for 10 s and allows 5 typing events per 5 s),
+   * and never fails.
+   */
+  notifyTyping(conversationId: string): void {
+    const now = Date.now();
+    if (!this.connection.isOpen || now - (this.typingSent.get(conversationId) ?? 0) < 3_000) return;
+    this.typingSent.set(conversationId, now);
+    this.startTyping(conversationId).catch((error: unknown) => this.logger.debug('typing_start refused', { error: String(error) }));
   }
 
   /** Joins the conversation's room (typing, join/leave notices) — again after every reconnect. */
@@ -381,6 +396,15 @@ export class ParleyClient {
     routeFrame(this.routerContext, frame);
     if (frame.known) this.events.emit(frame.type, frame.data as never);
     this.events.emit('frame', { type: frame.type, data: frame.data });
+  }
+
+  /** Several list changes in a burst (members added one by one, say) make one reload. */
+  private reloadListSoon(): void {
+    if (this.rest === null || this.listTimer !== null) return;
+    this.listTimer = setTimeout(() => {
+      this.listTimer = null;
+      void this.loadConversations().catch((error: unknown) => this.logger.warn('could not load the conversation list', { error: String(error) }));
+    }, 50);
   }
 
   private applyJoined(reply: ServerEventData['joined_conversation']): void {

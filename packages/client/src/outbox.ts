@@ -94,11 +94,12 @@ export class Outbox {
   /** The socket opened as `userId`: sends made before anyone was known become theirs, then everything goes out. */
   opened(userId: string): void {
     this.userId = userId;
-    const adopted = this.entries.map((e) => (e.userId === null ? { ...e, userId } : e));
-    if (adopted.some((e, i) => e !== this.entries[i])) {
-      this.set(adopted);
-      for (const e of adopted) if (e.userId === userId) this.persist(e);
-    }
+    const before = this.entries;
+    const adopted = before.map((e) => (e.userId === null ? { ...e, userId } : e));
+    this.set(adopted);
+    adopted.forEach((e, i) => {
+      if (e !== before[i]) this.persist(e);
+    });
     this.flush();
   }
 
@@ -240,7 +241,9 @@ export class Outbox {
 
   private set(entries: OutboxEntry[]): void {
     this.entries = entries;
-    this.deps.onChange(entries);
+    // Sends another account left in this browser's storage are neither sent nor shown.
+    const mine = this.userId === null ? entries : entries.filter((e) => e.userId === null || e.userId === this.userId);
+    this.deps.onChange(mine);
   }
 
   private persist(entry: OutboxEntry): void {
