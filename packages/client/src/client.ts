@@ -1,6 +1,8 @@
-import { type ClientEvent, type ClientEventData, type ClientEventReply, type Message, type ServerEventData } from '@parley/core/protocol';
+import type { ClientEvent, ClientEventData, ClientEventReply, Message, ServerEventData } from '@parley/core/protocol';
 import { CatchUp } from './catch-up.js';
-import { Connection, type ConnectionStatus, type ReconnectOptions } from './connection.js';
+import type { ParleyClientEvents, ParleyClientOptions, SendMessageOptions } from './client-options.js';
+import { ProtocolMethods } from './protocol-methods.js';
+import { Connection, type ConnectionStatus } from './connection.js';
 import { Emitter } from './emitter.js';
 import { ClientError } from './errors.js';
 import { routeFrame, type RouterContext } from './frame-router.js';
@@ -14,67 +16,16 @@ import { withOutbox, withSyncEntry } from './state/events.js';
 import { Store } from './state/store.js';
 import type { ParleyState } from './state/types.js';
 import { hasGap } from './state/windows.js';
-import { browserNetwork, type NetworkMonitor, type WebSocketConstructor } from './socket-types.js';
-import { memoryStorage, type OutboxStorage, type OutgoingMessage } from './storage/outbox-storage.js';
+import { browserNetwork, type WebSocketConstructor } from './socket-types.js';
+import { memoryStorage } from './storage/outbox-storage.js';
 import { SessionTimers } from './session-timers.js';
 import { TypingTimers } from './typing.js';
-
-export interface ParleyClientOptions {
-  /** The WebSocket endpoint: `wss://chat.example.com/chat`. */
-  url: string;
-  /** Called before every (re)connect and before the token expires: return a valid token. */
-  getToken: () => string | Promise<string>;
-  /** Default: the global `WebSocket` (browsers). In Node 20 pass `ws`'s `WebSocket`. */
-  WebSocket?: WebSocketConstructor;
-  /** Where unsent messages are kept. Default: memory (survives reconnects, not reloads). */
-  storage?: OutboxStorage;
-  logger?: Logger;
-  /** Where the REST API is mounted (`https://chat.example.com/api`), for the conversation list and older pages. */
-  restUrl?: string;
-  /** Default: the global `fetch`. */
-  fetch?: FetchLike;
-  reconnect?: ReconnectOptions;
-  /** A request with no reply this long fails with TIMEOUT, and the socket is replaced. Default 30 s. */
-  requestTimeoutMs?: number;
-  /** An application-level ping this often finds dead sockets; `false` turns it off. Default 25 s. */
-  heartbeatIntervalMs?: number | false;
-  /** A fresh token is sent this long before the current one expires. Default 60 s (at most half its life). */
-  refreshBeforeMs?: number;
-  /** Someone's typing is forgotten this long after their last `user_typing`. Default 12 s. */
-  typingTtlMs?: number;
-  /** A seq jump waits this long for the missing messages before catching up. Default 150 ms. */
-  gapDelayMs?: number;
-  /** The server's frame limit. Default 1 MiB. */
-  maxFrameBytes?: number;
-  /** Online/offline events. Default: the browser's (`window`), none in Node. */
-  network?: NetworkMonitor | null;
-  /** Connect at once (default), or wait for `connect()`. */
-  autoConnect?: boolean;
-}
-
-/** Client-side events, beside every server event by its wire name. */
-export interface ClientSideEvents {
-  status: ConnectionStatus;
-  /** A socket closed (a reconnect follows unless the client gave up or was closed). */
-  disconnected: { code: number; reason: string };
-  /** The client stopped reconnecting: repeated authentication failure, or 4403. */
-  gave_up: ClientError;
-  /** A frame that does not match the wire schemas (a server newer than this client, or a bug). */
-  invalid_frame: { problem: string };
-  /** A fresh token was accepted on the open socket (`authenticate`). */
-  token_refreshed: { expiresAt: string | null };
-  /** Every frame, known or not (a host's `hub.notifyUser` events arrive here). */
-  frame: { type: string; data: unknown };
-}
-export type ParleyClientEvents = ServerEventData & ClientSideEvents;
-
-export type SendMessageOptions = OutgoingMessage & { conversationId: string; clientMessageId?: string };
 
 /**
  * The Parley client: a typed method per client event, typed events, reconnects, an outbox that
  * resends, catch-up after every reconnect, and a state store a UI renders directly.
  */
-export class ParleyClient {
+export class ParleyClient extends ProtocolMethods {
   private readonly store: Store;
   private readonly connection: Connection;
   private readonly requests: Requests;
@@ -92,7 +43,8 @@ export class ParleyClient {
   private readonly loader: LoaderContext;
   private readonly routerContext: RouterContext;
 
-  constructor(private readonly options: ParleyClientOptions) {
+  constructor(options: ParleyClientOptions) {
+    super();
     this.logger = options.logger ?? silentLogger;
     const logError = (what: string) => (error: unknown) => this.logger.error(what, { error: String(error) });
     this.events = new Emitter(logError('an event listener threw'));
@@ -143,7 +95,7 @@ export class ParleyClient {
     this.typingTimers = new TypingTimers(options.typingTtlMs ?? 12_000, (conversationId, userId) =>
       this.routeEvent({ known: true, type: 'user_stopped_typing', data: { conversationId, userId } }),
     );
-    this.rest = options.restUrl === undefined ? null : new Rest(options.restUrl, async () => this.connection.token ?? (await options.getToken()), options.fetch ?? (globalThis.fetch as unknown as FetchLike));
+    this.rest = options.restUrl === undefined ? null : new Rest(options.restUrl, async () => this.connection.token ?? (await options.getToken()), options.fetch ?? defaultFetch());
     this.session = new SessionTimers({
       refreshBeforeMs: options.refreshBeforeMs ?? 60_000,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 25_000,
@@ -249,34 +201,6 @@ export class ParleyClient {
     return this.outbox.waitFor(clientMessageId);
   }
 
-  async editMessage(messageId: string, content: string): Promise<Message> {
-    return (await this.request('edit_message', { messageId, content })).message;
-  }
-
-  deleteMessage(messageId: string, options: { forEveryone?: boolean } = {}): Promise<ServerEventData['message_delete_success']> {
-    return this.request('delete_message', { messageId, forEveryone: options.forEveryone ?? false });
-  }
-
-  react(messageId: string, emoji: string): Promise<ServerEventData['react_to_message_success']> {
-    return this.request('react_to_message', { messageId, emoji });
-  }
-
-  removeReaction(messageId: string, emoji: string): Promise<ServerEventData['remove_reaction_success']> {
-    return this.request('remove_reaction', { messageId, emoji });
-  }
-
-  markAsRead(conversationId: string, messageId?: string): Promise<ServerEventData['mark_as_read_success']> {
-    return this.request('mark_as_read', messageId === undefined ? { conversationId } : { conversationId, messageId });
-  }
-
-  markUnread(conversationId: string, messageId: string): Promise<ServerEventData['mark_unread_success']> {
-    return this.request('mark_unread', { conversationId, messageId });
-  }
-
-  startTyping(conversationId: string): Promise<ServerEventData['ack']> {
-    return this.request('typing_start', { conversationId });
-  }
-
   stopTyping(conversationId: string): Promise<ServerEventData['ack']> {
     this.typingSent.delete(conversationId);
     return this.request('typing_stop', { conversationId });
@@ -305,19 +229,6 @@ export class ParleyClient {
   async leaveConversation(conversationId: string): Promise<ServerEventData['left_conversation']> {
     this.rooms.delete(conversationId);
     return this.request('leave_conversation', { conversationId });
-  }
-
-  sync(since: ClientEventData['sync']['since']): Promise<ServerEventData['sync_result']> {
-    return this.request('sync', { since });
-  }
-
-  ping(): Promise<ServerEventData['pong']> {
-    return this.request('ping', {});
-  }
-
-  /** Replaces the socket's token (the client does this by itself before expiry). */
-  authenticate(token: string): Promise<ServerEventData['authenticated']> {
-    return this.request('authenticate', { token });
   }
 
   // ---- conversations and windows ----
@@ -422,6 +333,13 @@ export class ParleyClient {
     this.rooms.delete(conversationId);
     this.store.update((s) => removeView(s, conversationId));
   }
+}
+
+/** The global fetch, bound: browsers refuse a `fetch` called as another object's method. */
+function defaultFetch(): FetchLike {
+  const f = (globalThis as { fetch?: FetchLike }).fetch;
+  if (f === undefined) throw new TypeError('No fetch here: pass createParleyClient({ fetch }) with restUrl');
+  return f.bind(globalThis);
 }
 
 /** Creates a client and (unless `autoConnect: false`) connects it. */

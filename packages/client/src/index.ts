@@ -1,4 +1,5 @@
-export { createParleyClient, ParleyClient, type ParleyClientOptions, type ParleyClientEvents, type ClientSideEvents, type SendMessageOptions } from './client.js';
+export { createParleyClient, ParleyClient } from './client.js';
+export type { ParleyClientOptions, ParleyClientEvents, ClientSideEvents, SendMessageOptions } from './client-options.js';
 export { ClientError, type ClientErrorCode } from './errors.js';
 export type { ConnectionStatus, ReconnectOptions } from './connection.js';
 export type { OpenOptions } from './loaders.js';
