@@ -1,0 +1,349 @@
+import type { ClientEvent, ClientEventData, ClientEventReply, Message, ServerEventData } from '@parley/core/protocol';
+import { CatchUp } from './catch-up.js';
+import type { ParleyClientEvents, ParleyClientOptions, SendMessageOptions } from './client-options.js';
+import { ProtocolMethods } from './protocol-methods.js';
+import { Connection, type ConnectionStatus } from './connection.js';
+import { Emitter } from './emitter.js';
+import { ClientError } from './errors.js';
+import { routeFrame, type RouterContext } from './frame-router.js';
+import { loadList, loadOlder, openWindow, tick, type LoaderContext, type OpenOptions } from './loaders.js';
+import { silentLogger, type Logger } from './logger.js';
+import { Outbox } from './outbox.js';
+import { Requests } from './requests.js';
+import { Rest, type FetchLike } from './rest.js';
+import { removeView } from './state/conversations.js';
+import { withOutbox, withSyncEntry } from './state/events.js';
+import { Store } from './state/store.js';
+import type { ParleyState } from './state/types.js';
+import { hasGap } from './state/windows.js';
+import { browserNetwork, type WebSocketConstructor } from './socket-types.js';
+import { memoryStorage } from './storage/outbox-storage.js';
+import { SessionTimers } from './session-timers.js';
+import { TypingTimers } from './typing.js';
+
+/**
+ * The Parley client: a typed method per client event, typed events, reconnects, an outbox that
+ * resends, catch-up after every reconnect, and a state store a UI renders directly.
+ */
+export class ParleyClient extends ProtocolMethods {
+  private readonly store: Store;
+  private readonly connection: Connection;
+  private readonly requests: Requests;
+  private readonly outbox: Outbox;
+  private readonly catchUpper: CatchUp;
+  private readonly typingTimers: TypingTimers;
+  private readonly events: Emitter<ParleyClientEvents>;
+  private readonly session: SessionTimers;
+  private readonly rest: Rest | null;
+  private readonly logger: Logger;
+  private readonly rooms = new Set<string>();
+  private readonly unreadStamps = new Map<string, number>();
+  private readonly typingSent = new Map<string, number>();
+  private listTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly loader: LoaderContext;
+  private readonly routerContext: RouterContext;
+
+  constructor(options: ParleyClientOptions) {
+    super();
+    this.logger = options.logger ?? silentLogger;
+    const logError = (what: string) => (error: unknown) => this.logger.error(what, { error: String(error) });
+    this.events = new Emitter(logError('an event listener threw'));
+    this.store = new Store(logError('a state listener threw'));
+    const WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (WebSocketClass === undefined) throw new TypeError('No WebSocket here: pass createParleyClient({ WebSocket }) (in Node: `import { WebSocket } from "ws"`)');
+    this.connection = new Connection({
+      url: options.url,
+      getToken: options.getToken,
+      WebSocket: WebSocketClass,
+      network: options.network === undefined ? browserNetwork() : options.network,
+      reconnect: options.reconnect ?? {},
+      logger: this.logger,
+    });
+    this.requests = new Requests(options.requestTimeoutMs ?? 30_000, (type) => this.connection.drop(`no reply to ${type}`));
+    this.outbox = new Outbox({
+      storage: options.storage ?? memoryStorage(),
+      logger: this.logger,
+      maxFrameBytes: options.maxFrameBytes ?? 1024 * 1024,
+      canSend: () => this.connection.isOpen,
+      onTimeout: () => undefined,
+      onChange: (entries) => this.store.update((s) => withOutbox(s, entries)),
+      send: async (entry) => {
+        const reply = await this.request('send_message', { ...entry.message, conversationId: entry.conversationId, tempId: entry.clientMessageId });
+        routeFrame(this.routerContext, { known: true, type: 'message_sent', data: reply });
+        return reply;
+      },
+    });
+    this.catchUpper = new CatchUp({
+      sync: (since) => this.request('sync', { since }),
+      cursorOf: (id) => this.store.getState().windows[id]?.cursor ?? null,
+      hasGap: (id) => {
+        const window = this.store.getState().windows[id];
+        return window !== undefined && hasGap(window);
+      },
+      apply: (id, entry) => {
+        this.store.update((s) => withSyncEntry(s, id, entry));
+        for (const message of entry.messages) this.outbox.stored(message);
+      },
+      refused: (id, error) => {
+        this.logger.info('catch-up refused for a conversation', { conversationId: id, code: error.code });
+        if (error.code === 'NOT_FOUND' || error.code === 'FORBIDDEN') this.forget(id);
+      },
+      logger: this.logger,
+      batchSize: 200,
+      gapDelayMs: options.gapDelayMs ?? 150,
+    });
+    this.typingTimers = new TypingTimers(options.typingTtlMs ?? 12_000, (conversationId, userId) =>
+      this.routeEvent({ known: true, type: 'user_stopped_typing', data: { conversationId, userId } }),
+    );
+    this.rest = options.restUrl === undefined ? null : new Rest(options.restUrl, async () => this.connection.token ?? (await options.getToken()), options.fetch ?? defaultFetch());
+    this.session = new SessionTimers({
+      refreshBeforeMs: options.refreshBeforeMs ?? 60_000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 25_000,
+      getToken: options.getToken,
+      authenticate: (token) => this.authenticate(token),
+      ping: () => this.ping(),
+      onToken: (token, expiresAt) => {
+        this.connection.token = token;
+        this.events.emit('token_refreshed', { expiresAt });
+      },
+      logger: this.logger,
+    });
+    this.loader = {
+      store: this.store,
+      rest: this.rest,
+      catchUp: this.catchUpper,
+      unreadSeenAt: (id) => this.unreadStamps.get(id) ?? 0,
+      pendingFor: (id) => this.outbox.list.filter((e) => e.conversationId === id),
+    };
+    this.routerContext = {
+      store: this.store,
+      outbox: this.outbox,
+      catchUp: this.catchUpper,
+      typing: this.typingTimers,
+      me: () => this.store.getState().userId,
+      forget: (id) => this.forget(id),
+      resync: () => {
+        void this.catchUp();
+        this.reloadListSoon();
+      },
+      listChanged: () => this.reloadListSoon(),
+      unreadSeen: (id) => {
+        const stamp = tick();
+        this.unreadStamps.set(id, stamp);
+        this.unreadStamps.set('*', stamp);
+      },
+    };
+    this.wireConnection();
+    if (options.autoConnect !== false) this.connect();
+  }
+
+  // ---- connection and state ----
+
+  get status(): ConnectionStatus {
+    return this.connection.status;
+  }
+
+  getState = (): ParleyState => this.store.getState();
+  subscribe = (listener: () => void): (() => void) => this.store.subscribe(listener);
+
+  on<K extends keyof ParleyClientEvents>(event: K, handler: (data: ParleyClientEvents[K]) => void): () => void {
+    return this.events.on(event, handler);
+  }
+
+  connect(): void {
+    this.store.update((s) => (s.error === null ? s : { ...s, error: null }));
+    this.connection.start();
+  }
+
+  /** Closes the socket and stops reconnecting; the outbox keeps what was not sent. */
+  close(): void {
+    this.connection.stop();
+    this.session.stop();
+    if (this.listTimer !== null) clearTimeout(this.listTimer);
+    this.listTimer = null;
+    this.catchUpper.reset();
+    this.typingTimers.clearAll();
+    this.requests.failAll(new ClientError('CLOSED', 'The client was closed'));
+  }
+
+  /** Resolves once the outbox's storage has every change asked of it (before a planned reload, say). */
+  flushStorage(): Promise<void> {
+    return this.outbox.ready.then(() => this.outbox.flushed());
+  }
+
+  // ---- requests ----
+
+  /** Sends any client event; resolves with its success reply, rejects with a ClientError. */
+  request<E extends ClientEvent>(type: E, data: ClientEventData[E]): Promise<ClientEventReply[E]> {
+    return this.requests.issue(type, data, (text) => this.connection.send(text)) as Promise<ClientEventReply[E]>;
+  }
+
+  /**
+   * Sends a message through the outbox: shown at once as pending, sent when connected, resent
+   * after reconnects. Resolves with the stored message; rejects when refused for good.
+   */
+  sendMessage({ conversationId, clientMessageId, ...message }: SendMessageOptions): Promise<Message> {
+    return this.outbox.add(conversationId, message, clientMessageId);
+  }
+
+  /** Sends a failed message again (same clientMessageId). */
+  retrySend(clientMessageId: string): Promise<Message> {
+    return this.outbox.retry(clientMessageId);
+  }
+
+  /** Drops a send from the outbox (its promise rejects with CLOSED). */
+  discardSend(clientMessageId: string): boolean {
+    return this.outbox.discard(clientMessageId);
+  }
+
+  /** Resolves when a send (made before a reload, say) is stored. */
+  whenSent(clientMessageId: string): Promise<Message> {
+    return this.outbox.waitFor(clientMessageId);
+  }
+
+  stopTyping(conversationId: string): Promise<ServerEventData['ack']> {
+    this.typingSent.delete(conversationId);
+    return this.request('typing_stop', { conversationId });
+  }
+
+  /**
+   * For a text field's input event: sends `typing_start` at most once every 3 s per
+   * conversation (the server keeps typing alive for 10 s and allows 5 typing events per 5 s),
+   * and never fails.
+   */
+  notifyTyping(conversationId: string): void {
+    const now = Date.now();
+    if (!this.connection.isOpen || now - (this.typingSent.get(conversationId) ?? 0) < 3_000) return;
+    this.typingSent.set(conversationId, now);
+    this.startTyping(conversationId).catch((error: unknown) => this.logger.debug('typing_start refused', { error: String(error) }));
+  }
+
+  /** Joins the conversation's room (typing, join/leave notices) — again after every reconnect. */
+  async joinConversation(conversationId: string): Promise<ServerEventData['joined_conversation']> {
+    this.rooms.add(conversationId);
+    const reply = await this.request('join_conversation', { conversationId });
+    this.applyJoined(reply);
+    return reply;
+  }
+
+  async leaveConversation(conversationId: string): Promise<ServerEventData['left_conversation']> {
+    this.rooms.delete(conversationId);
+    return this.request('leave_conversation', { conversationId });
+  }
+
+  // ---- conversations and windows ----
+
+  /** Holds a message window for the conversation, caught up, and joins its room. */
+  async openConversation(conversationId: string, options: OpenOptions & { join?: boolean } = {}): Promise<void> {
+    if (options.join !== false) {
+      this.rooms.add(conversationId);
+      if (this.connection.isOpen) void this.joinConversation(conversationId).catch((error: unknown) => this.logger.warn('join failed', { conversationId, error: String(error) }));
+    }
+    await openWindow(this.loader, conversationId, options);
+  }
+
+  /** Leaves the room; the window stays (and keeps being caught up). */
+  async closeConversation(conversationId: string): Promise<void> {
+    if (this.rooms.has(conversationId) && this.connection.isOpen) await this.leaveConversation(conversationId).catch(() => undefined);
+    this.rooms.delete(conversationId);
+  }
+
+  loadOlderMessages(conversationId: string, limit?: number): Promise<boolean> {
+    return loadOlder(this.loader, conversationId, limit);
+  }
+
+  loadConversations(options: { archived?: boolean } = {}): Promise<void> {
+    return loadList(this.loader, options);
+  }
+
+  /** Catches up the given conversations (default: every window held) from their cursors. */
+  catchUp(conversationIds?: string[]): Promise<void> {
+    return this.catchUpper.request(conversationIds ?? Object.keys(this.store.getState().windows));
+  }
+
+  // ---- internals ----
+
+  private wireConnection(): void {
+    const c = this.connection;
+    c.on('status', (status) => {
+      this.store.update((s) => (s.status === status ? s : { ...s, status, error: status === 'closed' ? c.lastError : s.error }));
+      this.events.emit('status', status);
+    });
+    c.on('open', (data) => this.opened(data));
+    c.on('close', (info) => {
+      this.requests.failAll(new ClientError('DISCONNECTED', `The socket closed (${info.code}${info.reason === '' ? '' : ` ${info.reason}`})`));
+      this.session.stop();
+      this.catchUpper.reset();
+      this.typingTimers.clearAll();
+      this.store.update((s) => ({ ...s, typing: {}, windows: Object.fromEntries(Object.entries(s.windows).map(([id, w]) => [id, w.synced ? { ...w, synced: false } : w])) }));
+      this.events.emit('disconnected', info);
+    });
+    c.on('gave_up', (error) => {
+      this.store.update((s) => ({ ...s, error: { code: error.code, message: error.message } }));
+      this.events.emit('gave_up', error);
+    });
+    c.on('invalid', ({ problem, frame }) => {
+      this.events.emit('invalid_frame', { problem });
+      if (frame?.replyTo !== undefined) this.requests.settle(frame.replyTo, frame.type, frame.data, new ClientError('PROTOCOL', problem));
+    });
+    c.on('frame', (frame) => {
+      if (frame.replyTo !== undefined && this.requests.settle(frame.replyTo, frame.type, frame.data)) return;
+      this.routeEvent(frame);
+    });
+  }
+
+  /** The server accepted a socket: resend, rejoin, catch up, refresh the list, keep the session alive. */
+  private opened(data: ServerEventData['connected']): void {
+    this.store.update((s) => ({ ...s, userId: data.userId, error: null }));
+    void this.outbox.ready.then(() => this.outbox.opened(data.userId));
+    for (const id of this.rooms) void this.joinConversation(id).catch((error: unknown) => this.logger.warn('rejoin failed', { conversationId: id, error: String(error) }));
+    void this.catchUp();
+    if (this.rest !== null) void this.loadConversations().catch((error: unknown) => this.logger.warn('could not load the conversation list', { error: String(error) }));
+    this.session.start(data.expiresAt);
+    this.events.emit('connected', data);
+  }
+
+  private routeEvent(frame: Parameters<typeof routeFrame>[1]): void {
+    routeFrame(this.routerContext, frame);
+    if (frame.known) this.events.emit(frame.type, frame.data as never);
+    this.events.emit('frame', { type: frame.type, data: frame.data });
+  }
+
+  /** Several list changes in a burst (members added one by one, say) make one reload. */
+  private reloadListSoon(): void {
+    if (this.rest === null || this.listTimer !== null) return;
+    this.listTimer = setTimeout(() => {
+      this.listTimer = null;
+      void this.loadConversations().catch((error: unknown) => this.logger.warn('could not load the conversation list', { error: String(error) }));
+    }, 50);
+  }
+
+  private applyJoined(reply: ServerEventData['joined_conversation']): void {
+    const me = this.store.getState().userId;
+    this.store.update((s) => {
+      const typing = reply.typingUserIds.filter((id) => id !== me);
+      const online = { ...s.online };
+      for (const id of reply.onlineUserIds) online[id] = true;
+      return { ...s, online, typing: { ...s.typing, [reply.conversationId]: typing } };
+    });
+    for (const id of reply.typingUserIds) if (id !== me) this.typingTimers.touch(reply.conversationId, id);
+  }
+
+  private forget(conversationId: string): void {
+    this.rooms.delete(conversationId);
+    this.store.update((s) => removeView(s, conversationId));
+  }
+}
+
+/** The global fetch, bound: browsers refuse a `fetch` called as another object's method. */
+function defaultFetch(): FetchLike {
+  const f = (globalThis as { fetch?: FetchLike }).fetch;
+  if (f === undefined) throw new TypeError('No fetch here: pass createParleyClient({ fetch }) with restUrl');
+  return f.bind(globalThis);
+}
+
+/** Creates a client and (unless `autoConnect: false`) connects it. */
+export function createParleyClient(options: ParleyClientOptions): ParleyClient {
+  return new ParleyClient(options);
+}
+

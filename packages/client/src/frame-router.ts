@@ -1,0 +1,104 @@
+import type { ParsedServerFrame } from '@parley/core/protocol';
+import type { CatchUp } from './catch-up.js';
+import type { Outbox } from './outbox.js';
+import { removeView, updateView, viewWithRead, viewWithUnread, viewWithUpdate } from './state/conversations.js';
+import { withChangedMessage, withDeleted, withMessages, withReactions } from './state/events.js';
+import type { Store } from './state/store.js';
+import type { ParleyState } from './state/types.js';
+import { hasGap } from './state/windows.js';
+import { typingList, type TypingTimers } from './typing.js';
+
+/** What the frame router may touch of the client. */
+export interface RouterContext {
+  store: Store;
+  outbox: Outbox;
+  catchUp: CatchUp;
+  typing: TypingTimers;
+  me(): string | null;
+  /** A conversation left us (left, removed, ended): forget its room. */
+  forget(conversationId: string): void;
+  /** The server may have missed events for us: catch up everything held. */
+  resync(): void;
+  /** The conversation list changed in ways the event alone does not tell. */
+  listChanged(): void;
+  /** The moment of the last `unread_changed` per conversation, so an older list load does not undo it. */
+  unreadSeen(conversationId: string): void;
+}
+
+const LEAVING = new Set(['member_removed', 'member_left']);
+
+/** Applies one server event (not a reply) to the state. */
+export function routeFrame(ctx: RouterContext, frame: ParsedServerFrame): void {
+  if (!frame.known) return;
+  const update = (change: (s: ParleyState) => ParleyState) => ctx.store.update(change);
+  switch (frame.type) {
+    case 'new_message':
+    case 'message_sent': {
+      const { message } = frame.data;
+      update((s) => withMessages(s, message.conversationId, [message]));
+      ctx.outbox.stored(message);
+      const window = ctx.store.getState().windows[message.conversationId];
+      if (window !== undefined && hasGap(window)) ctx.catchUp.gap(message.conversationId);
+      return;
+    }
+    case 'message_edited':
+    case 'message_edit_success':
+      return update((s) => withChangedMessage(s, frame.data.message));
+    case 'message_deleted':
+      return update((s) => withDeleted(s, frame.data));
+    case 'message_reaction_updated':
+      return update((s) => withReactions(s, frame.data));
+    case 'messages_read': {
+      const { conversationId, userId, lastReadSeq } = frame.data;
+      return update((s) => (s.conversations[conversationId] === undefined ? s : updateView(s, conversationId, (v) => viewWithRead(v, userId, lastReadSeq, ctx.me()))));
+    }
+    case 'read_position_changed': {
+      const { conversationId, userId, lastReadSeq } = frame.data;
+      return update((s) => updateView(s, conversationId, (v) => viewWithRead(v, userId, lastReadSeq, ctx.me(), true)));
+    }
+    case 'unread_changed': {
+      const data = frame.data;
+      ctx.unreadSeen(data.conversationId);
+      return update((s) => {
+        const next = data.unreadCount === 0 && s.conversations[data.conversationId] === undefined ? s : updateView(s, data.conversationId, (v) => viewWithUnread(v, data));
+        return next.totalUnread === data.totalUnread ? next : { ...next, totalUnread: data.totalUnread };
+      });
+    }
+    case 'conversation_updated': {
+      const data = frame.data;
+      const gone = data.updateType === 'deleted' || (LEAVING.has(data.updateType) && (data.data as { userId?: unknown }).userId === ctx.me());
+      if (gone) {
+        ctx.forget(data.conversationId);
+        update((s) => removeView(s, data.conversationId));
+      } else {
+        update((s) => updateView(s, data.conversationId, (v) => viewWithUpdate(v, data)));
+      }
+      ctx.listChanged();
+      return;
+    }
+    case 'user_online':
+    case 'user_offline': {
+      const { userId, online } = frame.data;
+      return update((s) => {
+        if ((s.online[userId] === true) === online) return s;
+        const { [userId]: _was, ...rest } = s.online;
+        return { ...s, online: online ? { ...rest, [userId]: true } : rest };
+      });
+    }
+    case 'user_typing':
+    case 'user_stopped_typing': {
+      const { conversationId, userId } = frame.data;
+      if (userId === ctx.me()) return;
+      const typing = frame.type === 'user_typing';
+      if (typing) ctx.typing.touch(conversationId, userId);
+      else ctx.typing.clear(conversationId, userId);
+      return update((s) => {
+        const list = typingList(s.typing[conversationId], userId, typing);
+        return list === s.typing[conversationId] || (list.length === 0 && s.typing[conversationId] === undefined) ? s : { ...s, typing: { ...s.typing, [conversationId]: list } };
+      });
+    }
+    case 'resync':
+      return ctx.resync();
+    default:
+  }
+}

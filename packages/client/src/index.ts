@@ -1,0 +1,13 @@
+export { createParleyClient, ParleyClient } from './client.js';
+export type { ParleyClientOptions, ParleyClientEvents, ClientSideEvents, SendMessageOptions } from './client-options.js';
+export { ClientError, type ClientErrorCode } from './errors.js';
+export type { ConnectionStatus, ReconnectOptions } from './connection.js';
+export type { OpenOptions } from './loaders.js';
+export type { Logger } from './logger.js';
+export type { WebSocketLike, WebSocketConstructor, NetworkMonitor } from './socket-types.js';
+export type { FetchLike } from './rest.js';
+export { memoryStorage, type OutboxStorage, type OutboxRecord, type OutgoingMessage } from './storage/outbox-storage.js';
+export { localStorageOutbox, type LocalStorageOutboxOptions, type StorageLike } from './storage/local-storage.js';
+export { indexedDbOutbox, type IndexedDbOutboxOptions, type IdbFactoryLike } from './storage/indexeddb.js';
+export type { ParleyState, ConversationView, MessageWindow, OutboxEntry, OutboxState, Cursor } from './state/types.js';
+export type { Message, ConversationListItem, ServerEventData, ClientEventData, ClientEventReply, ClientEvent, ErrorCode } from '@parley/core/protocol';

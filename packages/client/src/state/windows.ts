@@ -1,0 +1,118 @@
+import type { Message } from '@parley/core/protocol';
+import type { Cursor, MessageWindow } from './types.js';
+
+/**
+ * Pure operations on a message window. Every one returns the same object when nothing changed,
+ * so a UI re-renders only what did. A window holds each message once (by id), sorted by seq;
+ * a change replaces a message only when its `version` is newer, so changes that arrive twice or
+ * late (live and again through catch-up) can never roll a message back.
+ */
+
+export function emptyWindow(conversationId: string, cursor: Cursor, hasMoreBefore: boolean): MessageWindow {
+  return { conversationId, messages: [], pending: [], hasMoreBefore, cursor, synced: false };
+}
+
+/** The index of the first message whose seq is ≥ `seq`. */
+function lowerBound(messages: readonly Message[], seq: number): number {
+  let lo = 0;
+  let hi = messages.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (messages[mid]!.seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Adds messages (new, or newer versions of held ones), then moves the cursor over every seq now held without a gap. */
+export function mergeMessages(window: MessageWindow, incoming: readonly Message[]): MessageWindow {
+  let messages: Message[] | null = null;
+  for (const message of incoming) {
+    const list: readonly Message[] = messages ?? window.messages;
+    const at = lowerBound(list, message.seq);
+    const held = list[at];
+    if (held !== undefined && held.seq === message.seq) {
+      // Seqs are unique per conversation: the same message, perhaps in a newer version.
+      if (held.id !== message.id || message.version <= held.version) continue;
+      messages ??= [...window.messages];
+      messages[at] = message;
+      continue;
+    }
+    // A message moved nowhere else: an id held at another seq would be a server fault; keep the first.
+    if (list.some((m) => m.id === message.id)) continue;
+    messages ??= [...window.messages];
+    messages.splice(at, 0, message);
+  }
+  const next = messages ?? window.messages;
+  const seq = contiguousEnd(next, window.cursor.seq);
+  if (messages === null && seq === window.cursor.seq) return window;
+  return { ...window, messages: next, cursor: seq === window.cursor.seq ? window.cursor : { ...window.cursor, seq } };
+}
+
+/** The highest seq reached from `from` through messages held one after another. */
+function contiguousEnd(messages: readonly Message[], from: number): number {
+  let seq = from;
+  for (let i = lowerBound(messages, seq + 1); i < messages.length && messages[i]!.seq === seq + 1; i += 1) seq += 1;
+  return seq;
+}
+
+/** Replaces held messages by newer versions of them; messages not held are outside the window and ignored. */
+export function applyChanges(window: MessageWindow, changes: readonly Message[]): MessageWindow {
+  let messages: Message[] | null = null;
+  for (const change of changes) {
+    const list: readonly Message[] = messages ?? window.messages;
+    const at = lowerBound(list, change.seq);
+    const held = list[at];
+    if (held === undefined || held.id !== change.id || change.version <= held.version) continue;
+    messages ??= [...window.messages];
+    messages[at] = change;
+  }
+  return messages === null ? window : { ...window, messages };
+}
+
+/** Changes one held message; `patch` returns it unchanged (same object) to change nothing. */
+export function patchMessage(window: MessageWindow, messageId: string, patch: (message: Message) => Message): MessageWindow {
+  const at = window.messages.findIndex((m) => m.id === messageId);
+  if (at < 0) return window;
+  const next = patch(window.messages[at]!);
+  if (next === window.messages[at]) return window;
+  const messages = [...window.messages];
+  messages[at] = next;
+  return { ...window, messages };
+}
+
+/** Drops messages (deleted for me, here or on another device). */
+export function removeMessages(window: MessageWindow, ids: readonly string[]): MessageWindow {
+  if (ids.length === 0) return window;
+  const drop = new Set(ids);
+  const messages = window.messages.filter((m) => !drop.has(m.id));
+  return messages.length === window.messages.length ? window : { ...window, messages };
+}
+
+/** Messages are held past the cursor: some seq between is missing, so a catch-up is due. */
+export function hasGap(window: MessageWindow): boolean {
+  const last = window.messages[window.messages.length - 1];
+  return last !== undefined && last.seq > window.cursor.seq;
+}
+
+/** After a catch-up that had nothing more to give: what is held is everything up to its last seq. */
+export function settleCursor(window: MessageWindow): MessageWindow {
+  const last = window.messages[window.messages.length - 1];
+  if (last === undefined || last.seq <= window.cursor.seq) return window;
+  return { ...window, cursor: { ...window.cursor, seq: last.seq } };
+}
+
+/** The message as every reader sees it once deleted for everyone. */
+export function clearedMessage(message: Message, version: number | null): Message {
+  if (version !== null && version < message.version) return message;
+  if (message.deletedForEveryone && (version === null || version === message.version)) return message;
+  return {
+    ...message,
+    content: null,
+    attachments: [],
+    reactions: [],
+    deletedForEveryone: true,
+    deletedAt: message.deletedAt ?? new Date().toISOString(),
+    version: version ?? message.version,
+  };
+}

@@ -1,0 +1,39 @@
+import type { z } from 'zod';
+import type { CreateUploadInput, SendMessageInput } from '../../domain/schemas.js';
+import type { ClientEvent, clientEventSchemas } from '../protocol.js';
+import type { ReplyType, ServerEventData } from './server-events.js';
+
+/**
+ * The success reply of each client event, with literal types (SUCCESS_REPLIES in protocol.ts is
+ * the runtime table the hub uses; a test checks the two agree).
+ */
+export const REPLY_OF = {
+  join_conversation: 'joined_conversation',
+  leave_conversation: 'left_conversation',
+  send_message: 'message_sent',
+  edit_message: 'message_edit_success',
+  delete_message: 'message_delete_success',
+  typing_start: 'ack',
+  typing_stop: 'ack',
+  mark_as_read: 'mark_as_read_success',
+  mark_unread: 'mark_unread_success',
+  react_to_message: 'react_to_message_success',
+  remove_reaction: 'remove_reaction_success',
+  sync: 'sync_result',
+  create_upload: 'upload_created',
+  complete_upload: 'upload_completed',
+  get_attachment: 'attachment_download',
+  authenticate: 'authenticated',
+  ping: 'pong',
+} as const satisfies Record<ClientEvent, ReplyType>;
+
+/** `send_message` data: a message as `POST /conversations/messages` takes it; `tempId` is its `clientMessageId`. */
+export type SendMessageData = Omit<SendMessageInput, 'clientMessageId'> & { tempId?: string; clientMessageId?: string };
+
+/** What a client sends as `data` with each event. */
+export type ClientEventData = {
+  [E in ClientEvent]: E extends 'send_message' ? SendMessageData : E extends 'create_upload' ? CreateUploadInput : z.input<(typeof clientEventSchemas)[E]>;
+};
+
+/** The `data` of the success reply to each client event. */
+export type ClientEventReply = { [E in ClientEvent]: ServerEventData[(typeof REPLY_OF)[E]] };

@@ -1,0 +1,159 @@
+import * as z from 'zod/mini';
+import { MESSAGE_TYPES } from '../../domain/types.js';
+
+/**
+ * The domain objects as they travel to clients (JSON, timestamps as ISO text). These parse what
+ * the server sends, so they check shape, not input rules: the services validated the content
+ * before storing it. Written with `zod/mini`, whose functions tree-shake: a browser client
+ * bundles a few kilobytes of zod instead of all of it. `test/wire-schemas.test.ts` proves their inferred types and
+ * `domain/types.ts` are assignable both ways, so the two cannot drift apart.
+ */
+
+const iso = z.string();
+const nullableIso = z.nullable(iso);
+const count = z.int();
+
+/** A file on a message: the host's own (`url`) or uploaded through Parley (`id`). */
+export const attachmentSchema = z.object({
+  id: z.optional(z.string()),
+  url: z.optional(z.string()),
+  name: z.string(),
+  mimeType: z.string(),
+  size: z.number(),
+});
+
+/** An uploaded file's state, as its uploader sees it (`AttachmentInfo`). */
+export const attachmentInfoSchema = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  uploaderId: z.string(),
+  name: z.string(),
+  declaredType: z.string(),
+  mimeType: z.nullable(z.string()),
+  size: z.number(),
+  status: z.enum(['pending', 'complete', 'purging']),
+  messageId: z.nullable(z.string()),
+  createdAt: iso,
+  completedAt: nullableIso,
+  expiresAt: iso,
+});
+
+/** Where and how to upload a file's bytes (`UploadSlot`). */
+export const uploadSlotSchema = z.object({
+  attachment: attachmentInfoSchema,
+  upload: z.object({
+    method: z.enum(['PUT', 'POST']),
+    url: z.string(),
+    headers: z.record(z.string(), z.string()),
+    expiresAt: iso,
+  }),
+});
+
+/** A signed, expiring link to a file (`AttachmentDownload`). */
+export const attachmentDownloadSchema = z.object({
+  attachmentId: z.string(),
+  url: z.string(),
+  expiresAt: iso,
+  name: z.string(),
+  mimeType: z.string(),
+  size: z.number(),
+  inline: z.boolean(),
+});
+
+export const reactionSummarySchema = z.object({
+  emoji: z.string(),
+  count,
+  userIds: z.array(z.string()),
+});
+
+export const messageTypeSchema = z.enum(MESSAGE_TYPES);
+
+export const messageSchema = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  seq: count,
+  senderId: z.string(),
+  type: messageTypeSchema,
+  content: z.nullable(z.string()),
+  replyToId: z.nullable(z.string()),
+  attachments: z.array(attachmentSchema),
+  metadata: z.nullable(z.record(z.string(), z.unknown())),
+  clientMessageId: z.nullable(z.string()),
+  createdAt: iso,
+  editedAt: nullableIso,
+  deletedAt: nullableIso,
+  deletedForEveryone: z.boolean(),
+  reactions: z.array(reactionSummarySchema),
+  version: count,
+});
+
+export const memberRoleSchema = z.enum(['owner', 'admin', 'member']);
+
+export const conversationSchema = z.object({
+  id: z.string(),
+  type: z.enum(['direct', 'group']),
+  name: z.nullable(z.string()),
+  description: z.nullable(z.string()),
+  avatarUrl: z.nullable(z.string()),
+  createdBy: z.string(),
+  createdAt: iso,
+  updatedAt: iso,
+  lastSeq: count,
+  version: count,
+  lastMessage: z.nullable(messageSchema),
+});
+
+/** One row of `GET /conversations`. */
+export const conversationListItemSchema = z.extend(conversationSchema, {
+  role: memberRoleSchema,
+  unreadCount: count,
+  firstUnreadSeq: z.nullable(count),
+  muted: z.boolean(),
+  archived: z.boolean(),
+  lastReadSeq: count,
+});
+
+export const userProfileSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  avatar: z.optional(z.string()),
+});
+
+export const memberSchema = z.object({
+  conversationId: z.string(),
+  userId: z.string(),
+  role: memberRoleSchema,
+  joinedAt: iso,
+  lastReadSeq: count,
+  lastReadAt: nullableIso,
+  mutedUntil: nullableIso,
+  archivedAt: nullableIso,
+});
+
+/** `GET /conversations/:id/members`: profiles come from the host's `resolveUsers`, when it has one. */
+export const memberWithProfileSchema = z.extend(memberSchema, { user: z.optional(userProfileSchema) });
+
+/** `{ items, nextCursor }` pages of the REST API. */
+export function pageSchema<T extends z.ZodMiniType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.nullable(z.string()) });
+}
+
+export const conversationPageSchema = pageSchema(conversationListItemSchema);
+
+/** `GET /conversations/:id/messages`. */
+export const messagePageSchema = z.object({
+  messages: z.array(messageSchema),
+  hasMoreBefore: z.boolean(),
+  hasMoreAfter: z.boolean(),
+});
+
+/** One conversation of `sync_result`: `ChangesSince` without its `conversationId` (the key says it). */
+export const syncEntrySchema = z.object({
+  messages: z.array(messageSchema),
+  hasMore: z.boolean(),
+  lastSeq: count,
+  changes: z.array(messageSchema),
+  hiddenIds: z.array(z.string()),
+  version: count,
+  hasMoreChanges: z.boolean(),
+});

@@ -1,0 +1,103 @@
+import * as z from 'zod/mini';
+import { ERROR_CODES } from '../../domain/errors.js';
+import { attachmentDownloadSchema, attachmentInfoSchema, messageSchema, reactionSummarySchema, syncEntrySchema, uploadSlotSchema } from './domain.js';
+
+/**
+ * Every server → client frame's `data`, as `realtime-hub.ts`, `frame-handlers.ts`,
+ * `service-event-routes.ts` and `unread-pushes.ts` build it. Replies (frames carrying
+ * `replyTo`) and broadcasts share one map: a frame's `type` names its shape either way.
+ */
+
+const id = z.string();
+const count = z.int();
+const conversationUser = z.object({ conversationId: id, userId: id });
+const errorCode = z.enum(ERROR_CODES);
+
+/** `error` frames and `sync_result.errors` entries: a `ChatError` as JSON. */
+export const errorPayloadSchema = z.object({
+  code: errorCode,
+  message: z.string(),
+  details: z.optional(z.record(z.string(), z.unknown())),
+});
+
+/** Why the server asks a client to catch up (see `ResyncReason` in cluster-link.ts). */
+export const RESYNC_REASONS = ['broker_unavailable', 'broker_gap', 'peer_publish_failed', 'slow_consumer'] as const;
+
+const reactionResult = z.object({
+  action: z.enum(['added', 'removed']),
+  emoji: z.string(),
+  messageId: id,
+  conversationId: id,
+  reactions: z.array(reactionSummarySchema),
+});
+
+/** The success reply of each client event (SUCCESS_REPLIES names them). */
+export const replySchemas = {
+  joined_conversation: z.object({ conversationId: id, typingUserIds: z.array(id), onlineUserIds: z.array(id) }),
+  left_conversation: z.object({ conversationId: id }),
+  message_sent: z.object({ message: messageSchema, tempId: z.nullable(id) }),
+  message_edit_success: z.object({ message: messageSchema }),
+  message_delete_success: z.object({ messageId: id, conversationId: id, forEveryone: z.boolean() }),
+  ack: z.object({ conversationId: id }),
+  mark_as_read_success: z.object({ markedCount: count, lastReadSeq: count }),
+  mark_unread_success: z.object({ lastReadSeq: count }),
+  react_to_message_success: reactionResult,
+  remove_reaction_success: reactionResult,
+  sync_result: z.object({
+    conversations: z.record(id, syncEntrySchema),
+    errors: z.optional(z.record(id, errorPayloadSchema)),
+  }),
+  upload_created: uploadSlotSchema,
+  upload_completed: z.object({ attachment: attachmentInfoSchema }),
+  attachment_download: attachmentDownloadSchema,
+  authenticated: z.object({ expiresAt: z.nullable(z.string()) }),
+  pong: z.object({ serverTime: z.string() }),
+} as const;
+
+/** Frames the server sends on its own: session, broadcasts, room events, pushes. */
+export const broadcastSchemas = {
+  connected: z.object({ userId: id, socketId: id, serverTime: z.string(), expiresAt: z.nullable(z.string()) }),
+  connection_error: z.object({ code: errorCode, message: z.string() }),
+  error: errorPayloadSchema,
+  resync: z.object({ reason: z.enum(RESYNC_REASONS) }),
+  new_message: z.object({ message: messageSchema }),
+  message_edited: z.object({ message: messageSchema }),
+  message_deleted: z.object({
+    conversationId: id,
+    messageId: id,
+    forEveryone: z.boolean(),
+    deletedBy: id,
+    /** Null on a delete for me that changed nothing. */
+    version: z.nullable(count),
+  }),
+  message_reaction_updated: z.object({
+    conversationId: id,
+    messageId: id,
+    reactions: z.array(reactionSummarySchema),
+    userId: id,
+    emoji: z.string(),
+    action: z.enum(['added', 'removed']),
+    version: count,
+  }),
+  messages_read: z.object({ conversationId: id, userId: id, lastReadSeq: count, markedCount: count }),
+  read_position_changed: z.object({ conversationId: id, userId: id, lastReadSeq: count }),
+  unread_changed: z.object({ conversationId: id, unreadCount: count, firstUnreadSeq: z.nullable(count), totalUnread: count }),
+  /** `updateType` is one of ConversationUpdateType, or a host's own type sent with `hub.notifyConversationUpdate`. */
+  conversation_updated: z.object({ conversationId: id, updateType: z.string(), data: z.record(z.string(), z.unknown()) }),
+  user_online: z.object({ userId: id, online: z.boolean(), at: z.string() }),
+  user_offline: z.object({ userId: id, online: z.boolean(), at: z.string() }),
+  user_typing: conversationUser,
+  user_stopped_typing: conversationUser,
+  user_joined_conversation: conversationUser,
+  user_left_conversation: conversationUser,
+} as const;
+
+/** Every server event Parley itself sends, by `type`. A host's `hub.notifyUser` events are not in it. */
+export const serverEventSchemas = { ...replySchemas, ...broadcastSchemas } as const;
+
+export type ServerEvent = keyof typeof serverEventSchemas;
+export type ServerEventData = { [E in ServerEvent]: z.infer<(typeof serverEventSchemas)[E]> };
+export type ReplyType = keyof typeof replySchemas;
+export type BroadcastEvent = keyof typeof broadcastSchemas;
+export type ErrorPayload = z.infer<typeof errorPayloadSchema>;
+export type ResyncReasonName = (typeof RESYNC_REASONS)[number];
