@@ -1,4 +1,5 @@
-import type { ChatServices } from '@parley/core';
+import { createMemoryAttachmentStore, type ChatServices } from '@parley/core';
+import { SAMPLE_FILES, uploadFile } from '@parley/core/testing';
 import { jwtAuthenticator } from '@parley/transport-ws';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +23,10 @@ interface Fixture {
   memberMessage: string;
   target: string;
   newcomer: string;
+  /** A file the owner uploaded and sent in `ownerMessage`'s conversation. */
+  sentFile: string;
+  /** A file the owner uploaded and has not sent. */
+  unsentFile: string;
 }
 
 interface Operation {
@@ -108,6 +113,30 @@ const OPERATIONS: Operation[] = [
     rest: (f) => ({ method: 'GET', path: `/conversations/messages/search?q=secret&conversationId=${f.id}` }),
     expect: { ...MEMBERS_OK, removed: 'empty', outsider: 'empty' },
   },
+  {
+    name: 'ask for an upload slot',
+    rest: (f) => ({ method: 'POST', path: '/attachments', body: { conversationId: f.id, name: 'a.txt', mimeType: 'text/plain', size: 1 } }),
+    ws: (f) => ({ type: 'create_upload', data: { conversationId: f.id, name: 'a.txt', mimeType: 'text/plain', size: 1 } }),
+    expect: MEMBERS_OK,
+  },
+  {
+    name: 'download a sent file',
+    rest: (f) => ({ method: 'GET', path: `/attachments/${f.sentFile}` }),
+    ws: (f) => ({ type: 'get_attachment', data: { attachmentId: f.sentFile } }),
+    expect: MEMBERS_OK,
+  },
+  {
+    name: "complete the owner's upload (its uploader only)",
+    rest: (f) => ({ method: 'POST', path: `/attachments/${f.unsentFile}/complete` }),
+    ws: (f) => ({ type: 'complete_upload', data: { attachmentId: f.unsentFile } }),
+    expect: { owner: 'ok', admin: 'NOT_FOUND', member: 'NOT_FOUND' },
+  },
+  {
+    name: "download the owner's unsent file (its uploader only)",
+    rest: (f) => ({ method: 'GET', path: `/attachments/${f.unsentFile}` }),
+    ws: (f) => ({ type: 'get_attachment', data: { attachmentId: f.unsentFile } }),
+    expect: { owner: 'ok', admin: 'NOT_FOUND', member: 'NOT_FOUND' },
+  },
   { name: 'list own conversations', rest: () => ({ method: 'GET', path: '/conversations' }), expect: { ...MEMBERS_OK, removed: 'ok', outsider: 'ok' } },
   { name: 'own stats', rest: () => ({ method: 'GET', path: '/conversations/stats' }), expect: { ...MEMBERS_OK, removed: 'ok', outsider: 'ok' } },
   { name: 'create a group', rest: () => ({ method: 'POST', path: '/conversations/group', body: { name: 'mine' } }), expect: { ...MEMBERS_OK, removed: 'ok', outsider: 'ok' } },
@@ -138,9 +167,10 @@ for (const [storeName, makeStore] of STORES) {
     let base: string;
     let skipped = false;
     let n = 0;
+    const files = createMemoryAttachmentStore();
 
     beforeAll(async () => {
-      running = await startApiServer(makeStore, jwtAuthenticator({ secret, algorithms: ['HS256'] }));
+      running = await startApiServer(makeStore, jwtAuthenticator({ secret, algorithms: ['HS256'] }), { attachments: { storage: files } });
       if (running === null) {
         skipped = true;
         return;
@@ -163,8 +193,14 @@ for (const [storeName, makeStore] of STORES) {
       await chat.conversations.updateMemberRole(group.id, users.owner, users.admin, 'admin');
       const ownerMessage = await chat.messages.sendMessage(users.owner, { conversationId: group.id, content: 'secret owner note' });
       const memberMessage = await chat.messages.sendMessage(users.member, { conversationId: group.id, content: 'secret member note' });
+      const sentFile = await uploadFile(chat, files, users.owner, group.id, SAMPLE_FILES.png);
+      const unsentFile = await uploadFile(chat, files, users.owner, group.id, SAMPLE_FILES.pdf, 'plan.pdf', 'application/pdf');
+      await chat.messages.sendMessage(users.owner, { conversationId: group.id, type: 'image', attachmentIds: [sentFile] });
       await chat.conversations.removeMember(group.id, users.owner, users.removed);
-      return { f: { id: group.id, ownerMessage: ownerMessage.id, memberMessage: memberMessage.id, target, newcomer: `new-${run}` }, users };
+      return {
+        f: { id: group.id, ownerMessage: ownerMessage.id, memberMessage: memberMessage.id, target, newcomer: `new-${run}`, sentFile, unsentFile },
+        users,
+      };
     }
 
     async function viaRest(op: Operation, role: Role): Promise<Outcome> {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSqliteStore } from '@parley/adapter-sqlite';
-import { createChatServices, createMemoryStore, RealtimeHub, type Authenticate, type ChatServices, type ChatStore } from '@parley/core';
+import { createChatServices, createMemoryStore, RealtimeHub, type Authenticate, type ChatServices, type ChatServicesOptions, type ChatStore } from '@parley/core';
 import { attachWebSocket } from '@parley/transport-ws';
 import { createHttpHandler } from '../src/index.js';
 import { DATABASE_URL, postgresUnavailable } from '../../../test-support/services.js';
@@ -52,10 +52,14 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-export async function startApiServer(make: () => Promise<StoreUnderTest | null>, authenticate: Authenticate): Promise<ApiServer | null> {
+export async function startApiServer(
+  make: () => Promise<StoreUnderTest | null>,
+  authenticate: Authenticate,
+  options: Pick<ChatServicesOptions, 'attachments'> = {},
+): Promise<ApiServer | null> {
   const made = await make();
   if (made === null) return null;
-  const chat = createChatServices({ store: made.store, limits: { messageRate: { limit: 100_000, windowMs: 1_000 } } });
+  const chat = createChatServices({ store: made.store, limits: { messageRate: { limit: 100_000, windowMs: 1_000 } }, ...options });
   const hub = new RealtimeHub({ services: chat, rateLimits: { frames: 100_000, userFrames: 100_000 } });
   const api = createHttpHandler(chat, { authenticate, hub, writeRateLimit: false });
   const server: Server = createServer((req, res) => api(req, res));

@@ -24,3 +24,4 @@ export {
 } from './harness.js';
 export { waitFor, sleep } from './wait.js';
 export { runAttachmentStorageConformance, uploadTo, type AttachmentStorageConformanceOptions } from './attachment-storage-conformance.js';
+export { attachmentCases, attachmentRaceCases, uploadFile, SAMPLE_FILES } from './store/attachments.js';

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { ChatServices } from '../../create-chat-services.js';
 import { createMemoryAttachmentStore, type MemoryAttachmentStore } from '../../memory/memory-attachment-store.js';
 import type { CaseFn, Harness, RaceCase, RaceHarness } from '../harness.js';
 import { rejectsWith } from '../harness.js';
@@ -34,7 +35,7 @@ function filesCase(test: CaseFn) {
 
 /** Asks for a slot and uploads `bytes` through it, as a client would. */
 export async function uploadFile(
-  h: Harness,
+  chat: ChatServices,
   files: MemoryAttachmentStore,
   userId: string,
   conversationId: string,
@@ -42,7 +43,7 @@ export async function uploadFile(
   name = 'photo.png',
   mimeType = 'image/png',
 ): Promise<string> {
-  const slot = await h.chat.attachments.createUpload(userId, { conversationId, name, mimeType, size: bytes.length });
+  const slot = await chat.attachments.createUpload(userId, { conversationId, name, mimeType, size: bytes.length });
   const response = await files.fetch(slot.upload.url, { method: slot.upload.method, headers: slot.upload.headers, body: bytes });
   assert.equal(response.status, 200, await response.clone().text());
   return slot.attachment.id;
@@ -54,7 +55,7 @@ export function attachmentCases(test: CaseFn): void {
   withFiles('an uploaded file is checked, sent, claimed and carried by the message with its real type', async (h, files) => {
     const [a, b] = h.users(2) as [string, string];
     const id = await h.direct(a, b);
-    const attachmentId = await uploadFile(h, files, a, id, SAMPLE_FILES.png, 'cat.png', 'image/png');
+    const attachmentId = await uploadFile(h.chat, files, a, id, SAMPLE_FILES.png, 'cat.png', 'image/png');
     const completed = await h.chat.attachments.completeUpload(a, attachmentId);
     assert.equal(completed.status, 'complete');
     assert.equal(completed.mimeType, 'image/png');
@@ -71,8 +72,8 @@ export function attachmentCases(test: CaseFn): void {
   withFiles('sending completes an upload that was not completed, and keeps the order of attachments and links', async (h, files) => {
     const [a, b] = h.users(2) as [string, string];
     const id = await h.direct(a, b);
-    const first = await uploadFile(h, files, a, id, SAMPLE_FILES.pdf, 'report.pdf', 'application/pdf');
-    const second = await uploadFile(h, files, a, id, SAMPLE_FILES.text, 'notes.txt', 'text/plain');
+    const first = await uploadFile(h.chat, files, a, id, SAMPLE_FILES.pdf, 'report.pdf', 'application/pdf');
+    const second = await uploadFile(h.chat, files, a, id, SAMPLE_FILES.text, 'notes.txt', 'text/plain');
     const link = { url: 'https://files.example.com/x.png', name: 'x.png', mimeType: 'image/png', size: 10 };
     const message = await h.chat.messages.sendMessage(a, { conversationId: id, type: 'file', attachments: [link], attachmentIds: [first, second] });
     assert.deepEqual(
@@ -93,7 +94,7 @@ export function attachmentCases(test: CaseFn): void {
       [SAMPLE_FILES.text, 'application/x-msdownload', 'text/plain'],
     ];
     for (const [bytes, declared, real] of cases) {
-      const attachmentId = await uploadFile(h, files, a, id, bytes, 'file', declared);
+      const attachmentId = await uploadFile(h.chat, files, a, id, bytes, 'file', declared);
       const done = await h.chat.attachments.completeUpload(a, attachmentId);
       assert.equal(done.mimeType, real, `declared ${declared}`);
       assert.equal(done.declaredType, declared);
@@ -171,7 +172,7 @@ export function attachmentCases(test: CaseFn): void {
   withFiles('an attachment belongs to one message; resending the same message is idempotent', async (h, files) => {
     const [a, b] = h.users(2) as [string, string];
     const id = await h.direct(a, b);
-    const attachmentId = await uploadFile(h, files, a, id, SAMPLE_FILES.png);
+    const attachmentId = await uploadFile(h.chat, files, a, id, SAMPLE_FILES.png);
     const input = { conversationId: id, type: 'image' as const, attachmentIds: [attachmentId], clientMessageId: 'c-1' };
     const first = await h.chat.messages.sendMessage(a, input);
     const again = await h.chat.messages.sendMessage(a, input);
@@ -185,7 +186,7 @@ export function attachmentCases(test: CaseFn): void {
     const [a, b, c] = h.users(3) as [string, string, string];
     const id = await h.group(a, [b, c]);
     const other = await h.direct(a, b);
-    const attachmentId = await uploadFile(h, files, a, id, SAMPLE_FILES.png);
+    const attachmentId = await uploadFile(h.chat, files, a, id, SAMPLE_FILES.png);
     await rejectsWith(h.chat.messages.sendMessage(b, { conversationId: id, type: 'image', attachmentIds: [attachmentId] }), 'NOT_FOUND', 'attachmentIds.0');
     await rejectsWith(h.chat.attachments.completeUpload(b, attachmentId), 'NOT_FOUND', 'attachmentId');
     await rejectsWith(h.chat.messages.sendMessage(a, { conversationId: other, type: 'image', attachmentIds: [attachmentId] }), 'VALIDATION_FAILED', 'attachmentIds.0');
@@ -207,7 +208,7 @@ export function attachmentCases(test: CaseFn): void {
   withFiles('download links go to members of the conversation only, and not for a message hidden from them', async (h, files) => {
     const [a, b, c, outsider] = h.users(4) as [string, string, string, string];
     const id = await h.group(a, [b, c]);
-    const attachmentId = await uploadFile(h, files, a, id, SAMPLE_FILES.png);
+    const attachmentId = await uploadFile(h.chat, files, a, id, SAMPLE_FILES.png);
     // Before it is sent: its uploader only (to preview it on another device).
     assert.equal((await h.chat.attachments.getDownload(a, attachmentId)).attachmentId, attachmentId);
     await rejectsWith(h.chat.attachments.getDownload(b, attachmentId), 'NOT_FOUND', 'attachmentId');
@@ -230,8 +231,8 @@ export function attachmentCases(test: CaseFn): void {
   withFiles('deleting a message for everyone deletes its files', async (h, files) => {
     const [a, b] = h.users(2) as [string, string];
     const id = await h.direct(a, b);
-    const kept = await uploadFile(h, files, a, id, SAMPLE_FILES.pdf, 'kept.pdf', 'application/pdf');
-    const gone = await uploadFile(h, files, a, id, SAMPLE_FILES.png);
+    const kept = await uploadFile(h.chat, files, a, id, SAMPLE_FILES.pdf, 'kept.pdf', 'application/pdf');
+    const gone = await uploadFile(h.chat, files, a, id, SAMPLE_FILES.png);
     await h.chat.messages.sendMessage(a, { conversationId: id, type: 'file', attachmentIds: [kept] });
     const message = await h.chat.messages.sendMessage(a, { conversationId: id, type: 'image', attachmentIds: [gone] });
     const link = await h.chat.attachments.getDownload(b, gone);
@@ -250,8 +251,8 @@ export function attachmentCases(test: CaseFn): void {
     async (h, files) => {
       const [a, b] = h.users(2) as [string, string];
       const id = await h.direct(a, b);
-      const used = await uploadFile(h, files, a, id, SAMPLE_FILES.png);
-      const unused = await uploadFile(h, files, a, id, SAMPLE_FILES.pdf, 'a.pdf', 'application/pdf');
+      const used = await uploadFile(h.chat, files, a, id, SAMPLE_FILES.png);
+      const unused = await uploadFile(h.chat, files, a, id, SAMPLE_FILES.pdf, 'a.pdf', 'application/pdf');
       const neverUploaded = (await h.chat.attachments.createUpload(a, { conversationId: id, name: 'x', mimeType: 'text/plain', size: 3 })).attachment.id;
       await h.chat.messages.sendMessage(a, { conversationId: id, type: 'image', attachmentIds: [used] });
       assert.equal(await h.chat.attachmentPurge!.runOnce(), 0, 'nothing is due before the TTL');
@@ -268,8 +269,8 @@ export function attachmentCases(test: CaseFn): void {
   withFiles('a deleted conversation takes its files with it', async (h, files) => {
     const [a, b] = h.users(2) as [string, string];
     const id = await h.group(a, [b]);
-    const sent = await uploadFile(h, files, a, id, SAMPLE_FILES.png);
-    const pending = await uploadFile(h, files, b, id, SAMPLE_FILES.pdf, 'b.pdf', 'application/pdf');
+    const sent = await uploadFile(h.chat, files, a, id, SAMPLE_FILES.png);
+    const pending = await uploadFile(h.chat, files, b, id, SAMPLE_FILES.pdf, 'b.pdf', 'application/pdf');
     await h.chat.messages.sendMessage(a, { conversationId: id, type: 'image', attachmentIds: [sent] });
     await h.chat.conversations.leaveConversation(id, b);
     await h.chat.conversations.leaveConversation(id, a);
