@@ -40,6 +40,11 @@ export abstract class ProtocolMethods {
     return this.request('sync', { since });
   }
 
+  /** Who of `userIds` is online now (only people you share a conversation with are reported). */
+  async getPresence(userIds: string[]): Promise<string[]> {
+    return (await this.request('get_presence', { userIds })).online;
+  }
+
   ping(): Promise<ServerEventData['pong']> {
     return this.request('ping', {});
   }

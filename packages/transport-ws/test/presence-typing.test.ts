@@ -27,6 +27,23 @@ describe('presence with several sockets per user', () => {
     expect(await node.hub.isUserOnline('ann')).toBe(false);
     expect(stranger.count('user_online') + stranger.count('user_offline')).toBe(0);
   });
+
+  it('get_presence: a snapshot of who is online, among the people one shares a conversation with', async () => {
+    await node.chat.conversations.createDirectConversation('ann', 'ben');
+    await node.chat.conversations.createDirectConversation('ann', 'cat');
+    const ben = await node.connect('ben');
+    await node.connect('zed');
+    const ann = await node.connect('ann');
+    const reply = await ann.request('get_presence', { userIds: ['ben', 'cat', 'zed', 'ann', 'ben'] });
+    expect(reply.type).toBe('presence_result');
+    // cat is a contact but offline; zed is online but shares nothing with ann: not reported.
+    expect([...reply.data.online].sort()).toEqual(['ann', 'ben']);
+    await ben.close();
+    await sleep(50);
+    expect((await ann.request('get_presence', { userIds: ['ben'] })).data.online).toEqual([]);
+    const tooMany = await ann.request('get_presence', { userIds: Array.from({ length: 501 }, (_, i) => `u${i}`) });
+    expect(tooMany).toMatchObject({ type: 'error', data: { code: 'VALIDATION_FAILED', details: { field: 'userIds' } } });
+  });
 });
 
 describe('typing', () => {

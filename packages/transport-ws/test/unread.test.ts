@@ -43,4 +43,19 @@ describe('unread counts are pushed as absolute values to every socket of the use
     await waitFor(() => lastUnread(ann1, id)?.unreadCount === 1, 2_000, 'a deleted message is no longer unread');
     expect(ben.count('read_position_changed')).toBe(0);
   });
+
+  it('after a sync, for each conversation caught up: counts that moved while away are set right', async () => {
+    node = await startNode();
+    const id = (await node.chat.conversations.createDirectConversation('ann', 'ben')).id;
+    const sent = [];
+    // Ann is away: messages arrive, and one of her other devices reads the first of them.
+    for (let i = 0; i < 4; i++) sent.push(await node.chat.messages.sendMessage('ben', { conversationId: id, content: `while away ${i}` }));
+    await node.chat.messages.markAsRead(id, 'ann', sent[0]!.id);
+    const ann = await node.connect('ann');
+    const reply = await ann.request('sync', { since: { [id]: 0 } });
+    expect(reply.type).toBe('sync_result');
+    await waitFor(() => lastUnread(ann, id) !== undefined, 2_000, 'unread pushed after the sync');
+    expect(lastUnread(ann, id)).toEqual({ conversationId: id, unreadCount: 3, firstUnreadSeq: sent[1]!.seq, totalUnread: 3 });
+    expect(ann.frames.findIndex((f) => f.type === 'sync_result')).toBeLessThan(ann.frames.findIndex((f) => f.type === 'unread_changed'));
+  });
 });

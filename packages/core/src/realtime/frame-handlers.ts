@@ -18,6 +18,8 @@ export interface HandlerContext {
   maxSyncConversations: number;
   /** Takes a fresh token for this connection (same user); answers its expiry. */
   reauthenticate(token: string): Promise<{ expiresAt: string | null }>;
+  /** Pushes the user's current `unread_changed` for a conversation to their sockets, soon. */
+  refreshUnread(conversationId: string): void;
   /** Sends a room event to every node (each delivers to its own sockets in the room). */
   toRoom(conversationId: string, event: string, data: unknown, exceptSocketId?: string): void;
   userId: string;
@@ -101,7 +103,8 @@ export const frameHandlers: Handlers = {
 
   /**
    * Catch-up for each conversation, from `seq` or `{ seq, version }`; one that fails (no
-   * longer a member) reports its error.
+   * longer a member) reports its error. Each caught-up conversation's unread count follows as
+   * `unread_changed`: counts that moved while the client was away are set right too.
    */
   async sync(ctx, { since }) {
     if (Object.keys(since).length > ctx.maxSyncConversations) {
@@ -114,6 +117,7 @@ export const frameHandlers: Handlers = {
         try {
           const { conversationId: _id, ...result } = await ctx.services.messages.getChangesSince(conversationId, ctx.userId, cursor);
           conversations[conversationId] = result;
+          ctx.refreshUnread(conversationId);
         } catch (error) {
           if (!(error instanceof ChatError) || error.code === 'UNAVAILABLE') throw error;
           errors[conversationId] = error.toJSON();
@@ -121,6 +125,19 @@ export const frameHandlers: Handlers = {
       }),
     );
     return Object.keys(errors).length === 0 ? { conversations } : { conversations, errors };
+  },
+
+  /**
+   * Who of `userIds` is online now — among the people the caller shares a conversation with
+   * (and the caller): a snapshot for a client that (re)connects, since `user_online` and
+   * `user_offline` only tell changes. Presence down: nobody is reported online.
+   */
+  async get_presence(ctx, { userIds }) {
+    const contacts = new Set(await ctx.services.store.listContacts(ctx.userId));
+    contacts.add(ctx.userId);
+    const asked = [...new Set(userIds)].filter((id) => contacts.has(id));
+    const online = asked.length === 0 ? [] : await ctx.services.presence.filterOnline(asked).catch(() => []);
+    return { online };
   },
 
   async create_upload(ctx, input) {

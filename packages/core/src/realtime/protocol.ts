@@ -39,6 +39,7 @@ export const clientEventSchemas = {
   sync: z.object({
     since: z.record(idSchema, z.union([counter, z.object({ seq: counter, version: counter.optional() })], { error: 'must be a seq or { seq, version }' })),
   }),
+  get_presence: z.object({ userIds: z.array(idSchema).max(500, 'must name at most 500 users') }),
   create_upload: z.looseObject({ conversationId: idSchema }),
   complete_upload: z.object({ attachmentId: idSchema }),
   get_attachment: z.object({ attachmentId: idSchema }),
@@ -63,6 +64,7 @@ export const SUCCESS_REPLIES: Record<ClientEvent, string> = {
   react_to_message: 'react_to_message_success',
   remove_reaction: 'remove_reaction_success',
   sync: 'sync_result',
+  get_presence: 'presence_result',
   create_upload: 'upload_created',
   complete_upload: 'upload_completed',
   get_attachment: 'attachment_download',

@@ -63,7 +63,8 @@ export class UnreadPushes {
     return this.membership.peek(conversationId) ?? (await this.membership.memberIds(conversationId).catch(() => []));
   }
 
-  private touch(conversationId: string, userIds: string[]): void {
+  /** Pushes the current counts of these users in this conversation soon (after a catch-up, say). */
+  touch(conversationId: string, userIds: string[]): void {
     if (this.closed) return;
     const here = userIds.filter((id) => this.registry.socketCount(id) > 0);
     if (here.length === 0) return;

@@ -20,6 +20,7 @@ export const REPLY_OF = {
   react_to_message: 'react_to_message_success',
   remove_reaction: 'remove_reaction_success',
   sync: 'sync_result',
+  get_presence: 'presence_result',
   create_upload: 'upload_created',
   complete_upload: 'upload_completed',
   get_attachment: 'attachment_download',

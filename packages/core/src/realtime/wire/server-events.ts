@@ -47,6 +47,7 @@ export const replySchemas = {
     conversations: z.record(id, syncEntrySchema),
     errors: z.optional(z.record(id, errorPayloadSchema)),
   }),
+  presence_result: z.object({ online: z.array(id) }),
   upload_created: uploadSlotSchema,
   upload_completed: z.object({ attachment: attachmentInfoSchema }),
   attachment_download: attachmentDownloadSchema,
