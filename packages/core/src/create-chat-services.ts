@@ -9,6 +9,7 @@ import { createMemoryPresence } from './memory/memory-presence.js';
 import { createMemoryRateLimiter } from './memory/memory-rate-limiter.js';
 import { AttachmentPurge } from './attachments/attachment-purge.js';
 import { AttachmentService, DEFAULT_ATTACHMENT_OPTIONS, type AttachmentOptions } from './attachments/attachment-service.js';
+import { HookRunner, type HookOptions } from './extensions/hooks.js';
 import { RateLimits } from './services/rate-limits.js';
 import { ChatEvents } from './services/chat-events.js';
 import { ConversationService } from './services/conversation-service.js';
@@ -36,6 +37,8 @@ export interface ChatServicesOptions {
   notifier?: Notifier;
   /** Profiles for member lists and system messages; also rejects unknown user ids. */
   resolveUsers?: ResolveUsers;
+  /** The host's checks before sends, edits, additions and joins (reject or rewrite). */
+  hooks?: HookOptions;
   /** File uploads: where the bytes live, and the upload and purge policy. Without it, uploads are off. */
   attachments?: AttachmentOptions;
   /** Overrides of SPEC §6's limits. */
@@ -88,6 +91,8 @@ const adapter = (methods: string[]) =>
   );
 
 const positive = z.number().int().positive();
+const hookFn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function or a list of functions');
+const hookList = z.union([hookFn, z.array(hookFn)]).optional();
 const optionsSchema = z.object({
   store: adapter(['insertMessages', 'listMessages', 'createConversation', 'changeConversation', 'ping']),
   presence: adapter(['addSocket', 'removeSocket', 'setTyping']).optional(),
@@ -112,6 +117,16 @@ const optionsSchema = z.object({
   notificationRetry: z
     .object({ pollIntervalMs: positive, maxAttempts: positive, baseDelayMs: positive, maxDelayMs: positive, leaseMs: positive, batchSize: positive })
     .partial()
+    .optional(),
+  hooks: z
+    .object({
+      beforeSend: hookList,
+      beforeEdit: hookList,
+      beforeAddMembers: hookList,
+      beforeJoin: hookList,
+      timeoutMs: positive.optional(),
+      onFailure: z.enum(['reject', 'allow']).optional(),
+    })
     .optional(),
   attachments: z
     .object({
@@ -147,7 +162,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
   const limits = resolveLimits(options.limits);
   const { store, ready, health } = guardStore(options.store, logger, { ...DEFAULT_STORE_RETRY, ...options.storeRetry });
   const presence = options.presence ?? createMemoryPresence({ now });
-  const events = new ChatEvents();
+  const events = new ChatEvents(logger);
   const rateLimits = new RateLimits(options.rateLimiter ?? createMemoryRateLimiter({ now }), logger, now);
   const membership = new MembershipCache(store, { ttlMs: options.membershipTtlMs ?? 60_000, maxEntries: 50_000, now });
   const batcher = new SendBatcher(store);
@@ -169,6 +184,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
     membership,
     batcher,
     rateLimits,
+    hooks: new HookRunner(options.hooks ?? {}, logger),
     schemas: createSchemas(limits),
     limits,
     logger,

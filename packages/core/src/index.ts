@@ -19,6 +19,20 @@ export {
 export { AttachmentPurge } from './attachments/attachment-purge.js';
 export { sanitizeFileName } from './attachments/file-name.js';
 export { sniffType, SNIFF_BYTES } from './attachments/sniff-type.js';
+export {
+  reject,
+  type HookOptions,
+  type SendDraft,
+  type BeforeSend,
+  type BeforeEdit,
+  type BeforeAddMembers,
+  type BeforeJoin,
+  type BeforeSendContext,
+  type BeforeEditContext,
+  type BeforeAddMembersContext,
+  type BeforeJoinContext,
+} from './extensions/hooks.js';
+export { createWordFilter, type WordFilterOptions } from './extensions/word-filter.js';
 export { createMemoryStore, createMemoryDatabase, type MemoryStoreOptions, type MemoryDatabase } from './memory/memory-store.js';
 export { createMemoryAttachmentStore, type MemoryAttachmentStore } from './memory/memory-attachment-store.js';
 export { createMemoryPresence, type MemoryPresenceOptions } from './memory/memory-presence.js';

@@ -37,7 +37,7 @@ type Handlers = { [E in ClientEvent]: (ctx: HandlerContext, data: Data<E>) => Pr
  */
 export const frameHandlers: Handlers = {
   async join_conversation(ctx, { conversationId }) {
-    await ctx.services.membership.require(conversationId, ctx.userId);
+    await ctx.services.conversations.joinRoom(conversationId, ctx.userId);
     ctx.registry.join(ctx.socketId, conversationId);
     ctx.toRoom(conversationId, 'user_joined_conversation', { conversationId, userId: ctx.userId }, ctx.socketId);
     const [typingUserIds, onlineUserIds] = await Promise.all([

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Message, ReactionSummary } from '../domain/types.js';
+import { silentLogger, type Logger } from '../util/logger.js';
 
 /** Who caused a change, so the realtime hub can answer the acting socket differently. */
 export interface ActionContext {
@@ -56,5 +57,39 @@ export interface ChatEventMap {
   membership_changed: [event: { conversationId: string; added: string[]; removed: string[] }];
 }
 
-/** The services' typed event bus; the realtime hub and hosts subscribe to it. */
-export class ChatEvents extends EventEmitter<ChatEventMap> {}
+/**
+ * The services' typed event bus; the realtime hub and hosts subscribe to it (the "after"
+ * side of the hooks). It is emitted once a change is stored, so a listener that throws, or an
+ * async one that rejects, is logged and never fails the request that caused the change.
+ */
+export class ChatEvents extends EventEmitter<ChatEventMap> {
+  constructor(private readonly logger: Logger = silentLogger) {
+    super();
+  }
+
+  override emit<E extends keyof ChatEventMap>(event: E, ...args: EventEmitter.ArgumentMap<ChatEventMap>[Extract<E, keyof ChatEventMap>]): boolean {
+    const listeners = this.listeners(event);
+    for (const listener of listeners) {
+      try {
+        const result = (listener as (...a: unknown[]) => unknown)(...args);
+        if (result instanceof Promise) result.catch((error: unknown) => this.failed(event, error));
+      } catch (error) {
+        this.failed(event, error);
+      }
+    }
+    return listeners.length > 0;
+  }
+
+  /** `emit` above calls listeners itself, so one-time listeners remove themselves here. */
+  override once<E extends keyof ChatEventMap>(event: E, listener: EventEmitter.EventListener<ChatEventMap, E>, context?: unknown): this {
+    const once = ((...args: unknown[]) => {
+      this.off(event, once);
+      return (listener as (...a: unknown[]) => unknown).apply(context, args);
+    }) as EventEmitter.EventListener<ChatEventMap, E>;
+    return this.on(event, once);
+  }
+
+  private failed(event: string, error: unknown): void {
+    this.logger.error('a chat event listener failed', { event, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  }
+}

@@ -64,6 +64,8 @@ export class ConversationService {
     const recipient = validate(this.ctx.schemas.id, recipientId, 'recipientId');
     if (recipient === actor) throw ChatError.validation('recipientId', 'must be another user than yourself');
     await this.requireKnownUsers([recipient], 'recipientId');
+    const allowed = await this.checkAdditions(actor, 'create_direct', null, [recipient]);
+    if (!allowed.includes(recipient)) throw ChatError.forbidden('You cannot start a conversation with this user');
     const { conversation, created } = await this.ctx.store.createConversation({
       id: newId(),
       type: 'direct',
@@ -85,7 +87,8 @@ export class ConversationService {
   async createGroupConversation(ownerId: string, input: CreateGroupInput, origin: ActionContext = {}): Promise<ConversationListItem> {
     const owner = this.userId(ownerId, 'ownerId');
     const data = validate(this.ctx.schemas.createGroup, input, 'input');
-    const others = [...new Set(data.memberIds)].filter((id) => id !== owner);
+    const asked = [...new Set(data.memberIds)].filter((id) => id !== owner);
+    const others = await this.checkAdditions(owner, 'create_group', null, asked);
     if (others.length + 1 > this.ctx.limits.maxGroupMembers) {
       throw ChatError.validation('memberIds', `a group has at most ${this.ctx.limits.maxGroupMembers} members, its owner included`);
     }
@@ -170,12 +173,14 @@ export class ConversationService {
   /** Adds users to a group (admins and the owner). Those already in it are skipped; the member cap holds. */
   async addMembers(conversationId: string, userId: string, memberIds: string[], origin: ActionContext = {}): Promise<Member[]> {
     const { id, actor } = this.ids(conversationId, userId);
-    const ids = [...new Set(validate(this.ctx.schemas.memberIds, memberIds, 'memberIds', true))];
-    const decide = addMembersDecision(actor, ids, this.ctx.limits.maxGroupMembers);
+    const asked = [...new Set(validate(this.ctx.schemas.memberIds, memberIds, 'memberIds', true))];
     // The same decision on a plain read first, so that someone without the right to add
     // learns nothing about the host's users; the store's transaction decides for real.
-    decide(await this.readState(id));
-    await this.requireKnownUsers(ids, 'memberIds');
+    addMembersDecision(actor, asked, this.ctx.limits.maxGroupMembers)(await this.readState(id));
+    await this.requireKnownUsers(asked, 'memberIds');
+    const ids = await this.checkAdditions(actor, 'add_members', id, asked);
+    if (ids.length === 0) return [];
+    const decide = addMembersDecision(actor, ids, this.ctx.limits.maxGroupMembers);
     const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), decide);
     const addedIds = change.added.map((m) => m.userId);
     if (addedIds.length === 0) return [];
@@ -279,6 +284,30 @@ export class ConversationService {
   }
 
   /** The conversation and its members as they are now, outside any lock. */
+  /**
+   * Joining a conversation's room (`join_conversation`): members only, then the host's
+   * `beforeJoin` hooks, which may refuse.
+   */
+  async joinRoom(conversationId: string, userId: string): Promise<MemberRole> {
+    const { id, actor } = this.ids(conversationId, userId);
+    const role = await this.ctx.membership.require(id, actor);
+    if (this.ctx.hooks.beforeJoin.length > 0) {
+      let read: Promise<Conversation> | null = null;
+      const conversation = () => (read ??= this.ctx.store.getConversation(id).then((c) => c ?? Promise.reject(ChatError.notFound('Conversation', 'conversationId'))));
+      await this.ctx.hooks.run('beforeJoin', this.ctx.hooks.beforeJoin, undefined as void, () => ({ userId: actor, conversationId: id, conversation, role }));
+    }
+    return role;
+  }
+
+  /** The users the host's `beforeAddMembers` hooks let in (all of them without hooks); ids they return are checked again. */
+  private async checkAdditions(actor: string, action: 'create_group' | 'create_direct' | 'add_members', conversationId: string | null, memberIds: string[]): Promise<string[]> {
+    if (this.ctx.hooks.beforeAddMembers.length === 0) return memberIds;
+    const kept = await this.ctx.hooks.run('beforeAddMembers', this.ctx.hooks.beforeAddMembers, memberIds, (current) => ({ userId: actor, action, conversationId, memberIds: current }));
+    // A hook may narrow the list, never widen it to users nobody asked for.
+    const allowed = new Set(Array.isArray(kept) ? kept : []);
+    return memberIds.filter((memberId) => allowed.has(memberId));
+  }
+
   private async readState(conversationId: string): Promise<ConversationState | null> {
     const [conversation, members] = await Promise.all([this.ctx.store.getConversation(conversationId), this.ctx.store.listMembers(conversationId)]);
     if (conversation === null) return null;

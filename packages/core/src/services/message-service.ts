@@ -1,10 +1,13 @@
 import type { ChangeCursor } from '../adapters/chat-store.js';
 import { ChatError } from '../domain/errors.js';
-import type { MessagePageOptions, SearchOptions, SendMessageInput } from '../domain/schemas.js';
+import type { MessagePageOptions, ParsedSendMessage, SearchOptions, SendMessageInput } from '../domain/schemas.js';
+import type { SendDraft } from '../extensions/hooks.js';
 import type { AttachmentService } from '../attachments/attachment-service.js';
 import type {
   Attachment,
   ChangesSince,
+  Conversation,
+  MemberRole,
   Message,
   MessagePage,
   MessageStats,
@@ -65,14 +68,9 @@ export class MessageService {
    */
   async sendMessage(userId: string, input: SendMessageInput, origin: ActionContext = {}): Promise<Message> {
     const actor = this.userId(userId);
-    const data = validate(this.ctx.schemas.sendMessage, input, 'input');
-    await this.ctx.membership.require(data.conversationId, actor);
-    if (data.replyToId !== undefined) {
-      const target = await this.ctx.store.getMessage(data.replyToId);
-      if (target === null || target.conversationId !== data.conversationId) {
-        throw ChatError.validation('replyToId', 'must name a message of the same conversation');
-      }
-    }
+    let data = validate(this.ctx.schemas.sendMessage, input, 'input');
+    const role = await this.ctx.membership.require(data.conversationId, actor);
+    if (data.replyToId !== undefined) await this.requireReplyTarget(data.conversationId, data.replyToId);
     // A client resending after a reconnect must get its stored message back, not a refusal —
     // even though its uploads are claimed by that message now.
     const storedAlready = async (error: unknown) => {
@@ -84,6 +82,13 @@ export class MessageService {
       await this.ctx.rateLimits.consume(`messages:${actor}`, this.ctx.limits.messageRate, 'messages');
     } catch (error) {
       return storedAlready(error);
+    }
+    if (this.ctx.hooks.beforeSend.length > 0) {
+      try {
+        data = await this.checkedByHooks(actor, role, data);
+      } catch (error) {
+        return storedAlready(error);
+      }
     }
     let uploaded: Attachment[] = [];
     if (data.attachmentIds.length > 0) {
@@ -129,6 +134,41 @@ export class MessageService {
     return result.message;
   }
 
+  /** The send as the host's `beforeSend` hooks leave it, validated again. */
+  private async checkedByHooks(actor: string, role: MemberRole, data: ParsedSendMessage): Promise<ParsedSendMessage> {
+    const { conversationId } = data;
+    const conversation = this.lazyConversation(conversationId);
+    const draft: SendDraft = { type: data.type, content: data.content, replyToId: data.replyToId, attachments: data.attachments, metadata: data.metadata };
+    const final = await this.ctx.hooks.run('beforeSend', this.ctx.hooks.beforeSend, draft, (current) => ({
+      userId: actor,
+      conversationId,
+      conversation,
+      role,
+      draft: current,
+    }));
+    if (final === draft) return data;
+    const checked = validate(this.ctx.schemas.sendMessage, { ...data, ...final, conversationId }, 'input');
+    if (checked.replyToId !== data.replyToId && checked.replyToId !== undefined) await this.requireReplyTarget(conversationId, checked.replyToId);
+    return checked;
+  }
+
+  /** The conversation, read once and only if asked for. */
+  private lazyConversation(conversationId: string): () => Promise<Conversation> {
+    let read: Promise<Conversation> | null = null;
+    return () =>
+      (read ??= this.ctx.store.getConversation(conversationId).then((c) => {
+        if (c === null) throw ChatError.notFound('Conversation', 'conversationId');
+        return c;
+      }));
+  }
+
+  private async requireReplyTarget(conversationId: string, replyToId: string): Promise<void> {
+    const target = await this.ctx.store.getMessage(replyToId);
+    if (target === null || target.conversationId !== conversationId) {
+      throw ChatError.validation('replyToId', 'must name a message of the same conversation');
+    }
+  }
+
   /**
    * Posts a `system` message from the host ("Maintenance at 10:00"), announced like any other.
    * `fromUserId` names who it is on behalf of; without it the sender is `system`.
@@ -148,7 +188,19 @@ export class MessageService {
     const { message, actor } = await this.requireMessage(messageId, userId);
     if (message.senderId !== actor || message.type === 'system') throw ChatError.forbidden('Only the author can edit a message');
     if (message.deletedForEveryone) throw new ChatError('CONFLICT', 'A deleted message cannot be edited', { field: 'messageId' });
-    const updated = await this.ctx.store.updateMessageContent(message.id, text, nowIso(this.ctx));
+    let final = text;
+    if (this.ctx.hooks.beforeEdit.length > 0) {
+      const conversation = this.lazyConversation(message.conversationId);
+      const rewritten = await this.ctx.hooks.run('beforeEdit', this.ctx.hooks.beforeEdit, text, (content) => ({
+        userId: actor,
+        conversationId: message.conversationId,
+        conversation,
+        message,
+        content,
+      }));
+      final = validate(this.ctx.schemas.content, rewritten, 'content');
+    }
+    const updated = await this.ctx.store.updateMessageContent(message.id, final, nowIso(this.ctx));
     if (updated === null) throw new ChatError('CONFLICT', 'A deleted message cannot be edited', { field: 'messageId' });
     this.ctx.events.emit('message_edited', { message: updated, audience: await this.ctx.membership.memberIds(updated.conversationId), origin });
     return updated;

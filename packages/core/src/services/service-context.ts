@@ -3,6 +3,7 @@ import type { PresenceStore } from '../adapters/presence-store.js';
 import type { ChatLimits } from '../domain/limits.js';
 import type { Schemas } from '../domain/schemas.js';
 import type { Logger } from '../util/logger.js';
+import type { HookRunner } from '../extensions/hooks.js';
 import type { ChatEvents } from './chat-events.js';
 import type { MembershipCache } from './membership-cache.js';
 import type { RateLimits } from './rate-limits.js';
@@ -25,6 +26,8 @@ export interface ServiceContext {
   events: ChatEvents;
   membership: MembershipCache;
   batcher: SendBatcher;
+  /** The host's before-hooks. */
+  hooks: HookRunner;
   /** Per-user limits, shared across nodes when the rate limiter is. */
   rateLimits: RateLimits;
   schemas: Schemas;
