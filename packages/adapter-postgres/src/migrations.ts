@@ -296,6 +296,145 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       $fn$;
     `,
   },
+  {
+    version: 3,
+    name: 'moderation',
+    sql: `
+      ALTER TABLE {s}.conversations ADD COLUMN slow_mode_seconds integer NOT NULL DEFAULT 0;
+      -- Muted by a moderator: reads, cannot send until then.
+      ALTER TABLE {s}.members ADD COLUMN silenced_until timestamptz;
+      CREATE TABLE {s}.bans (
+        conversation_id text COLLATE "C" NOT NULL REFERENCES {s}.conversations (id) ON DELETE CASCADE,
+        user_id         text COLLATE "C" NOT NULL,
+        banned_by       text COLLATE "C" NOT NULL,
+        reason          text,
+        created_at      timestamptz NOT NULL,
+        expires_at      timestamptz,
+        PRIMARY KEY (conversation_id, user_id)
+      );
+      CREATE TABLE {s}.blocks (
+        user_id    text COLLATE "C" NOT NULL,
+        blocked_id text COLLATE "C" NOT NULL,
+        created_at timestamptz NOT NULL,
+        PRIMARY KEY (user_id, blocked_id)
+      );
+      CREATE TABLE {s}.reports (
+        id              text COLLATE "C" PRIMARY KEY,
+        conversation_id text COLLATE "C" NOT NULL REFERENCES {s}.conversations (id) ON DELETE CASCADE,
+        message_id      text COLLATE "C" NOT NULL,
+        reporter_id     text COLLATE "C" NOT NULL,
+        reason          text NOT NULL,
+        note            text,
+        status          text NOT NULL CHECK (status IN ('open', 'resolved')),
+        created_at      timestamptz NOT NULL,
+        resolved_by     text COLLATE "C",
+        resolved_at     timestamptz,
+        resolution      text,
+        UNIQUE (message_id, reporter_id)
+      );
+      CREATE INDEX reports_queue ON {s}.reports (status, created_at, id);
+      CREATE INDEX reports_by_conversation ON {s}.reports (conversation_id, status, created_at, id);
+      CREATE TABLE {s}.audit_log (
+        id              text COLLATE "C" PRIMARY KEY,
+        conversation_id text COLLATE "C" NOT NULL REFERENCES {s}.conversations (id) ON DELETE CASCADE,
+        actor_id        text COLLATE "C" NOT NULL,
+        action          text NOT NULL,
+        target_user_id  text COLLATE "C",
+        message_id      text COLLATE "C",
+        data            jsonb,
+        created_at      timestamptz NOT NULL
+      );
+      CREATE INDEX audit_by_conversation ON {s}.audit_log (conversation_id, created_at, id);
+
+      -- insert_messages, now also refusing members a moderator silenced.
+      CREATE OR REPLACE FUNCTION {s}.insert_messages(
+        p_id text[], p_conversation_id text[], p_sender_id text[], p_type text[], p_content text[],
+        p_reply_to_id text[], p_attachments jsonb[], p_metadata jsonb[], p_client_message_id text[],
+        p_created_at timestamptz[], p_notify boolean[]
+      ) RETURNS TABLE (r_ord integer, r_status text, r_id text, r_seq bigint, r_version bigint)
+      LANGUAGE plpgsql AS $fn$
+      BEGIN
+        PERFORM 1 FROM {s}.conversations c WHERE c.id = ANY (p_conversation_id) ORDER BY c.id FOR UPDATE;
+        -- Then the uploaded attachments the batch names, so that a concurrent send or purge
+        -- waits and the checks below see its outcome.
+        PERFORM 1 FROM {s}.attachments t
+        WHERE t.id IN (SELECT a.v->>'id' FROM unnest(p_attachments) AS arr(list), jsonb_array_elements(arr.list) AS a(v) WHERE a.v ? 'id')
+        ORDER BY t.id FOR UPDATE;
+        RETURN QUERY
+        WITH input AS (
+          SELECT u.*, u.o::integer AS ord
+          FROM unnest(p_id, p_conversation_id, p_sender_id, p_type, p_content, p_reply_to_id, p_attachments, p_metadata,
+                      p_client_message_id, p_created_at, p_notify)
+            WITH ORDINALITY AS u(id, conversation_id, sender_id, type, content, reply_to_id, attachments, metadata,
+                                 client_message_id, created_at, notify, o)
+        ),
+        stored AS (
+          SELECT i.ord, m.id, m.seq, m.version FROM input i
+          JOIN {s}.messages m ON m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id
+                              AND m.client_message_id = i.client_message_id
+        ),
+        uploads AS (
+          SELECT i.ord, a.v->>'id' AS attachment_id FROM input i, jsonb_array_elements(i.attachments) AS a(v) WHERE a.v ? 'id'
+        ),
+        -- A message may claim its uploads when each is claimable (adapter-kit claimCondition)
+        -- and no earlier message of the batch names it: one snapshot cannot see that claim.
+        unusable AS (
+          SELECT DISTINCT u.ord FROM uploads u JOIN input i ON i.ord = u.ord
+          WHERE NOT EXISTS (SELECT 1 FROM {s}.attachments t WHERE t.id = u.attachment_id
+                              AND t.status = 'complete' AND t.uploader_id = i.sender_id
+                              AND t.conversation_id = i.conversation_id AND t.message_id IS NULL)
+             OR EXISTS (SELECT 1 FROM uploads e WHERE e.attachment_id = u.attachment_id AND e.ord < u.ord)
+        ),
+        numbered AS (
+          SELECT i.*, row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS n FROM input i
+          WHERE NOT EXISTS (SELECT 1 FROM stored s WHERE s.ord = i.ord)
+            AND NOT EXISTS (SELECT 1 FROM unusable x WHERE x.ord = i.ord)
+            AND EXISTS (SELECT 1 FROM {s}.conversations c WHERE c.id = i.conversation_id)
+            AND (i.type = 'system' OR EXISTS (SELECT 1 FROM {s}.members mb
+                                              WHERE mb.conversation_id = i.conversation_id AND mb.user_id = i.sender_id
+                                                AND (mb.silenced_until IS NULL OR mb.silenced_until <= i.created_at)))
+        ),
+        totals AS (
+          SELECT conversation_id, count(*) AS cnt, (array_agg(id ORDER BY ord DESC))[1] AS last_id,
+                 (array_agg(created_at ORDER BY ord DESC))[1] AS last_at
+          FROM numbered GROUP BY conversation_id
+        ),
+        bumped AS (
+          UPDATE {s}.conversations c
+          SET last_seq = c.last_seq + t.cnt, version = c.version + t.cnt, last_message_id = t.last_id, updated_at = t.last_at
+          FROM totals t WHERE c.id = t.conversation_id
+          RETURNING c.id, c.last_seq - t.cnt AS base_seq, c.version - t.cnt AS base_version
+        ),
+        inserted AS (
+          INSERT INTO {s}.messages (id, conversation_id, seq, sender_id, type, content, reply_to_id, attachments, metadata,
+                                    client_message_id, created_at, version)
+          SELECT n.id, n.conversation_id, b.base_seq + n.n, n.sender_id, n.type, n.content, n.reply_to_id, n.attachments,
+                 n.metadata, n.client_message_id, n.created_at, b.base_version + n.n
+          FROM numbered n JOIN bumped b ON b.id = n.conversation_id
+          RETURNING id, seq, version
+        ),
+        claimed AS (
+          UPDATE {s}.attachments t SET message_id = n.id
+          FROM numbered n JOIN uploads u ON u.ord = n.ord
+          WHERE t.id = u.attachment_id AND EXISTS (SELECT 1 FROM inserted x WHERE x.id = n.id)
+        ),
+        outboxed AS (
+          INSERT INTO {s}.outbox (kind, message_id, conversation_id, next_attempt_at, created_at)
+          SELECT 'message', n.id, n.conversation_id, n.created_at, n.created_at FROM numbered n
+          WHERE n.notify AND EXISTS (SELECT 1 FROM inserted x WHERE x.id = n.id)
+        )
+        SELECT i.ord,
+               CASE WHEN x.id IS NOT NULL THEN 'created' WHEN s.id IS NOT NULL THEN 'duplicate'
+                    WHEN EXISTS (SELECT 1 FROM unusable y WHERE y.ord = i.ord) THEN 'refused_attachment' ELSE 'refused' END,
+               COALESCE(x.id, s.id), COALESCE(x.seq, s.seq), COALESCE(x.version, s.version)
+        FROM input i
+        LEFT JOIN inserted x ON x.id = i.id
+        LEFT JOIN stored s ON s.ord = i.ord
+        ORDER BY i.ord;
+      END
+      $fn$;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

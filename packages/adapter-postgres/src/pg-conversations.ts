@@ -1,5 +1,6 @@
-import type { ConversationChange, ConversationDecision, ConversationListItem, ConversationPlan, ConversationStats, ConversationStoreMethods, Member } from '@parley/core';
-import { conversationFromRow, conversationRecordFromRow, escapeLike, memberFromRow, summariesInOrder, unreadCondition } from '@parley/core/adapter-kit';
+import type { ConversationChange, ConversationDecision, ConversationListRow, ConversationPlan, ConversationStats, ConversationStoreMethods, Member } from '@parley/core';
+import { banFromRow, conversationFromRow, conversationRecordFromRow, escapeLike, memberFromRow, summariesInOrder, unreadCondition, type BanRow } from '@parley/core/adapter-kit';
+import { insertAudit } from './pg-moderation.js';
 import type { PoolClient } from 'pg';
 import type { Database } from './database.js';
 import { MESSAGE_COLUMNS, messageFromJson, type ConversationRow, type MemberRow } from './rows.js';
@@ -64,6 +65,7 @@ export function pgConversations(db: Database): ConversationStoreMethods {
         ['name', plan.profile.name],
         ['description', plan.profile.description],
         ['avatar_url', plan.profile.avatarUrl],
+        ['slow_mode_seconds', plan.profile.slowModeSeconds],
       ] as const) {
         if (value === undefined) continue;
         values.push(value);
@@ -71,6 +73,19 @@ export function pgConversations(db: Database): ConversationStoreMethods {
       }
       await db.query(`UPDATE {s}.conversations SET ${sets.join(', ')} WHERE id = $1`, values, client);
     }
+    for (const ban of plan.ban ?? []) {
+      await db.query(
+        `INSERT INTO {s}.bans (conversation_id, user_id, banned_by, reason, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (conversation_id, user_id) DO UPDATE SET banned_by = excluded.banned_by, reason = excluded.reason, created_at = excluded.created_at, expires_at = excluded.expires_at`,
+        [conversationId, ban.userId, ban.bannedBy, ban.reason, ban.createdAt, ban.expiresAt],
+        client,
+      );
+    }
+    if ((plan.unban ?? []).length > 0) await db.query('DELETE FROM {s}.bans WHERE conversation_id = $1 AND user_id = ANY ($2::text[])', [conversationId, plan.unban], client);
+    for (const { userId, until } of plan.silence ?? []) {
+      await db.query('UPDATE {s}.members SET silenced_until = $3 WHERE conversation_id = $1 AND user_id = $2', [conversationId, userId, until], client);
+    }
+    for (const entry of plan.audit ?? []) await insertAudit(db, entry, client);
     // Returned in the order the plan named them, as stored.
     const byUser = new Map(added.map((row) => [row.user_id, memberFromRow(row)]));
     return add.flatMap((seed) => byUser.get(seed.userId) ?? []);
@@ -108,10 +123,21 @@ export function pgConversations(db: Database): ConversationStoreMethods {
       return conversationOf(await db.one<ConversationWithLast>(CONVERSATION, [conversationId]));
     },
 
+    async findDirectConversation(directKey) {
+      return (await db.one<{ id: string }>('SELECT id FROM {s}.conversations WHERE direct_key = $1', [directKey]))?.id ?? null;
+    },
+
     async changeConversation<T>(conversationId: string, at: string, decide: ConversationDecision<T>): Promise<ConversationChange<T>> {
       return db.transaction(async (client) => {
         const row = await db.one<ConversationRow>('SELECT * FROM {s}.conversations WHERE id = $1 FOR UPDATE', [conversationId], client);
-        const state = row === undefined ? null : { conversation: conversationRecordFromRow(row), members: await membersOf(conversationId, client) };
+        const state =
+          row === undefined
+            ? null
+            : {
+                conversation: conversationRecordFromRow(row),
+                members: await membersOf(conversationId, client),
+                bans: (await db.query<BanRow>('SELECT * FROM {s}.bans WHERE conversation_id = $1 AND (expires_at IS NULL OR expires_at > $2) ORDER BY user_id', [conversationId, at], client)).map(banFromRow),
+              };
         const { plan, value } = decide(state);
         const added = row === undefined ? [] : await apply(client, conversationId, plan, at);
         const after = conversationOf(await db.one<ConversationWithLast>(CONVERSATION, [conversationId], client));
@@ -144,7 +170,7 @@ export function pgConversations(db: Database): ConversationStoreMethods {
         values,
       );
       return rows.map(
-        (row): ConversationListItem => ({
+        (row): ConversationListRow => ({
           ...conversationOf(row)!,
           role: row.role,
           unreadCount: row.unread_count,

@@ -9,6 +9,7 @@ import { pgMessages } from './pg-messages.js';
 import { pgOutbox } from './pg-outbox.js';
 import { pgSearch } from './pg-search.js';
 import { pgAttachments } from './pg-attachments.js';
+import { pgModeration } from './pg-moderation.js';
 
 export interface PostgresStoreOptions {
   /** A pool the host owns; Parley then never ends it. Give this or `connectionString`. */
@@ -63,6 +64,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       ...pgSearch(db),
       ...pgOutbox(db),
       ...pgAttachments(db),
+      ...pgModeration(db),
       async ping() {
         await pool.query('SELECT 1');
       },

@@ -136,6 +136,57 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX attachments_purging ON attachments (created_at) WHERE status = 'purging';
     `,
   },
+  {
+    version: 4,
+    name: 'moderation',
+    sql: `
+      ALTER TABLE conversations ADD COLUMN slow_mode_seconds INTEGER NOT NULL DEFAULT 0;
+      -- Muted by a moderator: reads, cannot send until then.
+      ALTER TABLE members ADD COLUMN silenced_until TEXT;
+      CREATE TABLE bans (
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        user_id         TEXT NOT NULL,
+        banned_by       TEXT NOT NULL,
+        reason          TEXT,
+        created_at      TEXT NOT NULL,
+        expires_at      TEXT,
+        PRIMARY KEY (conversation_id, user_id)
+      );
+      CREATE TABLE blocks (
+        user_id    TEXT NOT NULL,
+        blocked_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (user_id, blocked_id)
+      );
+      CREATE TABLE reports (
+        id              TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        message_id      TEXT NOT NULL,
+        reporter_id     TEXT NOT NULL,
+        reason          TEXT NOT NULL,
+        note            TEXT,
+        status          TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+        created_at      TEXT NOT NULL,
+        resolved_by     TEXT,
+        resolved_at     TEXT,
+        resolution      TEXT,
+        UNIQUE (message_id, reporter_id)
+      );
+      CREATE INDEX reports_queue ON reports (status, created_at, id);
+      CREATE INDEX reports_by_conversation ON reports (conversation_id, status, created_at, id);
+      CREATE TABLE audit_log (
+        id              TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        actor_id        TEXT NOT NULL,
+        action          TEXT NOT NULL,
+        target_user_id  TEXT,
+        message_id      TEXT,
+        data            TEXT,
+        created_at      TEXT NOT NULL
+      );
+      CREATE INDEX audit_by_conversation ON audit_log (conversation_id, created_at, id);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

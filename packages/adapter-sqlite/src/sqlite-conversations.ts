@@ -1,5 +1,6 @@
-import type { ConversationChange, ConversationStoreMethods, ConversationDecision, ConversationListItem, ConversationPlan, ConversationStats, Member } from '@parley/core';
-import { conversationFromRow, conversationRecordFromRow, escapeLike, memberFromRow, summariesInOrder, unreadCondition } from '@parley/core/adapter-kit';
+import type { ConversationChange, ConversationStoreMethods, ConversationDecision, ConversationListRow, ConversationPlan, ConversationStats, Member } from '@parley/core';
+import { banFromRow, conversationFromRow, conversationRecordFromRow, escapeLike, memberFromRow, summariesInOrder, unreadCondition, type BanRow } from '@parley/core/adapter-kit';
+import { insertAudit } from './sqlite-moderation.js';
 import type { ConversationRow, MemberRow, MessageRow } from './rows.js';
 import type { SqliteContext } from './sqlite-context.js';
 
@@ -31,6 +32,13 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
     setRole: db.prepare('UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?'),
     unindexConversation: db.prepare('DELETE FROM message_search WHERE rowid IN (SELECT rowid FROM messages WHERE conversation_id = ?)'),
     deleteConversation: db.prepare('DELETE FROM conversations WHERE id = ?'),
+    bansInForce: db.prepare<[string, string], BanRow>('SELECT * FROM bans WHERE conversation_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY user_id'),
+    ban: db.prepare(
+      `INSERT INTO bans (conversation_id, user_id, banned_by, reason, created_at, expires_at) VALUES (@conversationId, @userId, @bannedBy, @reason, @createdAt, @expiresAt)
+       ON CONFLICT (conversation_id, user_id) DO UPDATE SET banned_by = excluded.banned_by, reason = excluded.reason, created_at = excluded.created_at, expires_at = excluded.expires_at`,
+    ),
+    unban: db.prepare('DELETE FROM bans WHERE conversation_id = ? AND user_id = ?'),
+    silence: db.prepare('UPDATE members SET silenced_until = ? WHERE conversation_id = ? AND user_id = ?'),
     purgeAttachments: db.prepare(`UPDATE attachments SET status = 'purging', purge_lease_until = NULL WHERE conversation_id = ? AND status <> 'purging'`),
     userConversationIds: db.prepare<[string], { conversation_id: string }>('SELECT conversation_id FROM members WHERE user_id = ?'),
     contacts: db.prepare<[string], { user_id: string }>(
@@ -66,14 +74,20 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
       if (plan.profile.name !== undefined) sets.push('name = @name');
       if (plan.profile.description !== undefined) sets.push('description = @description');
       if (plan.profile.avatarUrl !== undefined) sets.push('avatar_url = @avatarUrl');
-      sql(`UPDATE conversations SET ${sets.join(', ')} WHERE id = @id`).run({ name: null, description: null, avatarUrl: null, ...plan.profile, at, id: conversationId });
+      if (plan.profile.slowModeSeconds !== undefined) sets.push('slow_mode_seconds = @slowModeSeconds');
+      sql(`UPDATE conversations SET ${sets.join(', ')} WHERE id = @id`).run({ name: null, description: null, avatarUrl: null, slowModeSeconds: 0, ...plan.profile, at, id: conversationId });
     }
+    for (const ban of plan.ban ?? []) q.ban.run({ conversationId, ...ban });
+    for (const userId of plan.unban ?? []) q.unban.run(conversationId, userId);
+    for (const { userId, until } of plan.silence ?? []) q.silence.run(until, conversationId, userId);
+    for (const entry of plan.audit ?? []) insertAudit(db, entry);
     return added.map((seed) => memberFromRow(q.member.get(conversationId, seed.userId)!));
   };
 
   const changeConversation = db.transaction(<T>(conversationId: string, at: string, decide: ConversationDecision<T>): ConversationChange<T> => {
     const row = q.conversation.get(conversationId);
-    const state = row === undefined ? null : { conversation: conversationRecordFromRow(row), members: membersOf(conversationId) };
+    const state =
+      row === undefined ? null : { conversation: conversationRecordFromRow(row), members: membersOf(conversationId), bans: q.bansInForce.all(conversationId, at).map(banFromRow) };
     const { plan, value } = decide(state);
     const added = row === undefined ? [] : apply(conversationId, plan, at);
     const after = conversationOf(q.conversation.get(conversationId));
@@ -97,6 +111,10 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
 
     async getConversation(conversationId) {
       return conversationOf(q.conversation.get(conversationId));
+    },
+
+    async findDirectConversation(directKey) {
+      return q.conversationByKey.get(directKey)?.id ?? null;
     },
 
     async changeConversation<T>(conversationId: string, at: string, decide: ConversationDecision<T>) {
@@ -126,7 +144,7 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
       const lastIds = rows.map((r) => r.last_message_id).filter((id): id is string => id !== null);
       const last = new Map((lastIds.length === 0 ? [] : reactions.messages(q.messagesById.all(JSON.stringify(lastIds)))).map((m) => [m.id, m]));
       return rows.map(
-        (row): ConversationListItem => ({
+        (row): ConversationListRow => ({
           ...conversationFromRow(row, row.last_message_id === null ? null : (last.get(row.last_message_id) ?? null)),
           role: row.role,
           unreadCount: row.unread_count,

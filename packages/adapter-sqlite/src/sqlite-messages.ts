@@ -16,7 +16,7 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     ),
     // One statement settles seq, version, membership and idempotency: it takes the next seq
     // and version from the conversation row, writes nothing when the sender is not a member
-    // (system messages excepted), and nothing on a known clientMessageId.
+    // or is silenced (system messages excepted), and nothing on a known clientMessageId.
     insertMessage: db.prepare<Record<string, unknown>, { rowid: number; seq: number; version: number }>(
       `INSERT INTO messages (id, conversation_id, seq, sender_id, type, content, reply_to_id, attachments, metadata,
          client_message_id, created_at, version)
@@ -24,7 +24,8 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
          @clientMessageId, @createdAt, c.version + 1
        FROM conversations c
        WHERE c.id = @conversationId
-         AND (@type = 'system' OR EXISTS (SELECT 1 FROM members mb WHERE mb.conversation_id = c.id AND mb.user_id = @senderId))
+         AND (@type = 'system' OR EXISTS (SELECT 1 FROM members mb WHERE mb.conversation_id = c.id AND mb.user_id = @senderId
+                                           AND (mb.silenced_until IS NULL OR mb.silenced_until <= @createdAt)))
        ON CONFLICT (conversation_id, sender_id, client_message_id) DO NOTHING
        RETURNING rowid, seq, version`,
     ),

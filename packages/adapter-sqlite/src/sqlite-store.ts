@@ -7,6 +7,7 @@ import { classifySqliteFailure } from './failures.js';
 import { migrate } from './migrations.js';
 import { createSqliteContext } from './sqlite-context.js';
 import { sqliteAttachments } from './sqlite-attachments.js';
+import { sqliteModeration } from './sqlite-moderation.js';
 import { sqliteConversations } from './sqlite-conversations.js';
 import { sqliteMessages } from './sqlite-messages.js';
 import { sqliteOutbox } from './sqlite-outbox.js';
@@ -62,6 +63,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       ...sqliteSearch(context),
       ...sqliteOutbox(context),
       ...sqliteAttachments(context),
+      ...sqliteModeration(context),
       async ping() {
         context.sql('SELECT 1').get();
       },

@@ -10,11 +10,14 @@ import { createMemoryRateLimiter } from './memory/memory-rate-limiter.js';
 import { AttachmentPurge } from './attachments/attachment-purge.js';
 import { AttachmentService, DEFAULT_ATTACHMENT_OPTIONS, type AttachmentOptions } from './attachments/attachment-service.js';
 import { HookRunner, type HookOptions } from './extensions/hooks.js';
+import { Capabilities, type CapabilityOverrides } from './domain/capabilities.js';
+import { CAPABILITIES } from './domain/types.js';
 import { RateLimits } from './services/rate-limits.js';
 import { ChatEvents } from './services/chat-events.js';
 import { ConversationService } from './services/conversation-service.js';
 import { MembershipCache } from './services/membership-cache.js';
 import { MessageService } from './services/message-service.js';
+import { ModerationService } from './services/moderation-service.js';
 import {
   DEFAULT_NOTIFICATION_RETRY,
   NotificationDispatcher,
@@ -37,6 +40,8 @@ export interface ChatServicesOptions {
   notifier?: Notifier;
   /** Profiles for member lists and system messages; also rejects unknown user ids. */
   resolveUsers?: ResolveUsers;
+  /** Changes to what each role may do, per conversation type (see DEFAULT_CAPABILITIES). */
+  capabilities?: CapabilityOverrides;
   /** The host's checks before sends, edits, additions and joins (reject or rewrite). */
   hooks?: HookOptions;
   /** File uploads: where the bytes live, and the upload and purge policy. Without it, uploads are off. */
@@ -57,6 +62,8 @@ export interface ChatServicesOptions {
 export interface ChatServices {
   conversations: ConversationService;
   messages: MessageService;
+  /** Bans, muting members, slow mode, blocks, reports and the audit log. */
+  moderation: ModerationService;
   events: ChatEvents;
   membership: MembershipCache;
   store: ChatStore;
@@ -117,6 +124,9 @@ const optionsSchema = z.object({
   notificationRetry: z
     .object({ pollIntervalMs: positive, maxAttempts: positive, baseDelayMs: positive, maxDelayMs: positive, leaseMs: positive, batchSize: positive })
     .partial()
+    .optional(),
+  capabilities: z
+    .partialRecord(z.enum(['group', 'direct']), z.partialRecord(z.enum(['owner', 'admin', 'member']), z.array(z.enum(CAPABILITIES))))
     .optional(),
   hooks: z
     .object({
@@ -185,6 +195,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
     batcher,
     rateLimits,
     hooks: new HookRunner(options.hooks ?? {}, logger),
+    capabilities: new Capabilities(options.capabilities),
     schemas: createSchemas(limits),
     limits,
     logger,
@@ -199,9 +210,11 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
   attachmentPurge?.start();
   const attachments = new AttachmentService(ctx, attachmentOptions);
 
+  const messages = new MessageService(ctx, attachments);
   return {
     conversations: new ConversationService(ctx),
-    messages: new MessageService(ctx, attachments),
+    messages,
+    moderation: new ModerationService(ctx, messages),
     attachments,
     attachmentPurge,
     events,

@@ -1,5 +1,5 @@
 import type { ConversationRecord, NewMessage, UnreadSummary } from '../adapters/chat-store.js';
-import type { AttachmentRecord, AttachmentStatus, Conversation, Member, MemberRole, Message, MessageType, ReactionSummary } from '../domain/types.js';
+import type { AttachmentRecord, AttachmentStatus, AuditAction, AuditEntry, Ban, Report, ReportResolution, ReportStatus, Conversation, Member, MemberRole, Message, MessageType, ReactionSummary } from '../domain/types.js';
 
 /**
  * Rows as Parley's SQL stores name their columns, and the domain objects they become. A
@@ -17,6 +17,7 @@ export interface ConversationRow {
   updated_at: string;
   last_seq: number;
   version: number;
+  slow_mode_seconds: number;
   last_message_id: string | null;
 }
 
@@ -29,6 +30,7 @@ export interface MemberRow {
   last_read_at: string | null;
   muted_until: string | null;
   archived_at: string | null;
+  silenced_until: string | null;
 }
 
 /** A message row with its JSON decoded and its flag a boolean. */
@@ -60,6 +62,7 @@ export function memberFromRow(row: MemberRow): Member {
     lastReadAt: row.last_read_at,
     mutedUntil: row.muted_until,
     archivedAt: row.archived_at,
+    silencedUntil: row.silenced_until,
   };
 }
 
@@ -75,6 +78,7 @@ export function conversationRecordFromRow(row: ConversationRow): ConversationRec
     updatedAt: row.updated_at,
     lastSeq: row.last_seq,
     version: row.version,
+    slowModeSeconds: Number(row.slow_mode_seconds ?? 0),
   };
 }
 
@@ -175,4 +179,92 @@ export const ATTACHMENT_COLUMNS =
 
 export function attachmentValues(a: AttachmentRecord): unknown[] {
   return [a.id, a.conversationId, a.uploaderId, a.storageKey, a.name, a.declaredType, a.mimeType, a.size, a.status, a.messageId, a.createdAt, a.completedAt, a.expiresAt];
+}
+
+export interface BanRow {
+  conversation_id: string;
+  user_id: string;
+  banned_by: string;
+  reason: string | null;
+  created_at: string;
+  expires_at: string | null;
+}
+
+export function banFromRow(row: BanRow): Ban {
+  return {
+    conversationId: row.conversation_id,
+    userId: row.user_id,
+    bannedBy: row.banned_by,
+    reason: row.reason,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+export interface ReportRow {
+  id: string;
+  conversation_id: string;
+  message_id: string;
+  reporter_id: string;
+  reason: string;
+  note: string | null;
+  status: ReportStatus;
+  created_at: string;
+  resolved_by: string | null;
+  resolved_at: string | null;
+  resolution: ReportResolution | null;
+}
+
+export const REPORT_COLUMNS = 'id, conversation_id, message_id, reporter_id, reason, note, status, created_at, resolved_by, resolved_at, resolution';
+
+export function reportFromRow(row: ReportRow): Report {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    messageId: row.message_id,
+    reporterId: row.reporter_id,
+    reason: row.reason,
+    note: row.note,
+    status: row.status,
+    createdAt: row.created_at,
+    resolvedBy: row.resolved_by,
+    resolvedAt: row.resolved_at,
+    resolution: row.resolution,
+  };
+}
+
+export function reportValues(r: Report): unknown[] {
+  return [r.id, r.conversationId, r.messageId, r.reporterId, r.reason, r.note, r.status, r.createdAt, r.resolvedBy, r.resolvedAt, r.resolution];
+}
+
+/** An audit row with its `data` decoded (SQLite keeps JSON text, Postgres jsonb). */
+export interface DecodedAuditRow {
+  id: string;
+  conversation_id: string;
+  actor_id: string;
+  action: AuditAction;
+  target_user_id: string | null;
+  message_id: string | null;
+  data: Record<string, unknown> | null;
+  created_at: string;
+}
+
+export const AUDIT_COLUMNS = 'id, conversation_id, actor_id, action, target_user_id, message_id, data, created_at';
+
+export function auditFromRow(row: DecodedAuditRow): AuditEntry {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    actorId: row.actor_id,
+    action: row.action,
+    targetUserId: row.target_user_id,
+    messageId: row.message_id,
+    data: row.data,
+    createdAt: row.created_at,
+  };
+}
+
+/** Values in AUDIT_COLUMNS order, `data` as JSON text. */
+export function auditValues(e: AuditEntry): unknown[] {
+  return [e.id, e.conversationId, e.actorId, e.action, e.targetUserId, e.messageId, e.data === null ? null : JSON.stringify(e.data), e.createdAt];
 }

@@ -1,5 +1,10 @@
 import type {
   AttachmentRecord,
+  AuditEntry,
+  Ban,
+  Report,
+  ReportResolution,
+  ReportStatus,
   ChangesSince,
   Conversation,
   ConversationListItem,
@@ -53,6 +58,8 @@ export interface ChatStore {
    */
   createConversation(input: NewConversation): Promise<{ conversation: Conversation; created: boolean }>;
   getConversation(conversationId: string): Promise<Conversation | null>;
+  /** The id of the direct conversation with this `directKey` (the sorted pair), if there is one. */
+  findDirectConversation(directKey: string): Promise<string | null>;
   /**
    * The unit of work for everything that changes who is in a conversation or what it is
    * called. Under a per-conversation lock, the store reads the conversation and its
@@ -63,7 +70,7 @@ export interface ChatStore {
    */
   changeConversation<T>(conversationId: string, at: string, decide: ConversationDecision<T>): Promise<ConversationChange<T>>;
   /** Ordered by last activity (updatedAt desc, id desc), starting after `after`. */
-  listConversations(userId: string, query: ConversationListQuery): Promise<ConversationListItem[]>;
+  listConversations(userId: string, query: ConversationListQuery): Promise<ConversationListRow[]>;
   getConversationStats(userId: string, now: string): Promise<ConversationStats>;
   /**
    * For each of `userIds` who is a member: the messages counting as unread for them in this
@@ -89,8 +96,9 @@ export interface ChatStore {
    *   row in the same transaction;
    * - `duplicate`: a message with this (conversationId, senderId, clientMessageId) is stored
    *   already; it is returned as stored and nothing is written;
-   * - `refused`: the sender is not a member (checked by the insert itself, whatever any cache
-   *   says; `system` messages are exempt), or the conversation does not exist (`reason:
+   * - `refused`: the sender is not a member, or is silenced at the message's `createdAt`
+   *   (checked by the insert itself, whatever any cache says; `system` messages are exempt),
+   *   or the conversation does not exist (`reason:
    *   'not_member'`); or one of its uploaded attachments (those with an `id`) cannot be used
    *   (`reason: 'attachment'`); nothing written.
    *
@@ -163,6 +171,36 @@ export interface ChatStore {
   /** Removes the rows, once their bytes are gone. */
   deleteAttachments(attachmentIds: string[]): Promise<void>;
 
+  /**
+   * User `userId` blocks (`blocked: true`) or unblocks `blockedId`; answers whether anything
+   * changed. Blocks are personal, not per conversation.
+   */
+  setBlock(userId: string, blockedId: string, blocked: boolean, at: string): Promise<boolean>;
+  /** Whom the user blocks, oldest first. */
+  listBlocked(userId: string): Promise<string[]>;
+  /** The blocks between any two of `userIds` (both directions). */
+  blocksAmong(userIds: string[]): Promise<Array<{ userId: string; blockedId: string }>>;
+
+  /**
+   * Files a report. One per reporter and message: a second report of the same message by the
+   * same user answers the first (`created: false`) and writes nothing.
+   */
+  createReport(report: Report): Promise<{ report: Report; created: boolean }>;
+  getReport(reportId: string): Promise<Report | null>;
+  /** The review queue, oldest first (createdAt, then id), after `after`. */
+  listReports(query: ReportQuery): Promise<Report[]>;
+  /**
+   * Resolves the open reports of one id or of one message, in one transaction with `audit`
+   * (written only when something was resolved); answers those it resolved — none when another
+   * moderator was first.
+   */
+  resolveReports(target: { reportId: string } | { messageId: string }, resolution: ReportResolution, resolvedBy: string, at: string, audit?: AuditEntry): Promise<Report[]>;
+
+  /** Records moderation actions that did not go through `changeConversation` (deleting others' messages). */
+  appendAudit(entries: AuditEntry[]): Promise<void>;
+  /** A conversation's audit log, newest first (createdAt, then id), before `before`. */
+  listAudit(conversationId: string, query: { limit: number; before?: { createdAt: string; id: string } }): Promise<AuditEntry[]>;
+
   claimOutbox(now: string, limit: number, leaseMs: number): Promise<OutboxEntry[]>;
   completeOutbox(ids: string[]): Promise<void>;
   /** Schedules another attempt at `nextAttemptAt`, or parks the entry as dead when null. */
@@ -207,6 +245,9 @@ export type NewConversation = Pick<Conversation, 'id' | 'type' | 'name' | 'descr
   members: MemberSeed[];
 };
 
+/** A row of a user's list as the store has it; the services add what follows from the role (capabilities). */
+export type ConversationListRow = Omit<ConversationListItem, 'capabilities'>;
+
 /** A conversation's own row, without its last message. */
 export type ConversationRecord = Omit<Conversation, 'lastMessage'>;
 
@@ -214,6 +255,14 @@ export interface ConversationPatch {
   name?: string;
   description?: string | null;
   avatarUrl?: string | null;
+  slowModeSeconds?: number;
+}
+
+export interface ReportQuery {
+  conversationId?: string;
+  status?: ReportStatus;
+  limit: number;
+  after?: { createdAt: string; id: string };
 }
 
 /** What `changeConversation` hands to its decision: the state read under the lock. */
@@ -221,6 +270,8 @@ export interface ConversationState {
   conversation: ConversationRecord;
   /** Ordered by joinedAt, then userId. */
   members: Member[];
+  /** Bans in force at the change's time (not expired), ordered by userId. */
+  bans: Ban[];
 }
 
 /** What a decision asks the store to write, all in one transaction. */
@@ -230,10 +281,19 @@ export interface ConversationPlan {
   remove?: string[];
   /** Role changes of current members (applied after `remove`). */
   roles?: MemberSeed[];
-  /** Name, description or avatar; also moves updatedAt to the change's time. */
+  /** Name, description, avatar or slow mode; also moves updatedAt to the change's time. */
   profile?: ConversationPatch;
+  /** Bans to record (replacing any earlier ban of the same user); removing them is `remove`'s job. */
+  ban?: Array<Omit<Ban, 'conversationId'>>;
+  /** Users whose bans are lifted. */
+  unban?: string[];
+  /** Members muted by a moderator until then (null lifts it). */
+  silence?: Array<{ userId: string; until: string | null }>;
+  /** Written in the same transaction: the record of a moderation action. */
+  audit?: AuditEntry[];
   /**
-   * Removes the conversation with its members, messages, reactions and outbox rows; its
+   * Removes the conversation with its members, messages, reactions, outbox rows, bans, reports
+   * and audit log; its
    * attachments become `purging` (their bytes are deleted by the purge).
    */
   delete?: boolean;
@@ -346,6 +406,7 @@ export type ConversationStoreMethods = Pick<
   ChatStore,
   | 'createConversation'
   | 'getConversation'
+  | 'findDirectConversation'
   | 'changeConversation'
   | 'listConversations'
   | 'getConversationStats'
@@ -375,6 +436,11 @@ export type MessageStoreMethods = Pick<
 export type SearchStoreMethods = Pick<ChatStore, 'searchMessages' | 'getMessageStats'>;
 
 export type OutboxStoreMethods = Pick<ChatStore, 'claimOutbox' | 'completeOutbox' | 'failOutbox' | 'outboxStats'>;
+
+export type ModerationStoreMethods = Pick<
+  ChatStore,
+  'setBlock' | 'listBlocked' | 'blocksAmong' | 'createReport' | 'getReport' | 'listReports' | 'resolveReports' | 'appendAudit' | 'listAudit'
+>;
 
 export type AttachmentStoreMethods = Pick<
   ChatStore,

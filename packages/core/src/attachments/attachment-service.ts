@@ -83,7 +83,9 @@ export class AttachmentService {
     const { storage, unusedTtlMs, uploadUrlTtlMs, uploadRate } = this.configured();
     const actor = this.userId(userId);
     const data = validate(this.ctx.schemas.createUpload, input, 'input');
-    await this.ctx.membership.require(data.conversationId, actor);
+    const role = await this.ctx.membership.require(data.conversationId, actor);
+    const facts = await this.ctx.membership.facts(data.conversationId);
+    if (facts !== null) this.ctx.capabilities.require(facts.type, role, 'upload', 'You cannot upload files in this conversation');
     await this.ctx.rateLimits.consume(`uploads:${actor}`, uploadRate, 'uploads');
     const now = this.ctx.now();
     const id = newId();

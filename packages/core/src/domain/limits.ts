@@ -31,3 +31,6 @@ export const DEFAULT_LIMITS: ChatLimits = {
 export function resolveLimits(overrides: Partial<ChatLimits> = {}): ChatLimits {
   return { ...DEFAULT_LIMITS, ...overrides, messageRate: { ...DEFAULT_LIMITS.messageRate, ...overrides.messageRate } };
 }
+
+/** "Muted with no end": a date no clock reaches, so `mutedUntil > now` stays one comparison. */
+export const MUTED_FOREVER = '9999-12-31T23:59:59.999Z';

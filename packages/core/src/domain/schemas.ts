@@ -112,6 +112,9 @@ export const counterSchema = z
   .max(Number.MAX_SAFE_INTEGER, 'is too large');
 const seqCursor = counterSchema;
 
+/** Why a message is reported. */
+export const REPORT_REASONS = ['spam', 'harassment', 'hate', 'violence', 'sexual', 'illegal', 'other'] as const;
+
 /** All input schemas, built from the configured limits. */
 export function createSchemas(limits: ChatLimits) {
   const content = text()
@@ -236,7 +239,32 @@ export function createSchemas(limits: ChatLimits) {
       cursor: text().max(64).optional(),
     });
 
+  const future = isoDate.nullable().optional();
+  const moderation = {
+    ban: z.object({
+      userId: idSchema,
+      reason: text().max(500, 'must be at most 500 characters').optional(),
+      /** Until when; absent or null: until lifted. */
+      until: future,
+    }),
+    silence: z.object({ userId: idSchema, until: future }),
+    slowMode: z.object({
+      seconds: z
+        .number({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a number') })
+        .int('must be a whole number of seconds')
+        .min(0, 'must be 0 (off) or more')
+        .max(21_600, 'must be at most 21600 (6 hours)'),
+    }),
+    report: z.object({
+      reason: z.enum(REPORT_REASONS, { error: `must be one of ${REPORT_REASONS.join(', ')}` }),
+      note: text().max(1_000, 'must be at most 1000 characters').optional(),
+    }),
+    resolveReport: z.object({ action: z.enum(['dismiss', 'delete', 'ban'], { error: 'must be dismiss, delete or ban' }) }),
+  };
+
   return {
+    ...moderation,
+    pageLimit: pageLimit(limits, 50),
     id: idSchema,
     content: content.refine((c) => c.trim() !== '', 'must not be empty'),
     emoji,
@@ -258,6 +286,10 @@ export function createSchemas(limits: ChatLimits) {
 export type Schemas = ReturnType<typeof createSchemas>;
 export type SendMessageInput = z.input<Schemas['sendMessage']>;
 export type ParsedSendMessage = z.output<Schemas['sendMessage']>;
+export type BanInput = z.input<Schemas['ban']>;
+export type SilenceInput = z.input<Schemas['silence']>;
+export type ReportInput = z.input<Schemas['report']>;
+export type ResolveAction = z.output<Schemas['resolveReport']>['action'];
 export type CreateUploadInput = z.input<Schemas['createUpload']>;
 export type MessagePageOptions = z.input<Schemas['messagePage']>;
 export type ListConversationsOptions = z.input<Schemas['listConversations']>;

@@ -7,6 +7,24 @@ export type MemberRole = 'owner' | 'admin' | 'member';
 export const MESSAGE_TYPES = ['text', 'image', 'video', 'audio', 'file', 'sticker', 'location', 'contact', 'system'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
+/** What a role may do in a conversation (see `capabilities.ts`). */
+export const CAPABILITIES = [
+  'send',
+  'upload',
+  'react',
+  'editOwn',
+  'deleteOwn',
+  'deleteOthers',
+  'pin',
+  'mentionEveryone',
+  'changeInfo',
+  'manageMembers',
+  'manageAdmins',
+  'changeRoles',
+  'moderate',
+] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
 /** What the host's `authenticate` returns. Parley stores only the id. */
 export interface ChatUser {
   id: string;
@@ -105,6 +123,8 @@ export interface Conversation {
   lastSeq: number;
   /** Bumped by every change to a message; `seq > N or version > N` is "changed since N". */
   version: number;
+  /** Slow mode: a member (moderators excepted) sends at most one message per this many seconds; 0 is off. */
+  slowModeSeconds: number;
   lastMessage: Message | null;
 }
 
@@ -115,13 +135,18 @@ export interface Member {
   joinedAt: string;
   lastReadSeq: number;
   lastReadAt: string | null;
+  /** Their own notification mute. */
   mutedUntil: string | null;
   archivedAt: string | null;
+  /** Muted by a moderator: reads, cannot send until then (`MUTED_FOREVER` for no end); null when not. */
+  silencedUntil: string | null;
 }
 
 /** One row of a user's conversation list. */
 export interface ConversationListItem extends Conversation {
   role: MemberRole;
+  /** What the user may do here, from the capability table: a UI hides the rest. */
+  capabilities: Capability[];
   unreadCount: number;
   /** The seq of the first message counting as unread ("jump to first unread"); null when none. */
   firstUnreadSeq: number | null;
@@ -211,3 +236,53 @@ export interface ReadReceiptStats {
   percentage: number;
   readers: Array<{ userId: string; readAt: string | null }>;
 }
+
+/** A user banned from a conversation: removed, and cannot be added again until lifted. */
+export interface Ban {
+  conversationId: string;
+  userId: string;
+  bannedBy: string;
+  reason: string | null;
+  createdAt: string;
+  /** Null: until lifted. */
+  expiresAt: string | null;
+}
+
+export type ReportStatus = 'open' | 'resolved';
+export type ReportResolution = 'dismissed' | 'deleted' | 'banned';
+
+/** A message flagged by a member, waiting in the review queue. */
+export interface Report {
+  id: string;
+  conversationId: string;
+  messageId: string;
+  reporterId: string;
+  reason: string;
+  note: string | null;
+  status: ReportStatus;
+  createdAt: string;
+  resolvedBy: string | null;
+  resolvedAt: string | null;
+  resolution: ReportResolution | null;
+}
+
+/** One moderation action: who did what to whom, and when. */
+export interface AuditEntry {
+  id: string;
+  conversationId: string;
+  actorId: string;
+  action: AuditAction;
+  targetUserId: string | null;
+  messageId: string | null;
+  data: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+export type AuditAction =
+  | 'member_banned'
+  | 'member_unbanned'
+  | 'member_silenced'
+  | 'member_unsilenced'
+  | 'slow_mode_changed'
+  | 'message_deleted'
+  | 'report_resolved';

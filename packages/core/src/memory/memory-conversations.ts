@@ -1,5 +1,5 @@
-import type { ConversationChange, ConversationStoreMethods, ConversationDecision, ConversationListQuery, ConversationPlan, ConversationRecord } from '../adapters/chat-store.js';
-import type { ConversationListItem, ConversationStats, Member } from '../domain/types.js';
+import type { ConversationChange, ConversationStoreMethods, ConversationDecision, ConversationListQuery, ConversationPlan, ConversationRecord, ConversationListRow } from '../adapters/chat-store.js';
+import type { ConversationStats, Member } from '../domain/types.js';
 import { newMember, type ConversationRow, type MemoryRows } from './memory-database.js';
 
 /** Conversations and members of the memory store. */
@@ -20,6 +20,9 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
     for (const [key, id] of db.clientIds) if (!db.messages.has(id)) db.clientIds.delete(key);
     for (const [id, entry] of db.outbox) if (entry.conversationId === conversationId) db.outbox.delete(id);
     rows.purgeAttachments((a) => a.conversationId === conversationId);
+    db.bans.delete(conversationId);
+    for (const [id, report] of db.reports) if (report.conversationId === conversationId) db.reports.delete(id);
+    db.audit = db.audit.filter((entry) => entry.conversationId !== conversationId);
     db.timeline.delete(conversationId);
     db.conversations.delete(conversationId);
   };
@@ -48,16 +51,25 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
       if (member !== undefined) member.role = change.role;
     }
     if (plan.profile !== undefined) {
-      const { name, description, avatarUrl } = plan.profile;
+      const { name, description, avatarUrl, slowModeSeconds } = plan.profile;
       if (name !== undefined) row.name = name;
       if (description !== undefined) row.description = description;
       if (avatarUrl !== undefined) row.avatarUrl = avatarUrl;
+      if (slowModeSeconds !== undefined) row.slowModeSeconds = slowModeSeconds;
       row.updatedAt = at;
     }
+    const bans = rows.bansOf(conversationId);
+    for (const ban of plan.ban ?? []) bans.set(ban.userId, { conversationId, ...ban });
+    for (const userId of plan.unban ?? []) bans.delete(userId);
+    for (const { userId, until } of plan.silence ?? []) {
+      const member = map.get(userId);
+      if (member !== undefined) member.silencedUntil = until;
+    }
+    for (const entry of plan.audit ?? []) db.audit.push({ ...entry });
     return added;
   };
 
-  const listItem = (conversationId: string, userId: string, now: string): ConversationListItem => {
+  const listItem = (conversationId: string, userId: string, now: string): ConversationListRow => {
     const row = db.conversations.get(conversationId)!;
     const member = db.members.get(conversationId)!.get(userId)!;
     return {
@@ -89,6 +101,7 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
         updatedAt: input.createdAt,
         lastSeq: 0,
         version: 0,
+        slowModeSeconds: 0,
         directKey: input.directKey,
         lastMessageId: null,
       });
@@ -106,9 +119,13 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
       return row === undefined ? null : rows.presentConversation(row);
     },
 
+    async findDirectConversation(directKey) {
+      return db.directKeys.get(directKey) ?? null;
+    },
+
     async changeConversation<T>(conversationId: string, at: string, decide: ConversationDecision<T>) {
       const row = db.conversations.get(conversationId);
-      const state = row === undefined ? null : { conversation: recordOf(row), members: rows.sortedMembers(conversationId) };
+      const state = row === undefined ? null : { conversation: recordOf(row), members: rows.sortedMembers(conversationId), bans: rows.bansInForce(conversationId, at) };
       const { plan, value } = decide(state);
       const added = row === undefined ? [] : apply(conversationId, plan, at);
       const after = db.conversations.get(conversationId);
@@ -123,7 +140,7 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
 
     async listConversations(userId, query: ConversationListQuery) {
       const needle = query.search === undefined || query.search === '' ? null : query.search.toLowerCase();
-      const items: ConversationListItem[] = [];
+      const items: ConversationListRow[] = [];
       for (const conversationId of db.userConversations.get(userId) ?? []) {
         const row = db.conversations.get(conversationId)!;
         const member = db.members.get(conversationId)!.get(userId)!;

@@ -1,6 +1,6 @@
 import type { OutboxEntry } from '../adapters/chat-store.js';
 import { countsAsUnread } from '../adapter-kit/unread.js';
-import type { AttachmentRecord, Conversation, Member, Message } from '../domain/types.js';
+import type { AttachmentRecord, AuditEntry, Ban, Conversation, Member, Message, Report } from '../domain/types.js';
 
 export interface ConversationRow extends Omit<Conversation, 'lastMessage'> {
   directKey: string | null;
@@ -42,6 +42,12 @@ export interface MemoryDatabase {
   outbox: Map<string, OutboxRow>;
   outboxCounter: number;
   attachments: Map<string, AttachmentRow>;
+  /** conversationId → userId → ban. */
+  bans: Map<string, Map<string, Ban>>;
+  /** userId → blocked userId → when. */
+  blocks: Map<string, Map<string, string>>;
+  reports: Map<string, Report>;
+  audit: AuditEntry[];
 }
 
 export function createMemoryDatabase(): MemoryDatabase {
@@ -58,6 +64,10 @@ export function createMemoryDatabase(): MemoryDatabase {
     outbox: new Map(),
     outboxCounter: 0,
     attachments: new Map(),
+    bans: new Map(),
+    blocks: new Map(),
+    reports: new Map(),
+    audit: [],
   };
 }
 
@@ -136,6 +146,23 @@ export class MemoryRows {
     else set.delete(conversationId);
   }
 
+  bansOf(conversationId: string): Map<string, Ban> {
+    let map = this.db.bans.get(conversationId);
+    if (map === undefined) {
+      map = new Map();
+      this.db.bans.set(conversationId, map);
+    }
+    return map;
+  }
+
+  /** Bans not expired at `at`, by userId. */
+  bansInForce(conversationId: string, at: string): Ban[] {
+    return [...(this.db.bans.get(conversationId)?.values() ?? [])]
+      .filter((ban) => ban.expiresAt === null || ban.expiresAt > at)
+      .map((ban) => ({ ...ban }))
+      .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  }
+
   /** Hands the attachments matching `which` to the purge. */
   purgeAttachments(which: (row: AttachmentRow) => boolean): void {
     for (const row of this.db.attachments.values()) {
@@ -163,5 +190,5 @@ export function byJoined(a: Member, b: Member): number {
 }
 
 export function newMember(conversationId: string, userId: string, role: Member['role'], joinedAt: string, lastReadSeq: number): Member {
-  return { conversationId, userId, role, joinedAt, lastReadSeq, lastReadAt: null, mutedUntil: null, archivedAt: null };
+  return { conversationId, userId, role, joinedAt, lastReadSeq, lastReadAt: null, mutedUntil: null, archivedAt: null, silencedUntil: null };
 }

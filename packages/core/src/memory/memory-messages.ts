@@ -17,7 +17,8 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
           if (existing !== undefined) return { status: 'duplicate', message: rows.present(db.messages.get(existing)!) };
         }
         const conversation = db.conversations.get(input.conversationId);
-        const isMember = db.members.get(input.conversationId)?.has(input.senderId) ?? false;
+        const sender = db.members.get(input.conversationId)?.get(input.senderId);
+        const isMember = sender !== undefined && (sender.silencedUntil === null || sender.silencedUntil <= input.createdAt);
         if (conversation === undefined || (input.type !== 'system' && !isMember)) return { status: 'refused', message: null, reason: 'not_member' };
         const uploads = uploadedIds(input).map((id) => db.attachments.get(id));
         if (!uploads.every((row) => row !== undefined && claimable(row, input))) return { status: 'refused', message: null, reason: 'attachment' };

@@ -1,5 +1,6 @@
 import type { ChatStore } from '../adapters/chat-store.js';
 import { memoryAttachments } from './memory-attachments.js';
+import { memoryModeration } from './memory-moderation.js';
 import { memoryConversations } from './memory-conversations.js';
 import { createMemoryDatabase, MemoryRows, type MemoryDatabase } from './memory-database.js';
 import { memoryMessages } from './memory-messages.js';
@@ -25,6 +26,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ChatStore {
     ...memorySearch(rows),
     ...memoryOutbox(db),
     ...memoryAttachments(db),
+    ...memoryModeration(db),
     async ping() {},
   };
 }

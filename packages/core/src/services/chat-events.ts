@@ -30,7 +30,14 @@ export type ConversationUpdateType =
   | 'archived'
   | 'unarchived'
   | 'muted'
-  | 'unmuted';
+  | 'unmuted'
+  | 'member_banned'
+  | 'member_unbanned'
+  | 'member_silenced'
+  | 'member_unsilenced'
+  | 'slow_mode_changed'
+  | 'message_reported'
+  | 'report_resolved';
 
 export interface ChatEventMap {
   message_created: [event: Audience & { message: Message; clientMessageId: string | null }];

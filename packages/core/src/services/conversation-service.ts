@@ -14,10 +14,11 @@ import {
   removeMemberDecision,
   roleChangeDecision,
 } from './conversation-rules.js';
+import { announceMembershipChange, announceUpdate } from './announcements.js';
 import { displayNames, joinNames, postSystemMessage } from './system-messages.js';
 
-/** "Muted with no end": a date no clock reaches, so `mutedUntil > now` stays one comparison. */
-export const MUTED_FOREVER = '9999-12-31T23:59:59.999Z';
+export { MUTED_FOREVER } from '../domain/limits.js';
+import { MUTED_FOREVER } from '../domain/limits.js';
 
 export interface MemberWithProfile extends Member {
   user?: UserProfile;
@@ -48,7 +49,7 @@ export class ConversationService {
       ...(after === undefined ? {} : { after: { updatedAt: after.u, id: after.i } }),
       now: nowIso(this.ctx),
     });
-    const items = rows.slice(0, opts.limit);
+    const items = rows.slice(0, opts.limit).map((row) => ({ ...row, capabilities: this.ctx.capabilities.list(row.type, row.role) }));
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > opts.limit && last !== undefined ? encodeCursor({ u: last.updatedAt, i: last.id }) : null };
   }
@@ -66,6 +67,11 @@ export class ConversationService {
     await this.requireKnownUsers([recipient], 'recipientId');
     const allowed = await this.checkAdditions(actor, 'create_direct', null, [recipient]);
     if (!allowed.includes(recipient)) throw ChatError.forbidden('You cannot start a conversation with this user');
+    // A block keeps a new conversation from being opened; an existing one stays readable.
+    const existing = await this.ctx.store.findDirectConversation(directKey(actor, recipient));
+    if (existing === null && (await this.ctx.store.blocksAmong([actor, recipient])).length > 0) {
+      throw ChatError.forbidden('You cannot start a conversation with this user');
+    }
     const { conversation, created } = await this.ctx.store.createConversation({
       id: newId(),
       type: 'direct',
@@ -118,7 +124,7 @@ export class ConversationService {
   async updateConversation(conversationId: string, userId: string, input: UpdateConversationInput, origin: ActionContext = {}): Promise<Conversation> {
     const { id, actor } = this.ids(conversationId, userId);
     const data = validate(this.ctx.schemas.updateConversation, input, 'input');
-    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), profileDecision(actor, data));
+    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), profileDecision(actor, data, this.ctx.capabilities));
     const updated = change.conversation;
     if (updated === null) throw ChatError.notFound('Conversation', 'conversationId');
     await this.notify(updated.id, 'updated', { conversation: updated, updatedBy: actor }, userIdsOf(change.members), origin);
@@ -176,11 +182,11 @@ export class ConversationService {
     const asked = [...new Set(validate(this.ctx.schemas.memberIds, memberIds, 'memberIds', true))];
     // The same decision on a plain read first, so that someone without the right to add
     // learns nothing about the host's users; the store's transaction decides for real.
-    addMembersDecision(actor, asked, this.ctx.limits.maxGroupMembers)(await this.readState(id));
+    addMembersDecision(actor, asked, this.ctx.limits.maxGroupMembers, this.ctx.capabilities)(await this.readState(id));
     await this.requireKnownUsers(asked, 'memberIds');
     const ids = await this.checkAdditions(actor, 'add_members', id, asked);
     if (ids.length === 0) return [];
-    const decide = addMembersDecision(actor, ids, this.ctx.limits.maxGroupMembers);
+    const decide = addMembersDecision(actor, ids, this.ctx.limits.maxGroupMembers, this.ctx.capabilities);
     const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), decide);
     const addedIds = change.added.map((m) => m.userId);
     if (addedIds.length === 0) return [];
@@ -197,7 +203,7 @@ export class ConversationService {
   async removeMember(conversationId: string, userId: string, memberId: string, origin: ActionContext = {}): Promise<void> {
     const targetId = validate(this.ctx.schemas.id, memberId, 'memberId');
     const { id, actor } = this.ids(conversationId, userId);
-    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), removeMemberDecision(actor, targetId));
+    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), removeMemberDecision(actor, targetId, this.ctx.capabilities));
     await this.membershipChanged(id, [], [targetId], [...userIdsOf(change.members), targetId], 'member_removed', { userId: targetId, removedBy: actor }, origin);
     const names = await displayNames(this.ctx, [actor, targetId]);
     await postSystemMessage(this.ctx, id, actor, `${names.get(actor)} removed ${names.get(targetId)}`, {
@@ -214,7 +220,7 @@ export class ConversationService {
     const targetId = validate(this.ctx.schemas.id, memberId, 'memberId');
     const newRole = validate(this.ctx.schemas.role, role, 'role');
     const { id, actor } = this.ids(conversationId, userId);
-    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), roleChangeDecision(actor, targetId, newRole));
+    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), roleChangeDecision(actor, targetId, newRole, this.ctx.capabilities));
     // Other nodes cache roles too: a demoted admin must lose their rights there at once.
     await this.membershipChanged(id, [], [], userIdsOf(change.members), 'role_changed', { userId: targetId, role: newRole, changedBy: actor }, origin);
     const names = await displayNames(this.ctx, [actor, targetId]);
@@ -312,7 +318,9 @@ export class ConversationService {
     const [conversation, members] = await Promise.all([this.ctx.store.getConversation(conversationId), this.ctx.store.listMembers(conversationId)]);
     if (conversation === null) return null;
     const { lastMessage: _last, ...record } = conversation;
-    return { conversation: record, members };
+    // Bans are left out: this read only spares a refused caller a lookup of the host's users;
+    // the store's own transaction sees them and decides.
+    return { conversation: record, members, bans: [] };
   }
 
   private async requireMembership(conversationId: string, userId: string): Promise<{ conversation: Conversation; member: Member }> {
@@ -335,6 +343,7 @@ export class ConversationService {
     return {
       ...conversation,
       role: member.role,
+      capabilities: this.ctx.capabilities.list(conversation.type, member.role),
       unreadCount: unread?.unreadCount ?? 0,
       firstUnreadSeq: unread?.firstUnreadSeq ?? null,
       muted: member.mutedUntil !== null && member.mutedUntil > now,
@@ -357,10 +366,6 @@ export class ConversationService {
     return updated;
   }
 
-  /**
-   * After a change of members or roles: drop this node's caches (other nodes drop theirs on
-   * the `membership_changed` event the hub relays), then tell everyone concerned.
-   */
   private async membershipChanged(
     conversationId: string,
     added: string[],
@@ -370,18 +375,11 @@ export class ConversationService {
     data: Record<string, unknown>,
     origin: ActionContext,
   ): Promise<void> {
-    this.ctx.membership.invalidate(conversationId);
-    if (added.length > 0 || removed.length > 0) {
-      await this.ctx.presence.invalidateUserConversations([...added, ...removed]).catch((error: unknown) => {
-        this.ctx.logger.warn('could not invalidate the conversation cache', { error: String(error) });
-      });
-    }
-    this.ctx.events.emit('membership_changed', { conversationId, added, removed });
-    await this.notify(conversationId, updateType, data, [...new Set(audience)], origin);
+    await announceMembershipChange(this.ctx, conversationId, { added, removed }, audience, updateType, data, origin);
   }
 
   private async notify(conversationId: string, updateType: ConversationUpdateType, data: Record<string, unknown>, audience: string[], origin: ActionContext): Promise<void> {
-    this.ctx.events.emit('conversation_updated', { conversationId, updateType, data, audience, origin });
+    announceUpdate(this.ctx, conversationId, updateType, data, audience, origin);
   }
 }
 

@@ -1,18 +1,33 @@
 import type { ChatStore } from '../adapters/chat-store.js';
 import { ChatError } from '../domain/errors.js';
-import type { MemberRole } from '../domain/types.js';
+import type { ConversationType, MemberRole } from '../domain/types.js';
+
+/** What a send needs to know about a conversation besides its members, cached with them. */
+export interface ConversationFacts {
+  type: ConversationType;
+  slowModeSeconds: number;
+  /** A direct conversation whose two members block each other in either direction. */
+  blocked: boolean;
+}
+
+interface Entry {
+  roles: Map<string, MemberRole>;
+  facts: ConversationFacts | null;
+  expires: number;
+}
 
 /**
  * Member roles per conversation, kept in memory for the hot path: who receives an event
- * (the audience of every broadcast), and the first check of a send or a typing event. The
+ * (the audience of every broadcast), and the first check of a send or a typing event — with
+ * what a send checks besides (the type for capabilities, slow mode, blocks in a direct one). The
  * services invalidate an entry whenever they change membership; the realtime hub
  * invalidates on other nodes' changes; the TTL bounds staleness should an invalidation ever
  * be missed. Nothing that must not outlive a removal relies on it: the store checks
  * membership inside sends, and other operations read the member from the store.
  */
 export class MembershipCache {
-  private readonly entries = new Map<string, { roles: Map<string, MemberRole>; expires: number }>();
-  private readonly loading = new Map<string, { generation: number; promise: Promise<Map<string, MemberRole>> }>();
+  private readonly entries = new Map<string, Entry>();
+  private readonly loading = new Map<string, { generation: number; promise: Promise<Entry> }>();
   private generation = 0;
 
   constructor(
@@ -22,8 +37,17 @@ export class MembershipCache {
 
   /** Roles by user id; an empty map when the conversation does not exist. */
   async roles(conversationId: string): Promise<ReadonlyMap<string, MemberRole>> {
+    return (await this.entry(conversationId)).roles;
+  }
+
+  /** Its type, slow mode and blocks; null when the conversation does not exist. */
+  async facts(conversationId: string): Promise<ConversationFacts | null> {
+    return (await this.entry(conversationId)).facts;
+  }
+
+  private async entry(conversationId: string): Promise<Entry> {
     const hit = this.entries.get(conversationId);
-    if (hit !== undefined && hit.expires > this.options.now()) return hit.roles;
+    if (hit !== undefined && hit.expires > this.options.now()) return hit;
     const pending = this.loading.get(conversationId);
     if (pending !== undefined) return pending.promise;
     const generation = this.generation;
@@ -79,16 +103,19 @@ export class MembershipCache {
     this.generation += 1;
   }
 
-  private async load(conversationId: string, generation: number): Promise<Map<string, MemberRole>> {
-    const members = await this.store.listMembers(conversationId);
+  private async load(conversationId: string, generation: number): Promise<Entry> {
+    const [members, conversation] = await Promise.all([this.store.listMembers(conversationId), this.store.getConversation(conversationId)]);
     const roles = new Map(members.map((m) => [m.userId, m.role] as const));
+    const blocked = conversation?.type === 'direct' && members.length === 2 && (await this.store.blocksAmong(members.map((m) => m.userId))).length > 0;
+    const facts = conversation === null ? null : { type: conversation.type, slowModeSeconds: conversation.slowModeSeconds, blocked };
+    const entry = { roles, facts, expires: this.options.now() + this.options.ttlMs };
     if (generation === this.generation) {
       if (this.entries.size >= this.options.maxEntries) {
         const oldest = this.entries.keys().next().value;
         if (oldest !== undefined) this.entries.delete(oldest);
       }
-      this.entries.set(conversationId, { roles, expires: this.options.now() + this.options.ttlMs });
+      this.entries.set(conversationId, entry);
     }
-    return roles;
+    return entry;
   }
 }

@@ -23,6 +23,7 @@ import { searchTerms } from '../util/text.js';
 import type { ActionContext } from './chat-events.js';
 import { nowIso, type ServiceContext } from './service-context.js';
 import { removeReactionDecision, toggleReactionDecision } from './conversation-rules.js';
+import { MUTED_FOREVER } from '../domain/limits.js';
 import { postSystemMessage } from './system-messages.js';
 
 export interface ReactionResult {
@@ -80,6 +81,7 @@ export class MessageService {
     };
     try {
       await this.ctx.rateLimits.consume(`messages:${actor}`, this.ctx.limits.messageRate, 'messages');
+      await this.checkConversationRules(data.conversationId, actor, role);
     } catch (error) {
       return storedAlready(error);
     }
@@ -118,8 +120,10 @@ export class MessageService {
       if (result.reason === 'attachment') {
         throw new ChatError('CONFLICT', 'An attachment of this message was just used by another message, or deleted', { field: 'attachmentIds' });
       }
-      // This node's cache still counted the sender in; the store knows better.
+      // This node's cache still counted the sender in, or a moderator muted them: the store knows better.
       this.ctx.membership.invalidate(data.conversationId);
+      const member = await this.ctx.store.getMember(data.conversationId, actor);
+      if (member !== null && member.silencedUntil !== null) throw silenced(member.silencedUntil);
       throw ChatError.notFound('Conversation', 'conversationId');
     }
     if (result.status === 'created') {
@@ -132,6 +136,27 @@ export class MessageService {
       if (this.ctx.notifications) this.ctx.onNotificationQueued();
     }
     return result.message;
+  }
+
+  /**
+   * What the conversation itself allows, from facts cached with its members: the `send`
+   * capability, no block between the two people of a direct conversation, and slow mode
+   * (moderators exempt). A moderator's mute is checked by the insert itself.
+   */
+  private async checkConversationRules(conversationId: string, actor: string, role: MemberRole): Promise<void> {
+    const facts = await this.ctx.membership.facts(conversationId);
+    if (facts === null) return;
+    const caps = this.ctx.capabilities;
+    if (!caps.everyoneSends) caps.require(facts.type, role, 'send', 'You cannot send messages in this conversation');
+    if (facts.blocked) throw ChatError.forbidden('Messages cannot be sent here while one of you blocks the other');
+    if (facts.slowModeSeconds > 0 && !caps.has(facts.type, role, 'moderate')) {
+      try {
+        await this.ctx.rateLimits.consume(`slow:${conversationId}:${actor}`, { limit: 1, windowMs: facts.slowModeSeconds * 1000 }, 'messages');
+      } catch (error) {
+        if (!ChatError.is(error, 'RATE_LIMITED')) throw error;
+        throw new ChatError('RATE_LIMITED', `Slow mode is on: one message every ${facts.slowModeSeconds} s`, { ...error.details, slowModeSeconds: facts.slowModeSeconds });
+      }
+    }
   }
 
   /** The send as the host's `beforeSend` hooks leave it, validated again. */
@@ -185,8 +210,10 @@ export class MessageService {
   /** Author only; not a deleted or system message. Sets `editedAt`. */
   async editMessage(messageId: string, userId: string, content: string, origin: ActionContext = {}): Promise<Message> {
     const text = validate(this.ctx.schemas.content, content, 'content');
-    const { message, actor } = await this.requireMessage(messageId, userId);
+    const { message, actor, member, type } = await this.requireMessage(messageId, userId);
     if (message.senderId !== actor || message.type === 'system') throw ChatError.forbidden('Only the author can edit a message');
+    this.ctx.capabilities.require(type, member.role, 'editOwn', 'You cannot edit messages in this conversation');
+    if (member.silencedUntil !== null && member.silencedUntil > nowIso(this.ctx)) throw silenced(member.silencedUntil);
     if (message.deletedForEveryone) throw new ChatError('CONFLICT', 'A deleted message cannot be edited', { field: 'messageId' });
     let final = text;
     if (this.ctx.hooks.beforeEdit.length > 0) {
@@ -212,16 +239,21 @@ export class MessageService {
    */
   async deleteMessage(messageId: string, userId: string, forEveryone = false, origin: ActionContext = {}): Promise<{ messageId: string; conversationId: string; forEveryone: boolean }> {
     const everyone = validate(this.ctx.schemas.forEveryone, forEveryone, 'forEveryone');
-    const { message, actor, role } = await this.requireMessage(messageId, userId);
+    const { message, actor, role, type } = await this.requireMessage(messageId, userId);
     const conversationId = message.conversationId;
     if (everyone) {
-      const moderator = role === 'owner' || role === 'admin';
-      const isGroup = moderator && (await this.ctx.store.getConversation(conversationId))?.type === 'group';
-      if (message.senderId !== actor && !isGroup) {
-        throw ChatError.forbidden('Only the author, or an admin of the group, can delete a message for everyone');
+      const own = message.senderId === actor;
+      if (!this.ctx.capabilities.has(type, role, own ? 'deleteOwn' : 'deleteOthers')) {
+        throw ChatError.forbidden(own ? 'You cannot delete messages in this conversation' : 'Only the author, or an admin of the group, can delete a message for everyone');
       }
       if (!message.deletedForEveryone) {
         const deleted = await this.ctx.store.deleteMessageForEveryone(message.id, nowIso(this.ctx));
+        // Deleting someone else's message is a moderation action: it goes in the audit log.
+        if (!own) {
+          await this.ctx.store.appendAudit([
+            { id: newId(), conversationId, actorId: actor, action: 'message_deleted', targetUserId: message.senderId, messageId: message.id, data: null, createdAt: nowIso(this.ctx) },
+          ]);
+        }
         // Its uploaded files are the purge's now: delete them soon rather than at the next pass.
         if (message.attachments.some((a) => a.id !== undefined)) this.ctx.onFilesReleased();
         this.ctx.events.emit('message_deleted', {
@@ -301,7 +333,8 @@ export class MessageService {
   /** Toggles the caller's reaction: adds it, or removes it when present (at most `maxDistinctReactions` different emoji). */
   async reactToMessage(messageId: string, userId: string, emoji: string, origin: ActionContext = {}): Promise<ReactionResult> {
     const symbol = validate(this.ctx.schemas.emoji, emoji, 'emoji');
-    const { message, actor } = await this.requireMessage(messageId, userId);
+    const { message, actor, role, type } = await this.requireMessage(messageId, userId);
+    this.ctx.capabilities.require(type, role, 'react', 'You cannot react in this conversation');
     const change = await this.ctx.store.changeReaction(message.id, actor, symbol, nowIso(this.ctx), toggleReactionDecision(this.ctx.limits.maxDistinctReactions));
     if (change.message === null || change.action === 'unchanged') throw ChatError.notFound('Message', 'messageId');
     return this.reactionChanged(change.message, actor, symbol, change.action, origin);
@@ -397,14 +430,15 @@ export class MessageService {
     return { id, actor, role: member.role };
   }
 
-  /** The message as the caller sees it, in a conversation the caller is in, else NOT_FOUND. */
-  private async requireMessage(messageId: string, userId: string) {
+  /** The message as the caller sees it, in a conversation the caller is in, else NOT_FOUND; with the caller's member row and the conversation's type. */
+  async requireMessage(messageId: string, userId: string) {
     const id = validate(this.ctx.schemas.id, messageId, 'messageId');
     const actor = this.userId(userId);
     const message = await this.ctx.store.getMessage(id, actor);
     const member = message === null ? null : await this.ctx.store.getMember(message.conversationId, actor);
-    if (message === null || member === null) throw ChatError.notFound('Message', 'messageId');
-    return { message, actor, role: member.role };
+    const facts = member === null ? null : await this.ctx.membership.facts(message!.conversationId);
+    if (message === null || member === null || facts === null) throw ChatError.notFound('Message', 'messageId');
+    return { message, actor, role: member.role, member, type: facts.type };
   }
 
   private async reactionChanged(message: Message, actor: string, emoji: string, action: 'added' | 'removed', origin: ActionContext): Promise<ReactionResult> {
@@ -418,4 +452,10 @@ export class MessageService {
     });
     return result;
   }
+}
+
+/** A moderator muted the caller: FORBIDDEN with when it ends. */
+function silenced(until: string): ChatError {
+  const forever = until >= MUTED_FOREVER;
+  return new ChatError('FORBIDDEN', forever ? 'A moderator muted you in this conversation' : `A moderator muted you in this conversation until ${until}`, { until });
 }

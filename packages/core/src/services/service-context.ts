@@ -3,6 +3,7 @@ import type { PresenceStore } from '../adapters/presence-store.js';
 import type { ChatLimits } from '../domain/limits.js';
 import type { Schemas } from '../domain/schemas.js';
 import type { Logger } from '../util/logger.js';
+import type { Capabilities } from '../domain/capabilities.js';
 import type { HookRunner } from '../extensions/hooks.js';
 import type { ChatEvents } from './chat-events.js';
 import type { MembershipCache } from './membership-cache.js';
@@ -26,6 +27,8 @@ export interface ServiceContext {
   events: ChatEvents;
   membership: MembershipCache;
   batcher: SendBatcher;
+  /** What each role may do: the one place permissions are looked up. */
+  capabilities: Capabilities;
   /** The host's before-hooks. */
   hooks: HookRunner;
   /** Per-user limits, shared across nodes when the rate limiter is. */

@@ -3,7 +3,7 @@ import type { Message } from '../domain/types.js';
 import { newId } from '../util/ids.js';
 import { nowIso, type ServiceContext } from './service-context.js';
 
-export type SystemEvent = 'group_created' | 'members_added' | 'member_removed' | 'member_left' | 'role_changed' | 'owner_changed' | 'announcement';
+export type SystemEvent = 'group_created' | 'members_added' | 'member_removed' | 'member_left' | 'role_changed' | 'owner_changed' | 'announcement' | 'member_banned' | 'slow_mode_changed';
 
 /** Display names for system messages: the host's names where it gives them, else the ids. */
 export async function displayNames(ctx: ServiceContext, userIds: string[]): Promise<Map<string, string>> {

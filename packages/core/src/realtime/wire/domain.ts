@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { MESSAGE_TYPES } from '../../domain/types.js';
+import { CAPABILITIES, MESSAGE_TYPES } from '../../domain/types.js';
 
 /**
  * The domain objects as they travel to clients (JSON, timestamps as ISO text). These parse what
@@ -100,12 +100,16 @@ export const conversationSchema = z.object({
   updatedAt: iso,
   lastSeq: count,
   version: count,
+  slowModeSeconds: count,
   lastMessage: z.nullable(messageSchema),
 });
 
 /** One row of `GET /conversations`. */
+export const capabilitySchema = z.enum(CAPABILITIES);
+
 export const conversationListItemSchema = z.extend(conversationSchema, {
   role: memberRoleSchema,
+  capabilities: z.array(capabilitySchema),
   unreadCount: count,
   firstUnreadSeq: z.nullable(count),
   muted: z.boolean(),
@@ -128,6 +132,7 @@ export const memberSchema = z.object({
   lastReadAt: nullableIso,
   mutedUntil: nullableIso,
   archivedAt: nullableIso,
+  silencedUntil: nullableIso,
 });
 
 /** `GET /conversations/:id/members`: profiles come from the host's `resolveUsers`, when it has one. */
@@ -156,4 +161,41 @@ export const syncEntrySchema = z.object({
   hiddenIds: z.array(z.string()),
   version: count,
   hasMoreChanges: z.boolean(),
+});
+
+/** A ban (`moderation.listBans`). */
+export const banSchema = z.object({
+  conversationId: z.string(),
+  userId: z.string(),
+  bannedBy: z.string(),
+  reason: z.nullable(z.string()),
+  createdAt: iso,
+  expiresAt: nullableIso,
+});
+
+/** A report in the review queue. */
+export const reportSchema = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  messageId: z.string(),
+  reporterId: z.string(),
+  reason: z.string(),
+  note: z.nullable(z.string()),
+  status: z.enum(['open', 'resolved']),
+  createdAt: iso,
+  resolvedBy: z.nullable(z.string()),
+  resolvedAt: nullableIso,
+  resolution: z.nullable(z.enum(['dismissed', 'deleted', 'banned'])),
+});
+
+/** One entry of a conversation's moderation log. */
+export const auditEntrySchema = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  actorId: z.string(),
+  action: z.enum(['member_banned', 'member_unbanned', 'member_silenced', 'member_unsilenced', 'slow_mode_changed', 'message_deleted', 'report_resolved']),
+  targetUserId: z.nullable(z.string()),
+  messageId: z.nullable(z.string()),
+  data: z.nullable(z.record(z.string(), z.unknown())),
+  createdAt: iso,
 });
