@@ -29,6 +29,14 @@ export interface S3AttachmentStoreOptions {
    * task role). For rotating credentials of your own, pass a `client`.
    */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Hand out download links on this origin (`https://files.example.com`) instead of the
+   * bucket's: a CDN or proxy that forwards the path and the whole query string to the bucket
+   * with the bucket's own `Host` (S3 checks the signature against it) and adds the response
+   * headers S3 cannot (`X-Content-Type-Options: nosniff`, a sandbox CSP). Uploads still go to
+   * the bucket. Default: the bucket's own URLs.
+   */
+  downloadOrigin?: string;
 }
 
 /** What Parley makes keys of; anything else is refused before it reaches a URL. */
@@ -61,6 +69,10 @@ const optionsSchema = z.object({
   region: z.string().min(1, 'must not be empty').optional(),
   endpoint: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   forcePathStyle: z.boolean().optional(),
+  downloadOrigin: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// origin' })
+    .refine((v) => /^https?:\/\/[^/?#]+\/?$/.test(v), 'must be an origin only (scheme, host and port), without a path, query or fragment')
+    .optional(),
   credentials: z
     .object({
       accessKeyId: z.string().min(1, 'must not be empty'),

@@ -26,7 +26,7 @@ const SIGNED_UPLOAD_HEADERS = new Set(['content-length', 'content-type']);
  * never pass through Parley. `inspect` reads only the first bytes (a ranged GET).
  */
 export function createS3AttachmentStore(options: S3AttachmentStoreOptions): S3AttachmentStore {
-  const { bucket, prefix, client: hostClient, ...settings } = parseOptions(options);
+  const { bucket, prefix, client: hostClient, downloadOrigin, ...settings } = parseOptions(options);
   const owned = hostClient === undefined;
   const client = hostClient ?? new S3Client(clientConfig(settings));
   let closed = false;
@@ -64,7 +64,8 @@ export function createS3AttachmentStore(options: S3AttachmentStoreOptions): S3At
         ResponseContentDisposition: headers['content-disposition'],
         ResponseCacheControl: headers['cache-control'],
       });
-      return { url: await presign(client, command, expiresAt) };
+      const url = await presign(client, command, expiresAt);
+      return { url: downloadOrigin === undefined ? url : onOrigin(url, downloadOrigin) };
     },
 
     async delete(keys) {
@@ -96,7 +97,17 @@ export function createS3AttachmentStore(options: S3AttachmentStoreOptions): S3At
 
 export class InvalidKeyError extends Error {}
 
-function clientConfig(settings: Omit<ReturnType<typeof parseOptions>, 'bucket' | 'prefix' | 'client'>): S3ClientConfig {
+/** The signed URL with another scheme, host and port; the path and the signed query stay. */
+function onOrigin(signed: string, origin: string): string {
+  const url = new URL(signed);
+  const target = new URL(origin);
+  url.protocol = target.protocol;
+  url.hostname = target.hostname;
+  url.port = target.port; // '' for the scheme's default; the host setter alone would keep S3's port
+  return url.toString();
+}
+
+function clientConfig(settings: Omit<ReturnType<typeof parseOptions>, 'bucket' | 'prefix' | 'client' | 'downloadOrigin'>): S3ClientConfig {
   return {
     ...(settings.region === undefined ? {} : { region: settings.region }),
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),

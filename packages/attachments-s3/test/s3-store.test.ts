@@ -142,6 +142,18 @@ describe('S3 attachment store: signed requests', () => {
     await store.close();
   });
 
+  it('hands out download links on downloadOrigin, keeping the signed path and query; uploads stay on the bucket', async () => {
+    const store = createS3AttachmentStore({ bucket: BUCKET, prefix: 'p/', ...connection(s3.gateway.url), downloadOrigin: 'https://files.example.com' });
+    const { url } = await store.createDownload({ key: 'k', fileName: 'a', contentType: 'text/plain', inline: false, expiresAt: inAMinute() });
+    const link = new URL(url);
+    expect(link.origin).toBe('https://files.example.com'); // the S3 endpoint's port is gone too
+    expect(link.pathname).toBe(`/${BUCKET}/p/k`);
+    expect(link.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    const ticket = await store.createUpload({ key: 'k', size: 1, contentType: 'text/plain', expiresAt: inAMinute() });
+    expect(new URL(ticket.url).origin).toBe(s3.gateway.url);
+    await store.close();
+  });
+
   it('signs links for at most 7 days and never for a time already past', async () => {
     const store = createS3AttachmentStore({ bucket: BUCKET, prefix: freshPrefix(), ...connection(s3.gateway.url) });
     const request = { key: 'k', fileName: 'a', contentType: 'text/plain', inline: false };
@@ -226,6 +238,9 @@ describe('S3 attachment store: options', () => {
     expect(fails(undefined)).toContain('bucket: must be the name of a bucket');
     expect(fails({ bucket: '' })).toContain('bucket: must be the name of a bucket');
     for (const prefix of ['a/../b', './x', 'a//b', 'a b/', 'ü/']) expect(fails({ bucket: 'b', prefix })).toContain('prefix:');
+    for (const downloadOrigin of ['https://cdn.example.com/files', 'https://cdn.example.com/?a=1', 'ftp://cdn.example.com']) {
+      expect(fails({ bucket: 'b', downloadOrigin })).toContain('downloadOrigin:');
+    }
     expect(fails({ bucket: 'b', client: { send: 1 } })).toContain('client: must be an S3Client from @aws-sdk/client-s3');
     const client = new S3Client({ region: REGION, credentials: CREDENTIALS });
     expect(fails({ bucket: 'b', client, region: 'eu-west-1', endpoint: 'http://127.0.0.1:1' })).toContain(
@@ -239,6 +254,7 @@ describe('S3 attachment store: options', () => {
       { bucket: 'b' },
       { bucket: 'b', prefix: 'chat/files/', region: 'eu-west-1' },
       { bucket: 'b', prefix: 'v1.2-chat_', endpoint: 'https://s3.example.com', forcePathStyle: true, credentials: { ...CREDENTIALS, sessionToken: 't' } },
+      { bucket: 'b', downloadOrigin: 'https://files.example.com:8443/' },
     ]) {
       const store = createS3AttachmentStore(options);
       expect(store.prefix).toBe(options.prefix ?? '');

@@ -43,6 +43,14 @@ describe('s3rver on its own', () => {
     expect((await store.inspect('b', 1))?.size).toBe(5_000); // inspect still reports the truth, which is what Parley checks
   });
 
+  it('has no private buckets: an unsigned request reads and writes', async () => {
+    const url = `${s3.endpoint}/${BUCKET}/${store.prefix}anonymous`;
+    expect((await fetch(url, { method: 'PUT', body: bytes(3) })).status).toBe(200);
+    const read = await fetch(url);
+    expect(read.status).toBe(200);
+    expect(new Uint8Array(await read.arrayBuffer())).toEqual(bytes(3));
+  });
+
   it('does check the access key and the expiry of a presigned URL', async () => {
     const { url } = await store.createDownload({ key: 'a', fileName: 'a.txt', contentType: 'text/plain', inline: false, expiresAt: new Date(Date.now() + 1_000) });
     const unknownKey = new URL(url);

@@ -74,7 +74,7 @@ interface Problem {
 
 const denied = (code: string, message: string): Problem => ({ status: 403, code, message });
 
-/** Null when the request is unsigned (s3rver then treats it as anonymous) or its signature is right. */
+/** Null when the request's signature is right. */
 function verify(req: IncomingMessage, secrets: Record<string, string>): Problem | null {
   const [rawPath = '/', rawQuery = ''] = (req.url ?? '/').split(/\?(.*)/s);
   const query = rawQuery === '' ? [] : rawQuery.split('&').map((pair): [string, string] => {
@@ -104,7 +104,8 @@ function verify(req: IncomingMessage, secrets: Record<string, string>): Problem 
     amzDate = String(req.headers['x-amz-date'] ?? '');
     payloadHash = String(req.headers['x-amz-content-sha256'] ?? '');
   } else {
-    return null;
+    // The bucket is private, as Parley's must be: S3 refuses anonymous requests; s3rver serves them.
+    return denied('AccessDenied', 'Access Denied');
   }
 
   const [accessKeyId = '', date = '', region = '', service = '', terminator = ''] = credential.split('/');
