@@ -19,6 +19,14 @@ import {
   type AttachmentInfo,
   type UploadSlot,
   type AttachmentDownload,
+  type ConversationService,
+  type ConversationStats,
+  type HubHealth,
+  type MessageService,
+  type MessageStats,
+  type ReactionStats,
+  type ReadReceiptStats,
+  type SearchResult,
 } from '@parley/core';
 import {
   attachmentDownloadSchema,
@@ -34,6 +42,15 @@ import {
   REPLY_OF,
   replySchemas,
   syncEntrySchema,
+  changesSinceSchema,
+  conversationStatsSchema,
+  deleteResultSchema,
+  healthSchema,
+  leaveResultSchema,
+  messageStatsSchema,
+  reactionStatsSchema,
+  readReceiptStatsSchema,
+  searchResultSchema,
   type ResyncReasonName,
 } from '@parley/core/protocol';
 import { waitFor } from '@parley/core/testing';
@@ -56,6 +73,20 @@ describe('wire schemas (@parley/core/protocol)', () => {
     agree<Mutual<z.infer<typeof attachmentInfoSchema>, AttachmentInfo>>(true);
     agree<Mutual<z.infer<typeof uploadSlotSchema>, UploadSlot>>(true);
     agree<Mutual<z.infer<typeof attachmentDownloadSchema>, AttachmentDownload>>(true);
+    expect(true).toBe(true);
+  });
+
+  it('infer the same types as the services for what only REST answers', () => {
+    type Result<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>;
+    agree<Mutual<z.infer<typeof conversationStatsSchema>, ConversationStats>>(true);
+    agree<Mutual<z.infer<typeof searchResultSchema>, SearchResult>>(true);
+    agree<Mutual<z.infer<typeof messageStatsSchema>, MessageStats>>(true);
+    agree<Mutual<z.infer<typeof reactionStatsSchema>, ReactionStats>>(true);
+    agree<Mutual<z.infer<typeof readReceiptStatsSchema>, ReadReceiptStats>>(true);
+    agree<Mutual<z.infer<typeof changesSinceSchema>, ChangesSince>>(true);
+    agree<Mutual<z.infer<typeof leaveResultSchema>, Result<ConversationService['leaveConversation']>>>(true);
+    agree<Mutual<z.infer<typeof deleteResultSchema>, Result<MessageService['deleteMessage']>>>(true);
+    agree<Mutual<z.infer<typeof healthSchema>, HubHealth | Omit<HubHealth, 'nodeId' | 'connections'>>>(true);
     expect(true).toBe(true);
   });
 

@@ -1,7 +1,9 @@
 import type { ChatServices, MemberRole, MessageType } from '@parley/core';
 import { ChatError } from '@parley/core';
+import type { MemberRemoved } from '@parley/core/protocol';
 import { query } from './http-io.js';
 import type { Route } from './router.js';
+import { attachmentRoutes } from './attachment-routes.js';
 
 const str = (value: unknown) => value as string;
 
@@ -82,7 +84,7 @@ export function chatRoutes(chat: ChatServices): Route[] {
       name: 'removeMember',
       handle: async ({ user, params }) => {
         await conversations.removeMember(str(params.id), user.id, str(params.memberId));
-        return { conversationId: params.id, memberId: params.memberId, removed: true };
+        return { conversationId: str(params.id), memberId: str(params.memberId), removed: true } satisfies MemberRemoved;
       },
     },
     {
@@ -166,24 +168,6 @@ export function chatRoutes(chat: ChatServices): Route[] {
         return messages.getChangesSince(str(params.id), user.id, version === undefined ? seq : { seq, version });
       },
     },
-    {
-      method: 'POST',
-      path: '/attachments',
-      name: 'createUpload',
-      status: 201,
-      handle: async ({ user, body }) => chat.attachments.createUpload(user.id, (await body()) as never),
-    },
-    {
-      method: 'POST',
-      path: '/attachments/:id/complete',
-      name: 'completeUpload',
-      handle: async ({ user, params }) => ({ attachment: await chat.attachments.completeUpload(user.id, str(params.id)) }),
-    },
-    {
-      method: 'GET',
-      path: '/attachments/:id',
-      name: 'getAttachment',
-      handle: async ({ user, params }) => chat.attachments.getDownload(user.id, str(params.id)),
-    },
+    ...attachmentRoutes(chat),
   ];
 }

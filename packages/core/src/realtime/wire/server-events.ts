@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ERROR_CODES } from '../../domain/errors.js';
 import { attachmentDownloadSchema, attachmentInfoSchema, messageSchema, reactionSummarySchema, syncEntrySchema, uploadSlotSchema } from './domain.js';
+import { deleteResultSchema } from './rest.js';
 
 /**
  * Every server → client frame's `data`, as `realtime-hub.ts`, `frame-handlers.ts`,
@@ -37,7 +38,7 @@ export const replySchemas = {
   left_conversation: z.object({ conversationId: id }),
   message_sent: z.object({ message: messageSchema, tempId: z.nullable(id) }),
   message_edit_success: z.object({ message: messageSchema }),
-  message_delete_success: z.object({ messageId: id, conversationId: id, forEveryone: z.boolean() }),
+  message_delete_success: deleteResultSchema,
   ack: z.object({ conversationId: id }),
   mark_as_read_success: z.object({ markedCount: count, lastReadSeq: count }),
   mark_unread_success: z.object({ lastReadSeq: count }),
