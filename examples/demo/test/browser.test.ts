@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDemo } from '../scripts/build.mjs';
 import { startDemo } from '../src/server.js';
 
 /**
@@ -25,6 +26,7 @@ describe.skipIf(!haveChromium && !required)('demo page in Chromium', () => {
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`PARLEY_REQUIRE_SERVICES=1 but there is no Chromium at ${CHROMIUM}`);
+    await buildDemo({ only: ['web'] });
     demo = await startDemo({ port: 0, dataDir });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -116,6 +118,8 @@ describe.skipIf(!haveChromium && !required)('demo page in Chromium', () => {
     const oops = alice.page.locator('#messages [data-testid="message"]').filter({ hasText: 'oops, wrong chat' });
     await oops.hover();
     await oops.getByTestId('action-delete-all').click();
+    // Deleting for everyone asks first.
+    await alice.page.getByTestId('confirm-delete-yes').click();
     await expect.poll(() => messageTexts(bob.page)).not.toContain('oops, wrong chat');
     await expect.poll(() => messageTexts(bob.page)).toContain('Message deleted');
 
