@@ -43,7 +43,8 @@ const ui = {
 
 const state = () => ui.client.getState();
 const nameOf = (userId) => (userId === ui.me?.id ? 'You' : (ui.users.get(userId) ?? userId));
-const isOnline = (userId) => ui.online.has(userId) || state().online[userId] === true;
+/** Who is online is only known while connected: offline, nobody is shown as online. */
+const isOnline = (userId) => state().status === 'open' && (ui.online.has(userId) || state().online[userId] === true);
 const otherMember = (conversationId) => (ui.members.get(conversationId) ?? []).find((m) => m.userId !== ui.me.id);
 const currentKey = () => `parley-demo-current:${ui.me.id}`;
 
@@ -141,6 +142,7 @@ function render() {
   const status = STATUS_TEXT[s.status] ?? s.status;
   $('#conn-status').textContent = s.status !== 'open' && waiting > 0 ? `${status} — ${waiting} unsent` : status;
   $('#conn-status').dataset.status = s.status;
+  $('.me .dot').classList.toggle('online', s.status === 'open');
   document.body.classList.toggle('conversation-open', ui.current !== null);
   renderConversationList(s);
   renderHeader(s);
@@ -188,7 +190,10 @@ function renderHeader(s) {
     el('span', {
       class: 'sub',
       'data-testid': 'conv-sub',
-      text: info?.type === 'group' ? `${members.length} members, ${members.filter((m) => m.userId === ui.me.id || isOnline(m.userId)).length} online` : other && isOnline(other.userId) ? 'online' : 'offline',
+      text:
+        info?.type === 'group'
+          ? `${members.length} members${s.status === 'open' ? `, ${members.filter((m) => m.userId === ui.me.id || isOnline(m.userId)).length} online` : ''}`
+          : s.status !== 'open' ? '' : other && isOnline(other.userId) ? 'online' : 'offline',
     }),
     slow,
     info?.type === 'group' ? el('button', { type: 'button', class: 'link members-toggle', text: 'Members', 'data-testid': 'members-toggle', onclick: () => ui.moderation?.toggle() }) : null,
@@ -656,6 +661,8 @@ function start(user) {
     if (['created', 'members_added', 'member_removed', 'member_left', 'role_changed', 'member_banned', 'member_silenced', 'member_unsilenced'].includes(updateType)) void loadMembers(conversationId, true).then(refreshPresence);
     if (conversationId === ui.current && updateType === 'deleted') closeConversation();
   });
+  // The list comes over REST: shown even while the socket cannot get through.
+  client.loadConversations().catch(() => {});
   const remembered = sessionStorage.getItem(currentKey());
   if (remembered) void openConversation(remembered);
   render();
