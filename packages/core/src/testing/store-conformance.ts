@@ -4,6 +4,7 @@ import { changesCases } from './store/changes.js';
 import { conversationCases } from './store/conversations.js';
 import { editDeleteCases } from './store/edit-delete.js';
 import { memberCases } from './store/members.js';
+import { moderationCases, moderationRaceCases } from './store/moderation.js';
 import { outboxCases } from './store/outbox.js';
 import { raceCases } from './store/races.js';
 import { paginationCases } from './store/pagination.js';
@@ -36,11 +37,12 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('search', () => searchCases(test));
     options.describe('notification outbox', () => outboxCases(test));
     options.describe('attachments', () => attachmentCases(test));
+    options.describe('moderation', () => moderationCases(test));
     if (options.inspect !== undefined) options.describe('raw rows', () => rawRowCases(test));
     const { createStores, destroyStores } = options;
     if (createStores !== undefined) {
       options.describe('races between instances on one database', () => {
-        for (const race of [...raceCases, ...attachmentRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
+        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
       });
     }
   });
