@@ -431,4 +431,78 @@ describe.skipIf(!haveChromium && !required)('demo page in Chromium', () => {
       rmSync(strictDir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('moderation: a member reports, an admin reviews the queue, sets slow mode, mutes and bans from the member list', async () => {
+    for (const name of ['Pete', 'Quinn']) await fetch(`${demo.url}/demo/login`, { method: 'POST', body: JSON.stringify({ name }) });
+    const olga = await signIn('Olga');
+    await olga.page.getByTestId('new-group').click();
+    await olga.page.getByTestId('group-name').fill('Moderated');
+    for (const name of ['Pete', 'Quinn']) await olga.page.locator('label').filter({ hasText: name }).getByTestId('group-member').check();
+    await olga.page.getByTestId('create-group').click();
+    await expect.poll(() => olga.page.getByTestId('conv-title').textContent()).toBe('Moderated');
+    const conversationId = (await olga.page.getByTestId('conversation').first().getAttribute('data-id'))!;
+    const pete = await signIn('Pete');
+    const quinn = await signIn('Quinn');
+    for (const side of [pete, quinn]) await side.page.getByTestId('conversation').filter({ hasText: 'Moderated' }).click();
+    await demo.chat.messages.sendMessage('quinn', { conversationId, content: 'buy cheap watches at example.test' });
+
+    // Pete reports Quinn's message; his own messages have no Report action.
+    const spam = pete.page.locator('#messages [data-testid="message"]').filter({ hasText: 'buy cheap watches' });
+    await expect.poll(() => spam.count()).toBe(1);
+    await spam.hover();
+    await spam.getByTestId('action-report').click();
+    await spam.getByTestId('report-reason').selectOption('spam');
+    await spam.getByTestId('report-submit').click();
+    await expect.poll(() => pete.page.getByTestId('notice').textContent()).toBe('Reported: the group’s moderators will review it.');
+
+    // Olga (the owner) sees it in the queue and deletes the message.
+    await expect.poll(() => olga.page.getByTestId('members-toggle').textContent()).toBe('Members (3) · 1 report');
+    await olga.page.getByTestId('members-toggle').click();
+    const report = olga.page.getByTestId('report');
+    await expect.poll(() => report.locator('.report-message').textContent()).toBe('Quinn: buy cheap watches at example.test');
+    expect(await report.locator('.hint').textContent()).toMatch(/^spam · reported by Pete at /);
+    await olga.page.screenshot({ path: join(outputDir, 'moderation-queue.png') });
+    await report.getByTestId('report-delete').click();
+    await expect.poll(() => messageTexts(pete.page)).toContain('Message deleted');
+    await expect.poll(() => olga.page.getByTestId('report').count()).toBe(0);
+    expect(await olga.page.getByTestId('members-toggle').textContent()).toBe('Members (3)');
+
+    // Slow mode: members are told, and a second message within the period says why it waits.
+    await olga.page.getByTestId('slow-mode-select').selectOption('10');
+    await expect.poll(() => pete.page.getByTestId('slow-mode-notice').textContent()).toBe('🐢 slow mode: one message every 10 s');
+    await send(pete, 'first under slow mode');
+    await expect.poll(() => pending(pete.page)).toBe(0);
+    await send(pete, 'second under slow mode');
+    await expect.poll(() => pete.page.getByTestId('pending').textContent()).toMatch(/^slow mode \(one message every 10 s\) — sending again in \d+ s$/);
+    await pete.page.screenshot({ path: join(outputDir, 'slow-mode.png') });
+    await olga.page.getByTestId('slow-mode-select').selectOption('0');
+    await expect.poll(() => pete.page.getByTestId('slow-mode-notice').count()).toBe(0);
+
+    // Mute Pete: he is told he can read but not send; unmute.
+    const peteRow = olga.page.locator('[data-testid="member"][data-user="pete"]');
+    await peteRow.getByTestId('mute').click();
+    await expect.poll(() => peteRow.getByTestId('member-muted').count()).toBe(1);
+    await expect.poll(() => pete.page.getByTestId('restriction').textContent()).toBe('A moderator muted you in this group: you can read, not send.');
+    await peteRow.getByTestId('unmute').click();
+    await expect.poll(() => pete.page.getByTestId('restriction').isVisible()).toBe(false);
+
+    // Ban Quinn (asked first): the group leaves Quinn's page with a notice; the ban is listed, and lifted.
+    const quinnRow = olga.page.locator('[data-testid="member"][data-user="quinn"]');
+    await quinnRow.getByTestId('ban').click();
+    await quinnRow.getByTestId('confirm-ban').click();
+    await expect.poll(() => olga.page.getByTestId('banned').count()).toBe(1);
+    await expect.poll(() => olga.page.locator('[data-testid="member"][data-user="quinn"]').count()).toBe(0);
+    await expect.poll(() => quinn.page.getByTestId('notice').textContent()).toBe('A moderator banned you from that group.');
+    await expect.poll(() => quinn.page.getByTestId('conversation').count()).toBe(0);
+    await olga.page.getByTestId('unban').click();
+    await expect.poll(() => olga.page.getByTestId('banned').count()).toBe(0);
+
+    // Pete is no moderator: his member list has no actions.
+    await pete.page.getByTestId('members-toggle').click();
+    await expect.poll(() => pete.page.getByTestId('member').count()).toBe(2);
+    expect(await pete.page.getByTestId('mute').count()).toBe(0);
+    expect(await pete.page.getByTestId('slow-mode-select').count()).toBe(0);
+    expect([...olga.errors, ...pete.errors, ...quinn.errors]).toEqual([]);
+    for (const side of [olga, pete, quinn]) await side.page.context().close();
+  }, 90_000);
 });

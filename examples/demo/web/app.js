@@ -76,8 +76,10 @@ async function api(method, path, body) {
   return data;
 }
 
-function notify(text) {
+/** A line above the composer: what went wrong (default), or a plain confirmation (`kind: 'info'`). */
+function notify(text, kind = 'error') {
   ui.notice = text;
+  ui.noticeKind = kind;
   clearTimeout(notify.timer);
   notify.timer = setTimeout(() => {
     ui.notice = null;
@@ -196,7 +198,7 @@ function renderHeader(s) {
           : s.status !== 'open' ? '' : other && isOnline(other.userId) ? 'online' : 'offline',
     }),
     slow,
-    info?.type === 'group' ? el('button', { type: 'button', class: 'link members-toggle', text: 'Members', 'data-testid': 'members-toggle', onclick: () => ui.moderation?.toggle() }) : null,
+    info?.type === 'group' ? el('button', { type: 'button', class: 'link members-toggle', text: ui.moderation.toggleLabel(ui.current), 'data-testid': 'members-toggle', onclick: () => ui.moderation.toggle() }) : null,
   ].filter(Boolean);
   header.replaceChildren(...parts);
 }
@@ -278,9 +280,16 @@ function renderComposer() {
   counter.classList.toggle('hidden', length < max * 0.8);
   counter.classList.toggle('over', over);
   $('#send').disabled = over;
+  // A muted member reads but cannot send: say so before they try.
+  const me = (ui.members.get(ui.current) ?? []).find((m) => m.userId === ui.me.id);
+  const mutedUntil = me?.silencedUntil && me.silencedUntil > new Date().toISOString() ? me.silencedUntil : null;
+  const restriction = $('#restriction');
+  restriction.textContent = mutedUntil === null ? '' : `A moderator muted you in this group${mutedUntil.startsWith('9999') ? '' : ` until ${new Date(mutedUntil).toLocaleString()}`}: you can read, not send.`;
+  restriction.classList.toggle('hidden', mutedUntil === null);
   const notice = $('#notice');
   notice.textContent = ui.notice ?? '';
   notice.classList.toggle('hidden', ui.notice === null);
+  notice.classList.toggle('info', ui.noticeKind === 'info');
   renderContext();
   renderTray();
 }
@@ -657,8 +666,12 @@ function start(user) {
   });
   client.on('user_online', ({ userId }) => ui.online.add(userId));
   client.on('user_offline', ({ userId }) => ui.online.delete(userId));
-  client.on('conversation_updated', ({ conversationId, updateType }) => {
-    if (['created', 'members_added', 'member_removed', 'member_left', 'role_changed', 'member_banned', 'member_silenced', 'member_unsilenced'].includes(updateType)) void loadMembers(conversationId, true).then(refreshPresence);
+  client.on('conversation_updated', ({ conversationId, updateType, data }) => {
+    if (updateType === 'member_removed' && data?.userId === ui.me.id && conversationId === ui.current) {
+      closeConversation();
+      notify(data.banned ? 'A moderator banned you from that group.' : 'You were removed from that group.');
+    }
+    if (['created', 'members_added', 'member_removed', 'member_left', 'role_changed', 'member_banned', 'member_unbanned', 'member_silenced', 'member_unsilenced'].includes(updateType)) void loadMembers(conversationId, true).then(refreshPresence);
     if (conversationId === ui.current && updateType === 'deleted') closeConversation();
   });
   // The list comes over REST: shown even while the socket cannot get through.

@@ -46,6 +46,7 @@ function renderMessage(m, ctx) {
   const replied = m.replyToId ? ctx.byId.get(m.replyToId) : null;
   const classes = ['msg', mine ? 'mine' : '', ctx.grouped ? 'grouped' : '', m.seq === ctx.highlightSeq ? 'highlight' : ''].filter(Boolean).join(' ');
   const confirming = ctx.confirmDelete === m.id;
+  const reporting = !mine && !m.deletedForEveryone && ctx.actions.report?.current() === m.id;
   return el('div', { class: classes, dataset: base, tabindex: 0 }, [
     mine || ctx.grouped ? null : el('div', { class: 'sender', text: ctx.nameOf(m.senderId), 'data-testid': 'message-sender' }),
     m.replyToId
@@ -76,7 +77,8 @@ function renderMessage(m, ctx) {
           el('button', { type: 'button', text: 'Cancel', 'data-testid': 'confirm-delete-no', onclick: ctx.actions.cancelDelete }),
         ])
       : null,
-    m.deletedForEveryone || confirming
+    reporting ? renderReportForm(m, ctx.actions.report) : null,
+    m.deletedForEveryone || confirming || reporting
       ? null
       : el('div', { class: 'actions' }, [
           el('button', { type: 'button', text: '↩', title: 'Reply', 'aria-label': 'Reply', 'data-testid': 'action-reply', onclick: () => ctx.actions.reply(m) }),
@@ -84,8 +86,19 @@ function renderMessage(m, ctx) {
           mine && m.content ? el('button', { type: 'button', text: '✎', title: 'Edit', 'aria-label': 'Edit', 'data-testid': 'action-edit', onclick: () => ctx.actions.edit(m) }) : null,
           el('button', { type: 'button', text: '🗑 me', title: 'Delete for me', 'data-testid': 'action-delete-me', onclick: () => ctx.actions.remove(m, false) }),
           canDeleteForEveryone ? el('button', { type: 'button', text: '🗑 all', title: 'Delete for everyone', 'data-testid': 'action-delete-all', onclick: () => ctx.actions.askDelete(m) }) : null,
-          !mine && ctx.actions.report ? el('button', { type: 'button', text: '⚑', title: 'Report', 'aria-label': 'Report', 'data-testid': 'action-report', onclick: () => ctx.actions.report(m) }) : null,
+          !mine && ctx.actions.report ? el('button', { type: 'button', text: '⚑', title: 'Report to the moderators', 'aria-label': 'Report', 'data-testid': 'action-report', onclick: () => ctx.actions.report.open(m) }) : null,
         ]),
+  ]);
+}
+
+/** Report someone's message: pick a reason, send it to the group's moderators. */
+function renderReportForm(m, report) {
+  const reason = el('select', { 'data-testid': 'report-reason', 'aria-label': 'Reason' }, report.reasons.map((r) => el('option', { value: r, text: r })));
+  return el('div', { class: 'confirm', 'data-testid': 'report-form' }, [
+    el('span', { text: 'Report this message as' }),
+    reason,
+    el('button', { type: 'button', class: 'danger', text: 'Report', 'data-testid': 'report-submit', onclick: () => report.submit(m, reason.value) }),
+    el('button', { type: 'button', text: 'Cancel', onclick: report.cancel }),
   ]);
 }
 
@@ -164,7 +177,9 @@ function pendingText(entry, ctx) {
       return 'sending…';
     case 'waiting': {
       const wait = seconds((entry.retryAt ?? Date.now()) - Date.now());
-      return entry.waitReason === 'RATE_LIMITED' ? `rate limited — sending again in ${wait} s` : `the server could not store it yet — trying again in ${wait} s`;
+      const slow = ctx.view?.info?.slowModeSeconds ?? 0;
+      if (entry.waitReason === 'RATE_LIMITED') return slow > 0 ? `slow mode (one message every ${slow} s) — sending again in ${wait} s` : `rate limited — sending again in ${wait} s`;
+      return `the server could not store it yet — trying again in ${wait} s`;
     }
     default:
       return `not sent: ${whyRefused(entry, ctx)}`;
