@@ -132,6 +132,9 @@ describe.skipIf(!haveChromium && !required)('demo page in Chromium', () => {
     await alice.page.getByTestId('confirm-delete-yes').click();
     await expect.poll(() => messageTexts(bob.page)).not.toContain('oops, wrong chat');
     await expect.poll(() => messageTexts(bob.page)).toContain('Message deleted');
+    // The sidebar preview no longer shows the deleted text.
+    await expect.poll(() => bobItem.getByTestId('preview').textContent()).toBe('Message deleted');
+    await expect.poll(() => alice.page.getByTestId('conversation').getByTestId('preview').textContent()).toBe('Message deleted');
 
     // Markup in a message is shown as text and runs nothing.
     const hostile = '<img src=x onerror=alert(1)>';
@@ -425,6 +428,9 @@ describe.skipIf(!haveChromium && !required)('demo page in Chromium', () => {
       await page.screenshot({ path: join(outputDir, 'rate-limited.png') });
       await expect.poll(() => pending(page), { timeout: 10_000 }).toBe(0);
       expect(await messageTexts(page)).toEqual(['one', 'two', 'three']);
+      // One date separator; consecutive messages of one sender are grouped.
+      expect(await page.getByTestId('day-separator').allTextContents()).toEqual(['Today']);
+      expect(await page.locator('#messages .msg.grouped').count()).toBe(2);
       await context.close();
     } finally {
       await strict.close();
