@@ -3,6 +3,7 @@ import { attachmentCases, attachmentRaceCases } from './store/attachments.js';
 import { changesCases } from './store/changes.js';
 import { conversationCases } from './store/conversations.js';
 import { editDeleteCases } from './store/edit-delete.js';
+import { hookCases } from './store/hooks.js';
 import { memberCases } from './store/members.js';
 import { moderationCases, moderationRaceCases } from './store/moderation.js';
 import { outboxCases } from './store/outbox.js';
@@ -38,6 +39,7 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('notification outbox', () => outboxCases(test));
     options.describe('attachments', () => attachmentCases(test));
     options.describe('moderation', () => moderationCases(test));
+    options.describe('hooks', () => hookCases(test));
     if (options.inspect !== undefined) options.describe('raw rows', () => rawRowCases(test));
     const { createStores, destroyStores } = options;
     if (createStores !== undefined) {
