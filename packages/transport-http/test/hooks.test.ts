@@ -1,6 +1,6 @@
-import { createWordFilter, reject, type ChatServices } from '@parley/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer, STORES, type ApiServer } from './stores.js';
+import { createWordFilter, reject } from '@parley/core';
+import { describe, expect, it } from 'vitest';
+import { STORES, useApiServer } from './stores.js';
 import { connect } from './ws-frames.js';
 
 const authenticate = (token: string | null) => (token === null ? null : { id: token, name: token, status: 'active' });
@@ -15,56 +15,33 @@ const filter = createWordFilter({ words: ['darn'], action: 'mask' });
  */
 for (const [storeName, makeStore] of STORES) {
   describe(`hooks over REST and WebSocket on ${storeName}`, () => {
-    let running: ApiServer | null = null;
-    let chat: ChatServices;
-    let base = '';
-    let skipped = false;
+    const server = useApiServer(makeStore, authenticate, () => ({
+      hooks: {
+        timeoutMs: 100,
+        beforeSend: [
+          ({ draft }) => {
+            if (draft.content?.includes('http')) throw reject('No links, please', { field: 'content' });
+            if (draft.content === 'host bug') throw new TypeError('undefined is not a function');
+          },
+          filter.beforeSend,
+        ],
+        beforeEdit: filter.beforeEdit,
+        beforeJoin: ({ userId }) => {
+          if (userId.startsWith('lurker')) throw reject('Lurkers may not join the room');
+        },
+      },
+    }));
+    const { api } = server;
     let n = 0;
 
-    beforeAll(async () => {
-      running = await startApiServer(makeStore, authenticate, {
-        hooks: {
-          timeoutMs: 100,
-          beforeSend: [
-            ({ draft }) => {
-              if (draft.content?.includes('http')) throw reject('No links, please', { field: 'content' });
-              if (draft.content === 'host bug') throw new TypeError('undefined is not a function');
-            },
-            filter.beforeSend,
-          ],
-          beforeEdit: filter.beforeEdit,
-          beforeJoin: ({ userId }) => {
-            if (userId.startsWith('lurker')) throw reject('Lurkers may not join the room');
-          },
-        },
-      });
-      if (running === null) {
-        skipped = true;
-        return;
-      }
-      ({ chat, base } = running);
-    });
-    afterAll(async () => {
-      await running?.close();
-    });
-
-    const api = async (user: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${user}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: res.status, json: (await res.json()) as Json };
-    };
-
     it('WebSocket: a refusal reaches the sender with its code and message, a mask reaches everyone', async () => {
-      if (skipped) return;
+      if (server.skipped) return;
       const k = (n += 1);
       const [ann, ben, lurker] = [`ann${k}`, `ben${k}`, `lurker${k}`];
-      const id = (await chat.conversations.createGroupConversation(ann, { name: 'hooks', memberIds: [ben, lurker] })).id;
-      const annSocket = await connect(base, ann);
-      const benSocket = await connect(base, ben);
-      const lurkerSocket = await connect(base, lurker);
+      const id = (await server.chat.conversations.createGroupConversation(ann, { name: 'hooks', memberIds: [ben, lurker] })).id;
+      const annSocket = await connect(server.base, ann);
+      const benSocket = await connect(server.base, ben);
+      const lurkerSocket = await connect(server.base, lurker);
       try {
         const refused = await annSocket.request('send_message', { conversationId: id, content: 'see http://x.example', tempId: 'r1' });
         expect(refused).toMatchObject({ type: 'error', data: { code: 'FORBIDDEN', message: 'No links, please', details: { field: 'content' } } });
@@ -91,7 +68,7 @@ for (const [storeName, makeStore] of STORES) {
     });
 
     it('REST: the same refusal, rewrite and edit', async () => {
-      if (skipped) return;
+      if (server.skipped) return;
       const k = (n += 1);
       const [ann, ben] = [`ann${k}`, `ben${k}`];
       const direct = (await api(ann, 'POST', '/conversations/direct', { recipientId: ben })).json;
