@@ -1,4 +1,4 @@
-import type { OutboxEntry } from '../adapters/chat-store.js';
+import type { NewWebhookDelivery, OutboxEntry, WebhookDelivery } from '../adapters/chat-store.js';
 import { countsAsUnread } from '../adapter-kit/unread.js';
 import type { AttachmentRecord, AuditEntry, Ban, Conversation, Member, Message, Report } from '../domain/types.js';
 
@@ -48,6 +48,8 @@ export interface MemoryDatabase {
   blocks: Map<string, Map<string, string>>;
   reports: Map<string, Report>;
   audit: AuditEntry[];
+  /** Webhook deliveries by id; they outlive their conversation, as the tables' rows do. */
+  webhooks: Map<string, WebhookDelivery>;
 }
 
 export function createMemoryDatabase(): MemoryDatabase {
@@ -68,7 +70,24 @@ export function createMemoryDatabase(): MemoryDatabase {
     blocks: new Map(),
     reports: new Map(),
     audit: [],
+    webhooks: new Map(),
   };
+}
+
+/**
+ * Adds webhook deliveries, as the tables' unique keys would: a second row for one delivery id,
+ * or for one event and one endpoint, throws before anything is written.
+ */
+export function insertWebhookDeliveries(db: MemoryDatabase, deliveries: NewWebhookDelivery[]): void {
+  const keys = new Set([...db.webhooks.values()].map((d) => `${d.eventId}\n${d.endpointId}`));
+  for (const d of deliveries) {
+    const key = `${d.eventId}\n${d.endpointId}`;
+    if (db.webhooks.has(d.id) || keys.has(key)) throw new Error(`webhook delivery ${d.id} (event ${d.eventId}, endpoint ${d.endpointId}) exists already`);
+    keys.add(key);
+  }
+  for (const d of deliveries) {
+    db.webhooks.set(d.id, { ...d, status: 'pending', attempts: 0, nextAttemptAt: d.createdAt, lastError: null, deliveredAt: null });
+  }
 }
 
 /** Row helpers shared by the memory store's parts. Rows are copied on the way out. */
