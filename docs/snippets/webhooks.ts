@@ -1,10 +1,10 @@
 import { createSqliteStore } from '@parley/adapter-sqlite';
 import { createChatServices } from '@parley/core';
 
-export function createServicesWithWebhooks(receiverUrl: string, secret: string) {
+export function createServicesWithWebhooks(receiverUrl: string, secret: string, filename = './data/chat.db') {
   // #region config
   const chat = createChatServices({
-    store: createSqliteStore({ filename: './data/chat.db' }),
+    store: createSqliteStore({ filename }),
     webhooks: {
       endpoints: [
         // Every event, signed with this secret (32+ random bytes; keep it out of the code).
