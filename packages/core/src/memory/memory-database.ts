@@ -50,6 +50,8 @@ export interface MemoryDatabase {
   audit: AuditEntry[];
   /** Webhook deliveries by id; they outlive their conversation, as the tables' rows do. */
   webhooks: Map<string, WebhookDelivery>;
+  /** The unique key (event, endpoint) of every delivery row. */
+  webhookKeys: Set<string>;
 }
 
 export function createMemoryDatabase(): MemoryDatabase {
@@ -71,6 +73,7 @@ export function createMemoryDatabase(): MemoryDatabase {
     reports: new Map(),
     audit: [],
     webhooks: new Map(),
+    webhookKeys: new Set(),
   };
 }
 
@@ -79,15 +82,20 @@ export function createMemoryDatabase(): MemoryDatabase {
  * or for one event and one endpoint, throws before anything is written.
  */
 export function insertWebhookDeliveries(db: MemoryDatabase, deliveries: NewWebhookDelivery[]): void {
-  const keys = new Set([...db.webhooks.values()].map((d) => `${d.eventId}\n${d.endpointId}`));
+  const fresh = new Set<string>();
   for (const d of deliveries) {
-    const key = `${d.eventId}\n${d.endpointId}`;
-    if (db.webhooks.has(d.id) || keys.has(key)) throw new Error(`webhook delivery ${d.id} (event ${d.eventId}, endpoint ${d.endpointId}) exists already`);
-    keys.add(key);
+    const key = webhookKey(d);
+    if (db.webhooks.has(d.id) || db.webhookKeys.has(key) || fresh.has(key)) throw new Error(`webhook delivery ${d.id} (event ${d.eventId}, endpoint ${d.endpointId}) exists already`);
+    fresh.add(key);
   }
   for (const d of deliveries) {
     db.webhooks.set(d.id, { ...d, status: 'pending', attempts: 0, nextAttemptAt: d.createdAt, lastError: null, deliveredAt: null });
+    db.webhookKeys.add(webhookKey(d));
   }
+}
+
+export function webhookKey(d: { eventId: string; endpointId: string }): string {
+  return `${d.eventId}\n${d.endpointId}`;
 }
 
 /** Row helpers shared by the memory store's parts. Rows are copied on the way out. */

@@ -1,5 +1,5 @@
 import type { WebhookDelivery, WebhookStoreMethods } from '../adapters/chat-store.js';
-import type { MemoryDatabase } from './memory-database.js';
+import { webhookKey, type MemoryDatabase } from './memory-database.js';
 
 const byCreated = (a: WebhookDelivery, b: WebhookDelivery) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 
@@ -63,7 +63,10 @@ export function memoryWebhooks(db: MemoryDatabase): WebhookStoreMethods {
         .filter((d) => d.status === 'delivered' && d.deliveredAt !== null && d.deliveredAt < before)
         .sort(byCreated)
         .slice(0, limit);
-      for (const d of old) db.webhooks.delete(d.id);
+      for (const d of old) {
+        db.webhooks.delete(d.id);
+        db.webhookKeys.delete(webhookKey(d));
+      }
       return old.length;
     },
   };
