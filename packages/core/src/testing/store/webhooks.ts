@@ -89,6 +89,11 @@ export function webhookCases(test: CaseFn): void {
       const { id, people } = await everyKindOfChange(h);
       const [owner, a, b, c] = people as [string, string, string, string];
       const rows = await allDeliveries(h.store);
+      if (h.inspect?.webhookRows !== undefined) {
+        // What the database holds, read past the adapter: the same rows, all pending.
+        const raw = await h.inspect.webhookRows();
+        assert.deepEqual(raw.map((r) => [r.id, r.eventId, r.endpointId, r.status, r.attempts]), rows.map((r) => [r.id, r.eventId, r.endpointId, 'pending', 0]).sort((x, y) => String(x[0]).localeCompare(String(y[0]))));
+      }
       const pairs = rows.map((r) => `${r.eventId}/${r.endpointId}`);
       assert.equal(new Set(pairs).size, pairs.length, 'one row per event and endpoint');
       assert.equal(new Set(rows.map((r) => r.id)).size, rows.length, 'delivery ids are unique');
@@ -180,7 +185,7 @@ export function webhookCases(test: CaseFn): void {
     assert.equal(h.chat.webhooks, null);
   });
 
-  test('the rows are written in the change’s transaction: a row that cannot be written undoes the change', async ({ store, users, direct, group, clock }) => {
+  test('the rows are written in the change’s transaction: a row that cannot be written undoes the change', async ({ store, users, direct, group, clock, inspect }) => {
     const [a, b, c] = users(3) as [string, string, string];
     const id = await direct(a, b);
     const at = clock.iso();
@@ -201,6 +206,7 @@ export function webhookCases(test: CaseFn): void {
     assert.equal(await store.getMember(gid, c), null, 'the member was not added');
     const rows = await allDeliveries(store);
     assert.deepEqual(rows.map((r) => r.body), [JSON.stringify({ seq: 1 })], 'only the send that was stored left a row, built from the stored message');
+    if (inspect?.webhookRows !== undefined) assert.deepEqual((await inspect.webhookRows()).map((r) => r.id), rows.map((r) => r.id));
   });
 
   test('deliveries are leased, retried, parked as dead, listed and redelivered', async ({ store, users, group, clock }) => {
