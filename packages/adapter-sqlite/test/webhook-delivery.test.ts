@@ -239,6 +239,20 @@ describe('webhooks to a real HTTP receiver', () => {
     );
   }, 90_000);
 
+  it('two nodes on one SQLite file send each delivery once', async () => {
+    const receiver = new Receiver(SECRETS);
+    await receiver.listen();
+    open.push(receiver);
+    const filename = fileName();
+    const generous = { timeoutMs: 5_000, leaseMs: 10_000 }; // no attempt may time out here: that would be a second request
+    const nodes = [services(filename, receiver, generous), services(filename, receiver, generous)];
+    await Promise.all(nodes.map((node, i) => changes(node, `node${i}`)));
+    await waitFor(async () => (await rows(nodes[0]!)).every((d) => d.status === 'delivered'), 20_000, 'every delivery delivered');
+    const final = await rows(nodes[1]!);
+    expectEachDeliveredOnce(final, receiver);
+    expect(receiver.seen.length).toBe(final.length);
+  }, 60_000);
+
   it('after the last attempt a delivery is dead, listed, and redelivered under the same id', async () => {
     const receiver = new Receiver(SECRETS);
     await receiver.listen();
