@@ -14,6 +14,7 @@ import { reactionCases } from './store/reactions.js';
 import { readStateCases } from './store/read-state.js';
 import { searchCases } from './store/search.js';
 import { sendCases } from './store/send.js';
+import { webhookCases, webhookRaceCases } from './store/webhooks.js';
 
 /**
  * The ChatStore conformance suite: every service method and permission rule, run through
@@ -37,6 +38,7 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('catch-up', () => changesCases(test));
     options.describe('search', () => searchCases(test));
     options.describe('notification outbox', () => outboxCases(test));
+    options.describe('webhook deliveries', () => webhookCases(test));
     options.describe('attachments', () => attachmentCases(test));
     options.describe('moderation', () => moderationCases(test));
     options.describe('hooks', () => hookCases(test));
@@ -44,7 +46,7 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     const { createStores, destroyStores } = options;
     if (createStores !== undefined) {
       options.describe('races between instances on one database', () => {
-        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
+        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases, ...webhookRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
       });
     }
   });
