@@ -6,6 +6,7 @@ import { createMemoryDatabase, MemoryRows, type MemoryDatabase } from './memory-
 import { memoryMessages } from './memory-messages.js';
 import { memoryOutbox } from './memory-outbox.js';
 import { memorySearch } from './memory-search.js';
+import { memoryWebhooks } from './memory-webhooks.js';
 
 export interface MemoryStoreOptions {
   /** Tables to share with other memory stores, as connections share one database. Default: new ones. */
@@ -27,6 +28,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ChatStore {
     ...memoryOutbox(db),
     ...memoryAttachments(db),
     ...memoryModeration(db),
+    ...memoryWebhooks(db),
     async ping() {},
   };
 }

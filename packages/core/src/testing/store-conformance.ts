@@ -3,6 +3,7 @@ import { attachmentCases, attachmentRaceCases } from './store/attachments.js';
 import { changesCases } from './store/changes.js';
 import { conversationCases } from './store/conversations.js';
 import { editDeleteCases } from './store/edit-delete.js';
+import { hookCases } from './store/hooks.js';
 import { memberCases } from './store/members.js';
 import { moderationCases, moderationRaceCases } from './store/moderation.js';
 import { outboxCases } from './store/outbox.js';
@@ -13,6 +14,7 @@ import { reactionCases } from './store/reactions.js';
 import { readStateCases } from './store/read-state.js';
 import { searchCases } from './store/search.js';
 import { sendCases } from './store/send.js';
+import { webhookCases, webhookRaceCases } from './store/webhooks.js';
 
 /**
  * The ChatStore conformance suite: every service method and permission rule, run through
@@ -36,13 +38,15 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('catch-up', () => changesCases(test));
     options.describe('search', () => searchCases(test));
     options.describe('notification outbox', () => outboxCases(test));
+    options.describe('webhook deliveries', () => webhookCases(test));
     options.describe('attachments', () => attachmentCases(test));
     options.describe('moderation', () => moderationCases(test));
+    options.describe('hooks', () => hookCases(test));
     if (options.inspect !== undefined) options.describe('raw rows', () => rawRowCases(test));
     const { createStores, destroyStores } = options;
     if (createStores !== undefined) {
       options.describe('races between instances on one database', () => {
-        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
+        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases, ...webhookRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
       });
     }
   });
