@@ -332,7 +332,7 @@ describe.skipIf(!haveChromium && !required)('demo page in Chromium', () => {
     await ivan.page.context().close();
   }, 60_000);
 
-  it('uploads an image and a file (picked, and dropped); the other member opens both; a non-member is refused', async () => {
+  it('uploads an image and a file (picked, dropped; a pasted one removed); the other member opens both; a non-member is refused', async () => {
     const judy = await signIn('Judy');
     const karl = await signIn('Karl');
     await directChat(judy, 'Karl');
@@ -355,6 +355,18 @@ describe.skipIf(!haveChromium && !required)('demo page in Chromium', () => {
     await judy.page.screenshot({ path: join(outputDir, 'upload-tray.png') });
     await send(judy, 'The photo and the numbers');
     await expect.poll(() => pending(judy.page)).toBe(0);
+    await expect.poll(() => judy.page.getByTestId('upload').count()).toBe(0);
+
+    // A pasted image joins the tray with its preview; removing it cancels it.
+    await judy.page.getByTestId('composer-input').focus();
+    await judy.page.evaluate(`(() => {
+      const data = new DataTransfer();
+      const bytes = Uint8Array.from(atob(${JSON.stringify(testPng(64, 48).toString('base64'))}), (c) => c.charCodeAt(0));
+      data.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
+      document.querySelector('#composer-input').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    })()`);
+    await expect.poll(() => judy.page.getByTestId('upload-preview').count()).toBe(1);
+    await judy.page.getByTestId('upload').getByRole('button', { name: 'Remove image.png' }).click();
     await expect.poll(() => judy.page.getByTestId('upload').count()).toBe(0);
 
     await karl.page.getByTestId('conversation').filter({ hasText: 'Judy' }).click();
