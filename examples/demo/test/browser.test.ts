@@ -224,6 +224,28 @@ describe.skipIf(!haveChromium && !required)('demo page in Chromium', () => {
     await dave.page.context().close();
   }, 60_000);
 
+  it('a server that forgot its key (a fresh data directory) refuses the token: the page signs in again by itself', async () => {
+    const nina = await signIn('Nina');
+    const tokenBefore = await nina.page.evaluate<string | null>("sessionStorage.getItem('parley-demo-token')");
+    const { port } = demo;
+    await demo.close();
+    const freshDir = mkdtempSync(join(tmpdir(), 'parley-demo-fresh-'));
+    const fresh = await startDemo({ port, dataDir: freshDir, limits: LIMITS });
+    try {
+      await expect.poll(() => nina.page.getByTestId('conn-status').textContent(), { timeout: 15_000 }).toBe('online');
+      expect(await nina.page.locator('#login').isHidden()).toBe(true);
+      expect(await nina.page.getByTestId('me').textContent()).toBe('Nina');
+      // A new token, from the new key.
+      expect(await nina.page.evaluate<string | null>("sessionStorage.getItem('parley-demo-token')")).not.toBe(tokenBefore);
+      expect(nina.errors).toEqual([]);
+    } finally {
+      await nina.page.context().close();
+      await fresh.close();
+      rmSync(freshDir, { recursive: true, force: true });
+      demo = await startDemo({ port, dataDir, limits: LIMITS });
+    }
+  }, 60_000);
+
   it('a send still pending at a reload goes out once after it; the open conversation comes back', async () => {
     const erin = await signIn('Erin');
     const frank = await signIn('Frank');
