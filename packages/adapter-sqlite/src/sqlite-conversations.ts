@@ -14,7 +14,7 @@ const FIRST_UNREAD = `(SELECT MIN(m.seq) ${UNREAD})`;
 const TOTAL_UNREAD = `(SELECT COALESCE(SUM(${UNREAD_COUNT.replaceAll('mb.', 'mine.')}), 0) FROM members mine WHERE mine.user_id = mb.user_id AND mine.archived_at IS NULL)`;
 
 /** Conversations and members on SQLite. Every write that spans a read runs in one IMMEDIATE transaction. */
-export function sqliteConversations({ db, sql, reactions }: SqliteContext): ConversationStoreMethods {
+export function sqliteConversations({ db, sql, reactions, search }: SqliteContext): ConversationStoreMethods {
   const q = {
     conversation: db.prepare<[string], ConversationRow>('SELECT * FROM conversations WHERE id = ?'),
     conversationByKey: db.prepare<[string], ConversationRow>('SELECT * FROM conversations WHERE direct_key = ?'),
@@ -63,6 +63,7 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
     if (plan.delete === true) {
       q.unindexConversation.run(conversationId);
       q.deleteConversation.run(conversationId); // members, messages, reactions, outbox rows cascade
+      search.clampAfterDelete();
       q.purgeAttachments.run(conversationId);
       return [];
     }
