@@ -120,7 +120,8 @@ const handlers = {
     if (state.current) await socket.request('join_conversation', { conversationId: state.current }).then(onJoined).catch(() => {});
     for (const [tempId, { data }] of state.pending) sendFrame(tempId, data);
   },
-  new_message({ message }) {
+  new_message({ message: sent }) {
+    const message = wholeMessage(sent);
     addMessages(message.conversationId, [message]);
     bumpConversation(message, message.senderId !== state.me.id && message.type !== 'system');
   },
@@ -329,6 +330,12 @@ function renderHeader() {
   );
 }
 
+// On the socket a message leaves out the fields that hold their default (PROTOCOL.md).
+const MESSAGE_DEFAULTS = { type: 'text', content: null, replyToId: null, metadata: null, clientMessageId: null, editedAt: null, deletedAt: null, deletedForEveryone: false };
+function wholeMessage(m) {
+  return { ...MESSAGE_DEFAULTS, attachments: [], reactions: [], ...m };
+}
+
 function addMessages(conversationId, messages, render = true) {
   let map = state.messages.get(conversationId);
   if (!map && conversationId !== state.current) {
@@ -336,7 +343,7 @@ function addMessages(conversationId, messages, render = true) {
     return;
   }
   if (!map) state.messages.set(conversationId, (map = new Map()));
-  for (const m of messages) {
+  for (const m of messages.map(wholeMessage)) {
     map.set(m.id, m);
     state.lastSeq.set(conversationId, Math.max(state.lastSeq.get(conversationId) ?? 0, m.seq));
   }
@@ -472,8 +479,11 @@ function sendFrame(tempId, data) {
   renderMessages();
   socket
     .request('send_message', { ...data, tempId })
-    .then(({ message }) => {
+    .then(({ message: ack }) => {
       state.pending.delete(tempId);
+      // message_sent carries what the server decided and what differs from the send: the send has the rest.
+      const message = wholeMessage({ conversationId: data.conversationId, senderId: state.me.id, clientMessageId: tempId, ...data, ...ack });
+      delete message.tempId;
       addMessages(message.conversationId, [message]);
       bumpConversation(message, false);
       scrollToBottom();

@@ -7,6 +7,7 @@ import type { ActionContext } from '../services/chat-events.js';
 import type { ClientEvent, clientEventSchemas } from './protocol.js';
 import type { SocketRegistry } from './socket-registry.js';
 import type { TypingTracker } from './typing-tracker.js';
+import { compactMessage, messageAck } from './wire/message-form.js';
 
 /** What a handler may use: the services, this node's sockets and the acting connection. */
 export interface HandlerContext {
@@ -61,11 +62,15 @@ export const frameHandlers: Handlers = {
       { ...(input as SendMessageInput), ...(clientMessageId === undefined ? {} : { clientMessageId }) },
       ctx.origin,
     );
-    return { message, tempId: tempId ?? clientMessageId ?? null };
+    const sent = input as SendMessageInput;
+    // The sender has the rest: the ack carries what the server decided and what differs from the send.
+    const ack = messageAck(message, { ...sent, senderId: ctx.userId, clientMessageId: clientMessageId ?? null });
+    const replyTempId = tempId ?? clientMessageId;
+    return replyTempId === undefined ? { message: ack } : { message: ack, tempId: replyTempId };
   },
 
   async edit_message(ctx, { messageId, content }) {
-    return { message: await ctx.services.messages.editMessage(messageId, ctx.userId, content, ctx.origin) };
+    return { message: compactMessage(await ctx.services.messages.editMessage(messageId, ctx.userId, content, ctx.origin)) };
   },
 
   async delete_message(ctx, { messageId, forEveryone }) {
@@ -116,7 +121,7 @@ export const frameHandlers: Handlers = {
       Object.entries(since).map(async ([conversationId, cursor]) => {
         try {
           const { conversationId: _id, ...result } = await ctx.services.messages.getChangesSince(conversationId, ctx.userId, cursor);
-          conversations[conversationId] = result;
+          conversations[conversationId] = { ...result, messages: result.messages.map(compactMessage), changes: result.changes.map(compactMessage) };
           ctx.refreshUnread(conversationId);
         } catch (error) {
           if (!(error instanceof ChatError) || error.code === 'UNAVAILABLE') throw error;
