@@ -39,6 +39,12 @@ export interface RealtimeHubOptions {
    * refused frames than its budget within one window — is closed with 4429.
    */
   rateLimits?: Partial<{ frames: number; frameWindowMs: number; userFrames: number; typing: number; typingWindowMs: number }>;
+  /**
+   * `unread_changed` pushes are coalesced: at most one read of the store per conversation per
+   * this many ms, for every user of it concerned. Each read counts the user's unread messages,
+   * so under a stream of messages this bounds that work. Default 100 ms.
+   */
+  unreadPushDelayMs?: number;
   /** Conversations one `sync` frame may name. Default 200. */
   maxSyncConversations?: number;
   /**
@@ -172,7 +178,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     this.sessions = new SessionClock((socketId) => this.expire(socketId));
     this.unread = new UnreadPushes(this.services.store, this.registry, this.services.membership, (userId, frame) => {
       for (const entry of this.registry.userSockets(userId)) sendRaw(entry.socket, frame);
-    }, this.logger);
+    }, this.logger, options.unreadPushDelayMs ?? 100);
     this.heartbeat = setInterval(() => void this.beat(), options.heartbeatIntervalMs ?? 15_000);
     this.heartbeat.unref?.();
     this.detach.push(
