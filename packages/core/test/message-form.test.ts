@@ -81,6 +81,17 @@ describe('message forms on the wire (property)', () => {
     );
   });
 
+  it('a field the send cannot imply (one added to Message later) is always in the acknowledgement', () => {
+    const stored = {
+      id: 'm1', conversationId: 'c1', seq: 1, senderId: 'ann', type: 'text', content: 'hi', replyToId: null, attachments: [], metadata: null,
+      clientMessageId: 't1', createdAt: '2026-01-01T00:00:00.000Z', editedAt: null, deletedAt: null, deletedForEveryone: false, reactions: [], version: 1,
+      threadId: null,
+    } as Message & { threadId: null };
+    const sent = { conversationId: 'c1', senderId: 'ann', clientMessageId: 't1', content: 'hi' };
+    expect(messageAck(stored, sent)).toEqual({ id: 'm1', seq: 1, version: 1, createdAt: stored.createdAt, threadId: null });
+    expect(completeSentMessage(messageAck(stored, sent), sent)).toEqual(stored);
+  });
+
   it('an acknowledgement of a plain text send carries only what the server decided', () => {
     const stored: Message = {
       id: 'm9', conversationId: 'c1', seq: 7, senderId: 'ann', type: 'text', content: 'hi', replyToId: null, attachments: [], metadata: null,

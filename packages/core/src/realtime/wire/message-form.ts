@@ -78,11 +78,14 @@ export function compactMessage(message: Message): Partial<Message> {
  * resend found a message edited since. Whatever it leaves out, `completeSentMessage` restores.
  */
 export function messageAck(stored: Message, sent: SentMessage): MessageAck {
-  const basis = sentMessageBasis(sent);
+  const basis = sentMessageBasis(sent) as Record<string, unknown>;
   const ack: Record<string, unknown> = { id: stored.id, seq: stored.seq, version: stored.version, createdAt: stored.createdAt };
-  for (const key in basis) {
+  // Over the stored message's fields, so a field the basis does not know (added to Message
+  // later) is always sent rather than silently lost.
+  for (const key in stored) {
+    if (key in ack) continue;
     const value = stored[key as keyof Message];
-    if (!same(value, basis[key as keyof Derived])) ack[key] = value;
+    if (!(key in basis) || !same(value, basis[key])) ack[key] = value;
   }
   return ack as MessageAck;
 }
