@@ -88,7 +88,7 @@ export const CLIENT_EVENT_DOCS = {
 export const SERVER_EVENT_DOCS = {
   joined_conversation: 'Reply to `join_conversation`: who is typing and who is online there.',
   left_conversation: 'Reply to `leave_conversation`.',
-  message_sent: 'Reply to `send_message`: the stored message and the `tempId` sent.',
+  message_sent: 'Reply to `send_message`: what the server decided (id, seq, version, createdAt) and any field whose stored value differs from the send; the sender fills in the rest (completeSentMessage). With the `tempId` sent.',
   message_edit_success: 'Reply to `edit_message`.',
   message_delete_success: 'Reply to `delete_message`.',
   ack: 'Reply to `typing_start` and `typing_stop`.',
@@ -120,7 +120,7 @@ export const SERVER_EVENT_DOCS = {
   connection_error: 'The connection is refused or ended (bad token, user not active, too many sockets, session expired, signed out); the close follows.',
   error: 'A frame failed: the reply to a frame with an `id` (`replyTo` set), or to a malformed frame. The connection stays open.',
   resync: 'The server may have missed events for this client (`broker_unavailable`, `broker_gap`, `peer_publish_failed`, `slow_consumer`): send `sync` from your cursors.',
-  new_message: 'A message was stored, to every socket of every member (the sending socket gets `message_sent` instead).',
+  new_message: 'A message was stored, to every socket of every member (the sending socket gets `message_sent` instead). Fields holding their default are left out.',
   message_edited: 'A message was edited.',
   message_deleted: 'A message was deleted (for me: only to the deleter’s sockets; `version` is null when it changed nothing).',
   message_reaction_updated: 'A message’s reactions changed.',

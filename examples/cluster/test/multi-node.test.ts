@@ -49,13 +49,16 @@ async function startNode(index: number): Promise<{ child: ChildNode; url: string
   return { child, url: match[1]! };
 }
 
+/** Where each send went, by tempId: `message_sent` leaves out the conversation, which the sender knows. */
+const sentTo = new Map<string, string>();
+
 /** The conversation changes a socket received, as broadcasts (ordered) and as its own send replies. */
 function changesSeen(client: TestClient, conversationId: string) {
   const broadcast: number[] = [];
   const replied: number[] = [];
   for (const frame of client.frames) {
-    const data = frame.data as { message?: { conversationId: string; version: number }; conversationId?: string; version?: number };
-    const conversation = data?.message?.conversationId ?? data?.conversationId;
+    const data = frame.data as { message?: { conversationId?: string; version: number }; conversationId?: string; version?: number; tempId?: string };
+    const conversation = frame.type === 'message_sent' ? sentTo.get(data.tempId ?? '') : (data?.message?.conversationId ?? data?.conversationId);
     if (conversation !== conversationId) continue;
     const version = data.message?.version ?? data.version;
     if (['new_message', 'message_edited', 'message_deleted', 'message_reaction_updated'].includes(frame.type)) broadcast.push(version!);
@@ -109,6 +112,7 @@ describeWithService('several nodes: three processes on one Postgres and one Redi
         const mine: string[] = [];
         for (let k = 0; k < 10; k++) {
           const target = k % 5 === 0 && memberships[side]!.includes(user) ? side : k % 7 === 0 && memberships[direct]!.includes(user) ? direct : group;
+          sentTo.set(`${user}-${i}-${k}`, target);
           const reply = await client.request('send_message', { conversationId: target, content: `${user} #${i}.${k}`, tempId: `${user}-${i}-${k}` });
           expect(reply.type).toBe('message_sent');
           mine.push(reply.data.message.id);

@@ -462,6 +462,16 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX webhook_deliveries_created ON {s}.webhook_deliveries (created_at, id);
     `,
   },
+  {
+    version: 8,
+    name: 'no global activity index on conversations',
+    sql: `
+      -- No query needs it: a user's list starts from their memberships (members_by_user) and
+      -- sorts those. It was rewritten on every send (updated_at changes), and with it gone the
+      -- send's conversation update touches no indexed column, so Postgres updates in place (HOT).
+      DROP INDEX IF EXISTS {s}.conversations_by_activity;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

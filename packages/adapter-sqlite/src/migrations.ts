@@ -214,6 +214,20 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX webhook_deliveries_created ON webhook_deliveries (created_at, id);
     `,
   },
+  {
+    version: 9,
+    name: 'search indexed after the commit',
+    sql: `
+      -- Messages up to this rowid are in message_search; the rows above it are indexed in a
+      -- batch after their sends commit (SearchIndexer). Every message so far was indexed in
+      -- its send's transaction.
+      CREATE TABLE search_state (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        indexed_upto INTEGER NOT NULL
+      );
+      INSERT INTO search_state (id, indexed_upto) VALUES (1, (SELECT COALESCE(MAX(rowid), 0) FROM messages));
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -17,7 +17,9 @@ export function ftsExpression(terms: string[]): string {
  * words; otherwise (an emoji, punctuation) a literal substring match on the folded text.
  * Facets are counted over the whole match set, not only the page.
  */
-function searchMessages({ db, reactions }: SqliteContext, userId: string, query: SearchQuery): SearchResult {
+function searchMessages({ db, reactions, search }: SqliteContext, userId: string, query: SearchQuery): SearchResult {
+  // Messages committed but not yet indexed are indexed now: a search sees every stored message.
+  search.flush();
   const params: Record<string, unknown> = { user: userId };
   const where = [
     'm.deleted_for_everyone = 0',

@@ -9,13 +9,20 @@ import type { SqliteContext } from './sqlite-context.js';
 const UNREAD = `FROM messages m WHERE m.conversation_id = mb.conversation_id AND m.seq > mb.last_read_seq
   AND ${unreadCondition({ message: 'm', viewer: 'mb.user_id', falseValue: '0' })}`;
 export const UNREAD_COUNT = `(SELECT COUNT(*) ${UNREAD})`;
-/** The first message counting as unread for member `mb`, for "jump to first unread". */
-const FIRST_UNREAD = `(SELECT MIN(m.seq) ${UNREAD})`;
-/** Member `mb`'s unread total over their conversations that are not archived. */
-const TOTAL_UNREAD = `(SELECT COALESCE(SUM(${UNREAD_COUNT.replaceAll('mb.', 'mine.')}), 0) FROM members mine WHERE mine.user_id = mb.user_id AND mine.archived_at IS NULL)`;
+/**
+ * The first message counting as unread for member `mb`, for "jump to first unread": walks the
+ * `(conversation_id, seq)` index upwards and stops at the first match (`MIN()` counted them all).
+ */
+const FIRST_UNREAD = `(SELECT m.seq ${UNREAD} ORDER BY m.seq LIMIT 1)`;
+/**
+ * Member `mb`'s unread in their *other* conversations that are not archived; the total adds
+ * this one's count, already computed beside it, rather than counting it a second time.
+ */
+const OTHER_UNREAD = `(SELECT COALESCE(SUM(${UNREAD_COUNT.replaceAll('mb.', 'mine.')}), 0) FROM members mine
+  WHERE mine.user_id = mb.user_id AND mine.archived_at IS NULL AND mine.conversation_id <> mb.conversation_id)`;
 
 /** Conversations and members on SQLite. Every write that spans a read runs in one IMMEDIATE transaction. */
-export function sqliteConversations({ db, sql, reactions }: SqliteContext): ConversationStoreMethods {
+export function sqliteConversations({ db, sql, reactions, search }: SqliteContext): ConversationStoreMethods {
   const q = {
     conversation: db.prepare<[string], ConversationRow>('SELECT * FROM conversations WHERE id = ?'),
     conversationByKey: db.prepare<[string], ConversationRow>('SELECT * FROM conversations WHERE direct_key = ?'),
@@ -47,8 +54,9 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
        WHERE mine.user_id = ? AND other.user_id <> mine.user_id`,
     ),
     unreadSummary: db.prepare<[string, string], { user_id: string; unread: number; first: number | null; total: number }>(
-      `SELECT mb.user_id, ${UNREAD_COUNT} AS unread, ${FIRST_UNREAD} AS first, ${TOTAL_UNREAD} AS total
-       FROM members mb WHERE mb.conversation_id = ? AND mb.user_id IN (SELECT value FROM json_each(?))`,
+      `SELECT user_id, unread, first, other + CASE WHEN archived_at IS NULL THEN unread ELSE 0 END AS total FROM (
+         SELECT mb.user_id, mb.archived_at, ${UNREAD_COUNT} AS unread, ${FIRST_UNREAD} AS first, ${OTHER_UNREAD} AS other
+         FROM members mb WHERE mb.conversation_id = ? AND mb.user_id IN (SELECT value FROM json_each(?)))`,
     ),
     message: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
     messagesById: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?))'),
@@ -66,6 +74,7 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
     if (plan.delete === true) {
       q.unindexConversation.run(conversationId);
       q.deleteConversation.run(conversationId); // members, messages, reactions, outbox rows cascade
+      search.clampAfterDelete();
       q.purgeAttachments.run(conversationId);
       return [];
     }

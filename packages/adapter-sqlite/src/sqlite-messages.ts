@@ -15,20 +15,20 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     byClientId: db.prepare<[string, string, string], MessageRow>(
       'SELECT * FROM messages WHERE conversation_id = ? AND sender_id = ? AND client_message_id = ?',
     ),
-    // One statement settles seq, version, membership and idempotency: it takes the next seq
-    // and version from the conversation row, writes nothing when the sender is not a member
-    // or is silenced (system messages excepted), and nothing on a known clientMessageId.
-    insertMessage: db.prepare<Record<string, unknown>, { rowid: number; seq: number; version: number }>(
+    // The conversation's next seq and version, read once per conversation per batch.
+    head: db.prepare<[string], { last_seq: number; version: number }>('SELECT last_seq, version FROM conversations WHERE id = ?'),
+    // One statement settles membership and idempotency: it writes nothing when the sender is
+    // not a member or is silenced (system messages excepted), and nothing on a known
+    // clientMessageId. The batch holds the write lock, so the head read above is still true.
+    insertMessage: db.prepare<Record<string, unknown>, { rowid: number }>(
       `INSERT INTO messages (id, conversation_id, seq, sender_id, type, content, reply_to_id, attachments, metadata,
          client_message_id, created_at, version)
-       SELECT @id, c.id, c.last_seq + 1, @senderId, @type, @content, @replyToId, @attachments, @metadata,
-         @clientMessageId, @createdAt, c.version + 1
-       FROM conversations c
-       WHERE c.id = @conversationId
-         AND (@type = 'system' OR EXISTS (SELECT 1 FROM members mb WHERE mb.conversation_id = c.id AND mb.user_id = @senderId
-                                           AND (mb.silenced_until IS NULL OR mb.silenced_until <= @createdAt)))
+       SELECT @id, @conversationId, @seq, @senderId, @type, @content, @replyToId, @attachments, @metadata,
+         @clientMessageId, @createdAt, @version
+       WHERE @type = 'system' OR EXISTS (SELECT 1 FROM members mb WHERE mb.conversation_id = @conversationId AND mb.user_id = @senderId
+                                          AND (mb.silenced_until IS NULL OR mb.silenced_until <= @createdAt))
        ON CONFLICT (conversation_id, sender_id, client_message_id) DO NOTHING
-       RETURNING rowid, seq, version`,
+       RETURNING rowid`,
     ),
     advance: db.prepare('UPDATE conversations SET last_seq = ?, version = ?, last_message_id = ?, updated_at = ? WHERE id = ?'),
     bumpVersion: db.prepare<[string], { version: number }>('UPDATE conversations SET version = version + 1 WHERE id = ? RETURNING version'),
@@ -69,31 +69,56 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     q.setMessageVersion.run(version, messageId);
   };
 
-  const insertOne = (input: NewMessage): InsertResult => {
+  /** A conversation's head during one batch: what its row will say once the batch is done. */
+  interface Head {
+    seq: number;
+    version: number;
+    lastMessageId: string | null;
+    updatedAt: string | null;
+  }
+
+  const insertOne = (input: NewMessage, heads: Map<string, Head | null>): InsertResult => {
     // The transaction holds the write lock, so what these reads see is what the claim finds.
     const uploads = uploadedIds(input);
-    if (uploads.length > 0 && !uploads.every((id) => q.claimable.get(id, input.senderId, input.conversationId) !== undefined)) {
+    const duplicateOr = (reason: 'attachment' | 'not_member'): InsertResult => {
       const existing = input.clientMessageId === null ? undefined : q.byClientId.get(input.conversationId, input.senderId, input.clientMessageId);
-      return existing === undefined ? { status: 'refused', message: null, reason: 'attachment' } : { status: 'duplicate', message: reactions.message(existing)! };
+      return existing === undefined ? { status: 'refused', message: null, reason } : { status: 'duplicate', message: reactions.message(existing)! };
+    };
+    if (uploads.length > 0 && !uploads.every((id) => q.claimable.get(id, input.senderId, input.conversationId) !== undefined)) return duplicateOr('attachment');
+    let head = heads.get(input.conversationId);
+    if (head === undefined) {
+      const row = q.head.get(input.conversationId);
+      head = row === undefined ? null : { seq: row.last_seq, version: row.version, lastMessageId: null, updatedAt: null };
+      heads.set(input.conversationId, head);
     }
+    if (head === null) return duplicateOr('not_member');
+    const seq = head.seq + 1;
+    const version = head.version + 1;
     const stored = q.insertMessage.get({
       ...input,
+      seq,
+      version,
       attachments: JSON.stringify(input.attachments),
       metadata: input.metadata === null ? null : JSON.stringify(input.metadata),
     });
-    if (stored === undefined) {
-      const existing = input.clientMessageId === null ? undefined : q.byClientId.get(input.conversationId, input.senderId, input.clientMessageId);
-      return existing === undefined ? { status: 'refused', message: null, reason: 'not_member' } : { status: 'duplicate', message: reactions.message(existing)! };
-    }
+    if (stored === undefined) return duplicateOr('not_member');
     for (const id of uploads) q.claim.run(input.id, id);
-    q.advance.run(stored.seq, stored.version, input.id, input.createdAt, input.conversationId);
-    if (input.content !== null && input.type !== 'system') q.indexText.run(stored.rowid, foldText(input.content));
+    Object.assign(head, { seq, version, lastMessageId: input.id, updatedAt: input.createdAt });
     if (input.notify) q.insertOutbox.run(input.id, input.conversationId, input.createdAt, input.createdAt);
-    const message = insertedMessage(input, stored.seq, stored.version);
+    const message = insertedMessage(input, seq, version);
     if (input.webhooks !== undefined) insertWebhookDeliveries(db, input.webhooks(message));
     return { status: 'created', message };
   };
-  const insertBatch = db.transaction((batch: NewMessage[]) => batch.map(insertOne));
+  // One UPDATE of each conversation row per batch, not one per message; the search index
+  // follows after the commit (SearchIndexer).
+  const insertBatch = db.transaction((batch: NewMessage[]) => {
+    const heads = new Map<string, Head | null>();
+    const results = batch.map((input) => insertOne(input, heads));
+    for (const [conversationId, head] of heads) {
+      if (head?.lastMessageId != null) q.advance.run(head.seq, head.version, head.lastMessageId, head.updatedAt, conversationId);
+    }
+    return results;
+  });
 
   const changeReaction = db.transaction((messageId: string, userId: string, emoji: string, at: string, decide: Parameters<ChatStore['changeReaction']>[4]): ReactionChange => {
     const row = q.message.get(messageId);
@@ -123,7 +148,9 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
 
   return {
     async insertMessages(batch) {
-      return insertBatch.immediate(batch);
+      const results = insertBatch.immediate(batch);
+      if (results.some((r) => r.status === 'created')) context.search.schedule();
+      return results;
     },
 
     async getMessageByClientId(conversationId, senderId, clientMessageId) {
@@ -144,6 +171,8 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
         .transaction(() => {
           const row = q.message.get(messageId);
           if (row === undefined || q.editMessage.run(content, editedAt, messageId).changes === 0) return null;
+          // Index what is pending first: the row is then in the index exactly when it was before the edit.
+          context.search.catchUp();
           q.unindexText.run(row.rowid);
           if (row.type !== 'system') q.indexText.run(row.rowid, foldText(content));
           bump(row.conversation_id, messageId);
@@ -160,6 +189,7 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
           const row = q.message.get(messageId);
           if (row === undefined) return null;
           if (row.deleted_for_everyone === 0) {
+            context.search.catchUp();
             q.eraseMessage.run(deletedAt, messageId);
             q.purgeAttachments.run(messageId);
             q.unindexText.run(row.rowid);

@@ -27,11 +27,19 @@ export interface SqliteStoreOptions {
    * `NORMAL` is faster and still safe against a process crash, not against power loss.
    */
   synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * New messages are added to the search index in one batch this long after the first send
+   * of a burst, outside the sends' transactions. Searches are current regardless: a search
+   * indexes what is still pending first. Default 50 ms.
+   */
+  searchIndexDelayMs?: number;
 }
 
 export interface SqliteStore extends ChatStore {
   /** The underlying database, for the host's own queries and for tests. */
   readonly database: Database;
+  /** Indexes every committed message not yet in the search index now (searches do this themselves). */
+  flushSearch(): void;
 }
 
 /**
@@ -56,7 +64,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
   db.function('parley_lower', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : null));
   migrate(db);
 
-  const context = createSqliteContext(db);
+  const context = createSqliteContext(db, options.searchIndexDelayMs ?? 50);
   const store: ChatStore = classifyStoreFailures(
     {
       ...sqliteConversations(context),
@@ -70,10 +78,17 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
         context.sql('SELECT 1').get();
       },
       async close() {
-        if (owned && db.open) db.close();
+        context.search.close();
+        if (!db.open) return;
+        try {
+          context.search.flush();
+        } catch {
+          // Nothing is lost: the next open (or search) indexes what is pending.
+        }
+        if (owned) db.close();
       },
     },
     classifySqliteFailure,
   );
-  return Object.assign(store, { database: db });
+  return Object.assign(store, { database: db, flushSearch: () => context.search.flush() });
 }

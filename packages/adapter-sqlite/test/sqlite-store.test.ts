@@ -148,11 +148,27 @@ describe('SQLite store: search index', () => {
     const { id } = await chat.conversations.createGroupConversation('a', { name: 'g', memberIds: [] });
     const m = await chat.messages.sendMessage('a', { conversationId: id, content: 'Đường Phố' });
     const indexed = () => store.database.prepare('SELECT body FROM message_search').pluck().all();
+    // Indexed after the send's commit, in a batch of its own: not yet, until the flush.
+    expect(indexed()).toEqual([]);
+    store.flushSearch();
     expect(indexed()).toEqual(['duong pho']);
     await chat.messages.editMessage(m.id, 'a', 'Hà Nội');
     expect(indexed()).toEqual(['ha noi']);
     await chat.messages.deleteMessage(m.id, 'a', true);
     expect(indexed()).toEqual([]);
+    await chat.close();
+  });
+
+  it('a search sees a message sent a moment ago, and an edit of one not yet indexed', async () => {
+    const store = createSqliteStore({ searchIndexDelayMs: 60_000 });
+    const chat = createChatServices({ store });
+    const { id } = await chat.conversations.createGroupConversation('a', { name: 'g', memberIds: [] });
+    const m = await chat.messages.sendMessage('a', { conversationId: id, content: 'harbour lights' });
+    expect((await chat.messages.searchMessages('a', 'harbour')).items.map((i) => i.message.id)).toEqual([m.id]);
+    const n = await chat.messages.sendMessage('a', { conversationId: id, content: 'first words' });
+    await chat.messages.editMessage(n.id, 'a', 'second words');
+    expect((await chat.messages.searchMessages('a', 'first')).items).toEqual([]);
+    expect((await chat.messages.searchMessages('a', 'second')).items.map((i) => i.message.id)).toEqual([n.id]);
     await chat.close();
   });
 

@@ -1,4 +1,5 @@
 import type { AttachmentInfo, ClientEvent, ClientEventData, ClientEventReply, Message, ServerEventData } from '@parley/core/protocol';
+import { completeSentMessage } from '@parley/core/protocol';
 import { CatchUp } from './catch-up.js';
 import type { ParleyClientEvents, ParleyClientOptions, SendMessageOptions } from './client-options.js';
 import { ProtocolMethods } from './protocol-methods.js';
@@ -71,8 +72,15 @@ export class ParleyClient extends ProtocolMethods {
       onChange: (entries) => this.store.update((s) => withOutbox(s, entries)),
       send: async (entry) => {
         const reply = await this.request('send_message', { ...entry.message, conversationId: entry.conversationId, tempId: entry.clientMessageId });
-        routeFrame(this.routerContext, { known: true, type: 'message_sent', data: reply });
-        return reply;
+        // `message_sent` carries what the server decided and what differs from the send; the send has the rest.
+        const message = completeSentMessage(reply.message, {
+          ...entry.message,
+          conversationId: entry.conversationId,
+          senderId: entry.userId ?? this.store.getState().userId ?? '',
+          clientMessageId: entry.clientMessageId,
+        });
+        routeFrame(this.routerContext, { known: true, type: 'new_message', data: { message } });
+        return { message };
       },
     });
     this.catchUpper = new CatchUp({

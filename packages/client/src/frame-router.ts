@@ -32,8 +32,8 @@ export function routeFrame(ctx: RouterContext, frame: ParsedServerFrame): void {
   if (!frame.known) return;
   const update = (change: (s: ParleyState) => ParleyState) => ctx.store.update(change);
   switch (frame.type) {
-    case 'new_message':
-    case 'message_sent': {
+    // `message_sent` is a reply, completed from its send by the client before it gets here (as `new_message`).
+    case 'new_message': {
       const { message } = frame.data;
       update((s) => withMessages(s, message.conversationId, [message]));
       ctx.outbox.stored(message);

@@ -1,4 +1,4 @@
-import type { Message, ServerEventData } from '@parley/core/protocol';
+import type { Message } from '@parley/core/protocol';
 import { ClientError, PERMANENT_SEND_ERRORS } from './errors.js';
 import { randomId } from './ids.js';
 import type { Logger } from './logger.js';
@@ -8,8 +8,8 @@ import type { OutboxRecord, OutboxStorage, OutgoingMessage } from './storage/out
 export interface OutboxDeps {
   storage: OutboxStorage;
   logger: Logger;
-  /** Puts one `send_message` on the socket; settles with its reply. */
-  send(entry: OutboxEntry): Promise<ServerEventData['message_sent']>;
+  /** Puts one `send_message` on the socket; settles with the message as stored, whole (the reply completed from the send). */
+  send(entry: OutboxEntry): Promise<{ message: Message }>;
   canSend(): boolean;
   /** A send had no answer in time: the socket is likely dead. */
   onTimeout(): void;

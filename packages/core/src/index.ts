@@ -57,6 +57,7 @@ export { createChatServices, type ChatServices, type ChatServicesOptions } from 
 export type { StoreRetryOptions } from './services/store-guard.js';
 export { directKey, newId } from './util/ids.js';
 export { silentLogger, type Logger } from './util/logger.js';
+export type { HubMeter } from './realtime/hub-meter.js';
 export { RealtimeHub, type RealtimeHubOptions, type HubEventMap, type ConnectionHandle, type ConnectionOptions, type HubHealth, type ResyncReason } from './realtime/realtime-hub.js';
 export { CloseCode, CLIENT_EVENTS, SUCCESS_REPLIES, clientEventSchemas, clientFrameSchema, type ClientEvent, type ClientFrame, type ServerFrame } from './realtime/protocol.js';
 export type { SocketLike } from './realtime/socket-registry.js';

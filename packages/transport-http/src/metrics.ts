@@ -60,20 +60,27 @@ export function createParleyMetrics(options: MetricsOptions = {}): ParleyMetrics
 
   const off: Array<() => void> = [];
   if (hub !== undefined) {
-    const onIn = ({ type }: { type: string }) => framesIn.inc({ type });
-    const onOut = ({ type, sockets }: { type: string; sockets: number }) => framesOut.inc({ type }, sockets);
-    const onError = ({ code }: { code: string }) => errors.inc({ code, transport: 'ws' });
-    const onHandled = ({ type, durationMs }: { type: string; durationMs: number }) => wsLatency.observe({ type }, durationMs / 1000);
-    hub.on('frame_in', onIn);
-    hub.on('frame_out', onOut);
-    hub.on('frame_error', onError);
-    hub.on('frame_handled', onHandled);
-    off.push(() => {
-      hub.off('frame_in', onIn);
-      hub.off('frame_out', onOut);
-      hub.off('frame_error', onError);
-      hub.off('frame_handled', onHandled);
-    });
+    // Straight from the hub (no event per frame), into label children looked up once per type.
+    const perType = <T>(make: (type: string) => T) => {
+      const children = new Map<string, T>();
+      return (type: string) => {
+        let child = children.get(type);
+        if (child === undefined) children.set(type, (child = make(type)));
+        return child;
+      };
+    };
+    const inOf = perType((type) => framesIn.labels({ type }));
+    const outOf = perType((type) => framesOut.labels({ type }));
+    const latencyOf = perType((type) => wsLatency.labels({ type }));
+    const errorOf = perType((code) => errors.labels({ code, transport: 'ws' }));
+    off.push(
+      hub.addMeter({
+        frameIn: (type) => inOf(type).inc(),
+        frameOut: (type, sockets) => outOf(type).inc(sockets),
+        frameError: (_type, code) => errorOf(code).inc(),
+        frameHandled: (type, durationMs) => latencyOf(type).observe(durationMs / 1000),
+      }),
+    );
   }
   if (options.services !== undefined) {
     const events = options.services.events;

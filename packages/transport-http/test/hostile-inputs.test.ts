@@ -1,4 +1,5 @@
 import type { ChatServices } from '@parley/core';
+import { completeSentMessage } from '@parley/core/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { CORPUS, type HostileCase, type Place } from './hostile/corpus.js';
@@ -170,7 +171,13 @@ for (const [storeName, makeStore] of STORES) {
           }
           expect(reply.type, JSON.stringify(reply.data)).not.toBe('error');
           if (c.outcome === 'answered') return;
-          const answer = (reply.data.message ?? reply.data) as Record<string, any>;
+          // message_sent leaves out what the sender sent unchanged: complete it from the send, as a client does.
+          const sent = frame.data as Record<string, any>;
+          const answer = (
+            reply.type === 'message_sent'
+              ? completeSentMessage(reply.data.message, { ...sent, conversationId: sent.conversationId, senderId: 'ann', clientMessageId: sent.clientMessageId ?? sent.tempId ?? null })
+              : (reply.data.message ?? reply.data)
+          ) as Record<string, any>;
           expect(acknowledged(c, c.place === 'emoji' ? { emoji: c.value } : answer)).toEqual(c.value);
           expect(await readBack(c, f, answer)).toEqual(c.value);
         } finally {

@@ -6,6 +6,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { originAllowed, type AllowedOrigins } from './origin.js';
 import { outboundSocket } from './outbound.js';
+import { TurnCork } from './turn-cork.js';
 import { extractToken, selectProtocol } from './token.js';
 
 export interface AttachWebSocketOptions {
@@ -105,6 +106,7 @@ export function attachWebSocket(hub: RealtimeHub, options: AttachWebSocketOption
   const alive = new WeakMap<WebSocket, boolean>();
   const handles = new Map<WebSocket, ConnectionHandle>();
   const perAddress = new Map<string, number>();
+  const cork = new TurnCork();
   let closing = false;
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -119,7 +121,7 @@ export function attachWebSocket(hub: RealtimeHub, options: AttachWebSocketOption
     const address = addressOf(request);
     if ((perAddress.get(address) ?? 0) >= config.maxConnectionsPerAddress) return rejectUpgrade(socket, 429, 'Too Many Requests');
     void authenticate(extractToken(request), request).then((result) => {
-      wss.handleUpgrade(request, socket, head, (ws) => void accept(ws, result, request, address));
+      wss.handleUpgrade(request, socket, head, (ws) => void accept(ws, result, request, address, socket));
     });
   };
 
@@ -138,7 +140,7 @@ export function attachWebSocket(hub: RealtimeHub, options: AttachWebSocketOption
     ws.close(closeCode, error.code.toLowerCase());
   };
 
-  const accept = async (ws: WebSocket, result: ChatUser | ChatError, request: IncomingMessage, address: string) => {
+  const accept = async (ws: WebSocket, result: ChatUser | ChatError, request: IncomingMessage, address: string, stream: Duplex) => {
     if (result instanceof ChatError) return refuse(ws, result, CloseCode.Unauthorized);
     if ((await hub.countUserSockets(result.id)) >= config.maxConnectionsPerUser) {
       return refuse(ws, new ChatError('RATE_LIMITED', `At most ${config.maxConnectionsPerUser} connections per user`), CloseCode.TooManyRequests);
@@ -164,6 +166,8 @@ export function attachWebSocket(hub: RealtimeHub, options: AttachWebSocketOption
       maxBufferedBytes: config.maxBufferedBytes,
       graceMs: config.slowConsumerGraceMs,
       onRecovered: (send) => send(RESYNC_SLOW),
+      stream,
+      cork,
     });
     ws.on('close', () => {
       gone = true;

@@ -1,5 +1,7 @@
 import { CloseCode, type SocketLike } from '@parley/core';
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
+import type { TurnCork } from './turn-cork.js';
 
 export interface OutboundOptions {
   /** Unsent bytes a socket may hold; past it, frames are held back. */
@@ -8,6 +10,9 @@ export interface OutboundOptions {
   graceMs: number;
   /** Told when a socket that fell behind caught up: frames were held back meanwhile. */
   onRecovered: (send: (frame: string) => void) => void;
+  /** The connection's TCP stream and the cork that batches its writes per event-loop turn. */
+  stream?: Duplex;
+  cork?: TurnCork;
 }
 
 /**
@@ -35,11 +40,17 @@ export function outboundSocket(ws: WebSocket, options: OutboundOptions): SocketL
     if (ws.bufferedAmount > options.maxBufferedBytes) close(CloseCode.SlowConsumer, 'slow consumer');
     else options.onRecovered(rawSend);
   };
+  // What was still unsent when this turn's writes began: the frames of the current turn sit
+  // corked in the stream until the turn ends and say nothing about how fast the client reads.
+  let backlog = 0;
+  const { stream, cork } = options;
   return {
     send(frame) {
       if (ws.readyState !== WebSocket.OPEN) return;
       if (behindSince !== null) return; // held back: the client resyncs once it caught up
-      if (ws.bufferedAmount > options.maxBufferedBytes) {
+      if (stream === undefined || cork === undefined) backlog = ws.bufferedAmount;
+      else if (cork.cork(stream)) backlog = ws.bufferedAmount;
+      if (backlog > options.maxBufferedBytes) {
         behindSince = setTimeout(endOfGrace, options.graceMs);
         behindSince.unref?.();
         return;

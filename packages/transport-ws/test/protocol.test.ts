@@ -35,7 +35,8 @@ describe('every client event answers exactly once with replyTo', () => {
     const sent = await ann.request('send_message', { conversationId, content: 'hi', tempId: 'tmp-1' });
     expect(sent.type).toBe('message_sent');
     expect(sent.data.tempId).toBe('tmp-1');
-    expect(sent.data.message.clientMessageId).toBe('tmp-1');
+    // The ack carries what the server decided; the sender has the rest (content, clientMessageId = tempId).
+    expect(Object.keys(sent.data.message).sort()).toEqual(['createdAt', 'id', 'seq', 'version']);
     const id = sent.data.message.id;
     const resent = await ann.request('send_message', { conversationId, content: 'hi', tempId: 'tmp-1' });
     expect(resent.data.message.id).toBe(id);
@@ -87,6 +88,12 @@ describe('every client event answers exactly once with replyTo', () => {
     expect(error.type).toBe('error');
     expect(error.data.code).toBe('VALIDATION_FAILED');
     expect(error.data.details.field).toBe('content');
+    // A send is validated once, by the service, which calls the id clientMessageId: the frame hears its own name.
+    const badTemp = await ann.request('send_message', { conversationId, content: 'x', tempId: ' padded ' });
+    expect(badTemp.data).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'tempId' } });
+    expect(badTemp.data.message).toContain('tempId:');
+    const bothIds = await ann.request('send_message', { conversationId, content: 'x', clientMessageId: 'c-1', tempId: 7 });
+    expect(bothIds.data).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'tempId' } });
     const forbidden = await ben.request('edit_message', {
       messageId: (await ann.request('send_message', { conversationId, content: 'mine' })).data.message.id,
       content: 'theirs',

@@ -1,12 +1,13 @@
 import type { z } from 'zod';
 import type { ChatServices } from '../create-chat-services.js';
-import { ChatError } from '../domain/errors.js';
+import { ChatError, type ChatErrorDetails, type FieldIssue } from '../domain/errors.js';
 import type { BanInput, CreateUploadInput, ReportInput, ResolveAction, SendMessageInput, SilenceInput } from '../domain/schemas.js';
 import type { RateLimitRule } from '../adapters/rate-limiter.js';
 import type { ActionContext } from '../services/chat-events.js';
 import type { ClientEvent, clientEventSchemas } from './protocol.js';
 import type { SocketRegistry } from './socket-registry.js';
 import type { TypingTracker } from './typing-tracker.js';
+import { compactMessage, messageAck } from './wire/message-form.js';
 
 /** What a handler may use: the services, this node's sockets and the acting connection. */
 export interface HandlerContext {
@@ -25,6 +26,15 @@ export interface HandlerContext {
   userId: string;
   socketId: string;
   origin: ActionContext;
+}
+
+/** The service calls the send's id `clientMessageId`; a frame that sent it as `tempId` hears its own name. */
+function asTempIdError(error: unknown): unknown {
+  if (!ChatError.is(error, 'VALIDATION_FAILED') || error.details === undefined) return error;
+  const rename = (field: unknown) => (field === 'clientMessageId' ? 'tempId' : field);
+  const details = { ...error.details, field: rename(error.details.field) } as ChatErrorDetails;
+  if (Array.isArray(error.details.issues)) details.issues = (error.details.issues as FieldIssue[]).map((i) => ({ ...i, field: rename(i.field) as string }));
+  return new ChatError(error.code, error.message.replaceAll('clientMessageId:', 'tempId:'), details, { cause: error });
 }
 
 type Data<E extends ClientEvent> = z.output<(typeof clientEventSchemas)[E]>;
@@ -54,18 +64,29 @@ export const frameHandlers: Handlers = {
     return { conversationId };
   },
 
+  // `data` is checked once, by the message service's schema (see RealtimeHub.eventData).
   async send_message(ctx, { tempId, ...input }) {
-    const clientMessageId = (input as { clientMessageId?: string }).clientMessageId ?? tempId;
-    const message = await ctx.services.messages.sendMessage(
-      ctx.userId,
-      { ...(input as SendMessageInput), ...(clientMessageId === undefined ? {} : { clientMessageId }) },
-      ctx.origin,
-    );
-    return { message, tempId: tempId ?? clientMessageId ?? null };
+    const named = (input as { clientMessageId?: string }).clientMessageId;
+    const clientMessageId = named ?? tempId;
+    let message;
+    try {
+      message = await ctx.services.messages.sendMessage(
+        ctx.userId,
+        { ...(input as SendMessageInput), ...(clientMessageId === undefined ? {} : { clientMessageId }) },
+        ctx.origin,
+      );
+    } catch (error) {
+      throw named === undefined && tempId !== undefined ? asTempIdError(error) : error;
+    }
+    const sent = input as SendMessageInput;
+    // The sender has the rest: the ack carries what the server decided and what differs from the send.
+    const ack = messageAck(message, { ...sent, senderId: ctx.userId, clientMessageId: clientMessageId ?? null });
+    const replyTempId = tempId ?? clientMessageId;
+    return replyTempId === undefined ? { message: ack } : { message: ack, tempId: replyTempId };
   },
 
   async edit_message(ctx, { messageId, content }) {
-    return { message: await ctx.services.messages.editMessage(messageId, ctx.userId, content, ctx.origin) };
+    return { message: compactMessage(await ctx.services.messages.editMessage(messageId, ctx.userId, content, ctx.origin)) };
   },
 
   async delete_message(ctx, { messageId, forEveryone }) {
@@ -116,7 +137,7 @@ export const frameHandlers: Handlers = {
       Object.entries(since).map(async ([conversationId, cursor]) => {
         try {
           const { conversationId: _id, ...result } = await ctx.services.messages.getChangesSince(conversationId, ctx.userId, cursor);
-          conversations[conversationId] = result;
+          conversations[conversationId] = { ...result, messages: result.messages.map(compactMessage), changes: result.changes.map(compactMessage) };
           ctx.refreshUnread(conversationId);
         } catch (error) {
           if (!(error instanceof ChatError) || error.code === 'UNAVAILABLE') throw error;

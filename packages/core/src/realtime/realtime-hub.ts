@@ -12,7 +12,9 @@ import { frameHandlers, type HandlerContext } from './frame-handlers.js';
 import { FrameSequencer } from './frame-sequencer.js';
 import { LocalDelivery, sendRaw } from './local-delivery.js';
 import { PresenceKeeper } from './presence-keeper.js';
-import { CLIENT_EVENTS, clientEventSchemas, clientFrameSchema, CloseCode, SUCCESS_REPLIES, type ClientEvent, type ServerFrame } from './protocol.js';
+import { readClientFrame } from './client-frame.js';
+import type { HubMeter } from './hub-meter.js';
+import { CLIENT_EVENTS, clientEventSchemas, CloseCode, SUCCESS_REPLIES, type ClientEvent, type ServerFrame } from './protocol.js';
 import { MEMBERSHIP_CHANGED, routeServiceEvents } from './service-event-routes.js';
 import { normalizeExpiry, SessionClock } from './session-clock.js';
 import { SocketRegistry, type LocalSocket, type SocketLike } from './socket-registry.js';
@@ -37,6 +39,12 @@ export interface RealtimeHubOptions {
    * refused frames than its budget within one window — is closed with 4429.
    */
   rateLimits?: Partial<{ frames: number; frameWindowMs: number; userFrames: number; typing: number; typingWindowMs: number }>;
+  /**
+   * `unread_changed` pushes are coalesced: at most one read of the store per conversation per
+   * this many ms, for every user of it concerned. Each read counts the user's unread messages,
+   * so under a stream of messages this bounds that work. Default 100 ms.
+   */
+  unreadPushDelayMs?: number;
   /** Conversations one `sync` frame may name. Default 200. */
   maxSyncConversations?: number;
   /**
@@ -130,6 +138,10 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly detach: Array<() => void> = [];
   private readonly sequencers = new Map<string, FrameSequencer>();
+  /** What handlers get for a connection, built once when it connects (each frame adds its `origin`). */
+  private readonly contexts = new Map<string, Omit<HandlerContext, 'origin'>>();
+  private readonly meters: HubMeter[] = [];
+  private readonly clientEvents = new Set<string>(CLIENT_EVENTS);
   private closed = false;
 
   constructor(options: RealtimeHubOptions) {
@@ -158,7 +170,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       this.services.membership,
       this.logger,
       options.eventOrder ?? (options.broker === undefined ? false : { gapMs: 250 }),
-      (type, sockets) => this.emit('frame_out', { type, sockets }),
+      (type, sockets) => this.countOut(type, sockets),
     );
     this.presence = new PresenceKeeper(this.services.presence, this.registry, this.nodeId, options.nodeTtlMs ?? 45_000, this.logger, (userId, online) =>
       this.announcePresence(userId, online),
@@ -166,7 +178,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     this.sessions = new SessionClock((socketId) => this.expire(socketId));
     this.unread = new UnreadPushes(this.services.store, this.registry, this.services.membership, (userId, frame) => {
       for (const entry of this.registry.userSockets(userId)) sendRaw(entry.socket, frame);
-    }, this.logger);
+    }, this.logger, options.unreadPushDelayMs ?? 100);
     this.heartbeat = setInterval(() => void this.beat(), options.heartbeatIntervalMs ?? 15_000);
     this.heartbeat.unref?.();
     this.detach.push(
@@ -201,6 +213,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     this.registry.add(entry);
     const sequencer = new FrameSequencer();
     this.sequencers.set(socketId, sequencer);
+    this.contexts.set(socketId, this.handlerContext(entry));
     this.sessions.set(socketId, expiresAt);
     send(socket, { type: 'connected', data: { userId: user.id, socketId, serverTime: new Date().toISOString(), expiresAt } });
     this.emit('connected', { socketId, userId: user.id });
@@ -218,6 +231,18 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
         entry.draining = true;
         await sequencer.idle();
       },
+    };
+  }
+
+  /**
+   * Counts frames in, out, failed and handled straight into `meter` (metrics), with no event
+   * per frame. Returns the function that stops it.
+   */
+  addMeter(meter: HubMeter): () => void {
+    this.meters.push(meter);
+    return () => {
+      const at = this.meters.indexOf(meter);
+      if (at >= 0) this.meters.splice(at, 1);
     };
   }
 
@@ -376,30 +401,65 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       try {
         if (refused !== null) throw refused;
         if (parsed === undefined) throw ChatError.validation('frame', 'is not valid JSON');
-        const frame = validate(clientFrameSchema, parsed, 'frame');
-        type = frame.type;
-        this.emit('frame_in', { socketId: entry.id, type });
-        if (!(CLIENT_EVENTS as string[]).includes(frame.type)) {
+        const frame = readClientFrame(parsed);
+        // Counted under its name only when it is an event: a client cannot mint metric labels.
+        type = this.clientEvents.has(frame.type) ? frame.type : 'unknown';
+        this.countIn(entry, type);
+        if (type === 'unknown') {
           throw ChatError.validation('type', `unknown event "${frame.type.slice(0, 64)}"; expected one of ${CLIENT_EVENTS.join(', ')}`);
         }
         await this.services.rateLimits.consume(`frames:${entry.userId}`, { limit: this.limits.userFrames, windowMs: this.limits.frameWindowMs }, 'frames');
         const event = frame.type as ClientEvent;
-        const data = validate(clientEventSchemas[event], frame.data ?? {}, 'data');
+        const data = this.eventData(event, frame.data ?? {});
         const handler = frameHandlers[event] as (ctx: HandlerContext, data: unknown) => Promise<unknown>;
-        const result = await handler(this.handlerContext(entry, markOrdered), data);
+        const result = await handler({ ...this.contexts.get(entry.id)!, origin: { socketId: entry.id, onQueued: markOrdered } }, data);
         return () => {
           this.reply(entry, SUCCESS_REPLIES[event], result, replyTo);
-          this.emit('frame_handled', { type, durationMs: performance.now() - started });
+          this.countHandled(type, performance.now() - started);
         };
       } catch (error) {
         const chatError = toChatError(error, this.logger);
         return () => {
-          this.emit('frame_error', { type, code: chatError.code });
+          this.countError(type, chatError.code);
           this.reply(entry, 'error', chatError.toJSON(), replyTo);
-          this.emit('frame_handled', { type, durationMs: performance.now() - started, code: chatError.code });
+          this.countHandled(type, performance.now() - started, chatError.code);
         };
       }
     });
+  }
+
+  /**
+   * An event's `data`, validated once. A send's fields are all checked by the message
+   * service's schema (its `tempId` as the `clientMessageId` it becomes, see the handler), so a
+   * send is not parsed twice — unless it names both ids, when `tempId` is only echoed back and
+   * must be checked here.
+   */
+  private eventData(event: ClientEvent, data: unknown): unknown {
+    if (event === 'send_message' && typeof data === 'object' && data !== null && !Array.isArray(data)) {
+      const { tempId, clientMessageId } = data as { tempId?: unknown; clientMessageId?: unknown };
+      if (tempId === undefined || clientMessageId === undefined) return data;
+    }
+    return validate(clientEventSchemas[event], data, 'data');
+  }
+
+  private countIn(entry: LocalSocket, type: string): void {
+    for (const meter of this.meters) meter.frameIn(type);
+    if (this.listenerCount('frame_in') > 0) this.emit('frame_in', { socketId: entry.id, type });
+  }
+
+  private countOut(type: string, sockets: number): void {
+    for (const meter of this.meters) meter.frameOut(type, sockets);
+    if (this.listenerCount('frame_out') > 0) this.emit('frame_out', { type, sockets });
+  }
+
+  private countError(type: string, code: ErrorCode): void {
+    for (const meter of this.meters) meter.frameError(type, code);
+    if (this.listenerCount('frame_error') > 0) this.emit('frame_error', { type, code });
+  }
+
+  private countHandled(type: string, durationMs: number, code?: ErrorCode): void {
+    for (const meter of this.meters) meter.frameHandled(type, durationMs, code);
+    if (this.listenerCount('frame_handled') > 0) this.emit('frame_handled', code === undefined ? { type, durationMs } : { type, durationMs, code });
   }
 
   /**
@@ -417,7 +477,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     throw new ChatError('RATE_LIMITED', `Too many frames: at most ${this.limits.frames} per ${this.limits.frameWindowMs / 1000} s`, { retryAfterMs });
   }
 
-  private handlerContext(entry: LocalSocket, onQueued: () => void): HandlerContext {
+  private handlerContext(entry: LocalSocket): Omit<HandlerContext, 'origin'> {
     return {
       services: this.services,
       registry: this.registry,
@@ -429,7 +489,6 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       refreshUnread: (conversationId) => this.unread.touch(conversationId, [entry.userId]),
       userId: entry.userId,
       socketId: entry.id,
-      origin: { socketId: entry.id, onQueued },
     };
   }
 
@@ -470,7 +529,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
 
   private reply(entry: LocalSocket, type: string, data: unknown, replyTo: string | number | undefined): void {
     send(entry.socket, replyTo === undefined ? { type, data } : { type, data, replyTo });
-    this.emit('frame_out', { type, sockets: 1 });
+    this.countOut(type, 1);
   }
 
   private async disconnect(entry: LocalSocket): Promise<void> {
@@ -478,6 +537,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     this.frameWindow.forget(entry.id);
     this.refusedWindow.forget(entry.id);
     this.sequencers.delete(entry.id);
+    this.contexts.delete(entry.id);
     this.sessions.clear(entry.id);
     this.emit('disconnected', { socketId: entry.id, userId: entry.userId });
     await this.typing.stopAll(entry.userId);

@@ -1,6 +1,7 @@
 import type { BrokerEnvelope, BrokerTarget } from '../adapters/broker.js';
 import type { ChatServices } from '../create-chat-services.js';
 import type { ChatEventMap } from '../services/chat-events.js';
+import { compactMessage } from './wire/message-form.js';
 
 /** Internal envelope: membership changed on some node; caches and rooms must follow. */
 export const MEMBERSHIP_CHANGED = 'membership:changed';
@@ -19,7 +20,8 @@ export interface EventRouting {
 /**
  * The services' events become wire events for every socket of every member (SPEC §5
  * routing), whether the change came over WebSocket or REST. The socket that sent a message
- * gets `message_sent` as its reply, so `new_message` skips it. Returns the unsubscriber.
+ * gets `message_sent` as its reply, so `new_message` skips it. Messages travel without their
+ * default fields (`compactMessage`). Returns the unsubscriber.
  */
 export function routeServiceEvents(services: ChatServices, routing: EventRouting): () => void {
   const detach: Array<() => void> = [];
@@ -35,10 +37,12 @@ export function routeServiceEvents(services: ChatServices, routing: EventRouting
   const order = (conversationId: string, version: number | null) => (version === null ? undefined : { conversationId, version });
 
   on('message_created', ({ message, origin }) => {
-    routing.route('new_message', members(message.conversationId, origin.socketId), { message }, order(message.conversationId, message.version));
+    routing.route('new_message', members(message.conversationId, origin.socketId), { message: compactMessage(message) }, order(message.conversationId, message.version));
     routing.stopTypingOnSend(message.conversationId, message.senderId);
   });
-  on('message_edited', ({ message }) => routing.route('message_edited', members(message.conversationId), { message }, order(message.conversationId, message.version)));
+  on('message_edited', ({ message }) =>
+    routing.route('message_edited', members(message.conversationId), { message: compactMessage(message) }, order(message.conversationId, message.version)),
+  );
   on('message_deleted', ({ audience, origin: _origin, ...data }) =>
     // A delete for me reaches the deleter's sockets only.
     routing.route('message_deleted', data.forEveryone ? members(data.conversationId) : users(audience), data, order(data.conversationId, data.version)),

@@ -26,7 +26,7 @@ export class UnreadPushes {
     private readonly membership: MembershipCache,
     private readonly send: (userId: string, frame: string) => void,
     private readonly logger: Logger,
-    private readonly delayMs = 25,
+    private readonly delayMs = 100,
   ) {}
 
   /** Looks at an envelope delivered on this node. */

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { CAPABILITIES, MESSAGE_TYPES } from '../../domain/types.js';
+import { MESSAGE_DEFAULTS } from './message-form.js';
 
 /**
  * The domain objects as they travel to clients (JSON, timestamps as ISO text). These parse what
@@ -68,7 +69,8 @@ export const reactionSummarySchema = z.object({
 
 export const messageTypeSchema = z.enum(MESSAGE_TYPES);
 
-export const messageSchema = z.object({
+/** A message's fields as `Message` has them, nothing defaulted: the base of the two wire forms below. */
+const messageFields = {
   id: z.string(),
   conversationId: z.string(),
   seq: count,
@@ -85,6 +87,38 @@ export const messageSchema = z.object({
   deletedForEveryone: z.boolean(),
   reactions: z.array(reactionSummarySchema),
   version: count,
+};
+
+/**
+ * A message. On the socket a field holding its default is left out (see `message-form.ts`):
+ * absent means `type` 'text', `content`, `replyToId`, `metadata`, `clientMessageId`,
+ * `editedAt`, `deletedAt` null, `attachments` and `reactions` empty, `deletedForEveryone`
+ * false; parsing puts them back. REST sends every field.
+ */
+export const messageSchema = z.object({
+  ...messageFields,
+  type: z._default(messageTypeSchema, MESSAGE_DEFAULTS.type),
+  content: z._default(z.nullable(z.string()), null),
+  replyToId: z._default(z.nullable(z.string()), null),
+  attachments: z._default(z.array(attachmentSchema), () => []),
+  metadata: z._default(z.nullable(z.record(z.string(), z.unknown())), null),
+  clientMessageId: z._default(z.nullable(z.string()), null),
+  editedAt: z._default(nullableIso, null),
+  deletedAt: z._default(nullableIso, null),
+  deletedForEveryone: z._default(z.boolean(), false),
+  reactions: z._default(z.array(reactionSummarySchema), () => []),
+});
+
+/**
+ * The `message` of `message_sent`: what the server decided (id, seq, version, createdAt) and
+ * any field whose stored value differs from what the sender sent; the sender fills in the rest
+ * from its send (`completeSentMessage`).
+ */
+export const messageAckSchema = z.extend(z.partial(z.object(messageFields)), {
+  id: z.string(),
+  seq: count,
+  version: count,
+  createdAt: iso,
 });
 
 export const memberRoleSchema = z.enum(['owner', 'admin', 'member']);

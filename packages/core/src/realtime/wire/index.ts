@@ -25,6 +25,7 @@ export type {
 export type { SendMessageInput, CreateUploadInput } from '../../domain/schemas.js';
 export type { AttachmentInfo, UploadSlot, AttachmentDownload } from '../../attachments/attachment-service.js';
 export * from './domain.js';
+export * from './message-form.js';
 export * from './rest.js';
 export * from './server-events.js';
 export * from './client-events.js';

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ERROR_CODES } from '../../domain/errors.js';
-import { attachmentDownloadSchema, banSchema, attachmentInfoSchema, messageSchema, reactionSummarySchema, syncEntrySchema, uploadSlotSchema } from './domain.js';
+import { attachmentDownloadSchema, attachmentInfoSchema, banSchema, messageAckSchema, messageSchema, reactionSummarySchema, syncEntrySchema, uploadSlotSchema } from './domain.js';
 import { auditPageSchema, banListSchema, blockedUsersSchema, blockResultSchema, memberResultSchema, reportPageSchema, reportResultSchema, resolveResultSchema, slowModeResultSchema, unbanResultSchema } from './moderation.js';
 import { deleteResultSchema } from './rest.js';
 
@@ -37,7 +37,8 @@ const reactionResult = z.object({
 export const replySchemas = {
   joined_conversation: z.object({ conversationId: id, typingUserIds: z.array(id), onlineUserIds: z.array(id) }),
   left_conversation: z.object({ conversationId: id }),
-  message_sent: z.object({ message: messageSchema, tempId: z.nullable(id) }),
+  /** `message` holds only what the sender does not already have (see `messageAck`); `tempId` is left out when the send had none. */
+  message_sent: z.object({ message: messageAckSchema, tempId: z._default(z.nullable(id), null) }),
   message_edit_success: z.object({ message: messageSchema }),
   message_delete_success: deleteResultSchema,
   ack: z.object({ conversationId: id }),

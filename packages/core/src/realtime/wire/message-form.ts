@@ -1,0 +1,96 @@
+import type { Message } from '../../domain/types.js';
+
+/**
+ * How a message travels on the socket (issue 10): without the fields that hold their default
+ * — a new text message has no `replyToId`, reactions, edit or delete yet, and ~120 bytes of
+ * nulls and empty arrays said so on every delivery — and, in the sender's `message_sent`,
+ * without what the sender already has. `messageSchema` puts the defaults back when it parses,
+ * so a client reading frames through `parseServerFrame` sees whole messages either way.
+ * Browser-safe: the client fills in its acknowledgements with the same functions.
+ */
+
+/** The value a message field has when the wire leaves it out. */
+export const MESSAGE_DEFAULTS = {
+  type: 'text',
+  content: null,
+  replyToId: null,
+  attachments: [],
+  metadata: null,
+  clientMessageId: null,
+  editedAt: null,
+  deletedAt: null,
+  deletedForEveryone: false,
+  reactions: [],
+} as const satisfies Partial<Message>;
+
+/** What every acknowledgement carries: what the server alone decides. */
+export type MessageAck = Pick<Message, 'id' | 'seq' | 'version' | 'createdAt'> & Partial<Message>;
+
+/** What a sent message looks like from the sender's side, before the server answers. */
+export interface SentMessage {
+  conversationId: string;
+  senderId: string;
+  /** The send's `clientMessageId` or `tempId`. */
+  clientMessageId: string | null;
+  type?: Message['type'] | undefined;
+  content?: string | null | undefined;
+  replyToId?: string | null | undefined;
+  attachments?: Message['attachments'] | undefined;
+  metadata?: Message['metadata'] | undefined;
+}
+
+type Derived = Omit<Message, 'id' | 'seq' | 'version' | 'createdAt'>;
+
+/** The message as its sender can work it out from the send alone. */
+export function sentMessageBasis(sent: SentMessage): Derived {
+  return {
+    conversationId: sent.conversationId,
+    senderId: sent.senderId,
+    type: sent.type ?? 'text',
+    content: sent.content ?? null,
+    replyToId: sent.replyToId ?? null,
+    attachments: sent.attachments ?? [],
+    metadata: sent.metadata ?? null,
+    clientMessageId: sent.clientMessageId,
+    editedAt: null,
+    deletedAt: null,
+    deletedForEveryone: false,
+    reactions: [],
+  };
+}
+
+const same = (a: unknown, b: unknown) => a === b || (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && JSON.stringify(a) === JSON.stringify(b));
+
+/** `message` without the fields that hold their default. */
+export function compactMessage(message: Message): Partial<Message> {
+  const out: Record<string, unknown> = {};
+  for (const key in message) {
+    const value = message[key as keyof Message];
+    const fallback = (MESSAGE_DEFAULTS as Record<string, unknown>)[key];
+    if (fallback === undefined || !same(value, fallback)) out[key] = value;
+  }
+  return out as Partial<Message>;
+}
+
+/**
+ * The `message` of `message_sent`: id, seq, version and time, plus every field whose stored
+ * value is not what the sender sent — a hook rewrote the content, uploads were attached, or a
+ * resend found a message edited since. Whatever it leaves out, `completeSentMessage` restores.
+ */
+export function messageAck(stored: Message, sent: SentMessage): MessageAck {
+  const basis = sentMessageBasis(sent) as Record<string, unknown>;
+  const ack: Record<string, unknown> = { id: stored.id, seq: stored.seq, version: stored.version, createdAt: stored.createdAt };
+  // Over the stored message's fields, so a field the basis does not know (added to Message
+  // later) is always sent rather than silently lost.
+  for (const key in stored) {
+    if (key in ack) continue;
+    const value = stored[key as keyof Message];
+    if (!(key in basis) || !same(value, basis[key])) ack[key] = value;
+  }
+  return ack as MessageAck;
+}
+
+/** The whole stored message from the acknowledgement and the send it answers. */
+export function completeSentMessage(ack: MessageAck, sent: SentMessage): Message {
+  return { ...sentMessageBasis(sent), ...ack };
+}
