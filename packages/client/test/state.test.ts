@@ -62,7 +62,7 @@ describe('message windows', () => {
   it('catch-up entries remove hidden ids, add messages, apply changes and take the change cursor', () => {
     let s: ParleyState = { ...initialState, windows: { c: mergeMessages(emptyWindow('c', { seq: 0, version: 0 }, false), [message(1), message(2)]) } };
     const before = s;
-    s = withSyncEntry(s, 'c', { messages: [message(3)], hasMore: false, lastSeq: 3, changes: [message(1, { content: 'edited', version: 4 })], hiddenIds: ['m2'], version: 5, hasMoreChanges: false });
+    s = withSyncEntry(s, 'c', { messages: [message(3)], hasMore: false, lastSeq: 3, changes: [message(1, { content: 'edited', version: 4 })], hiddenIds: ['m2'], version: 5, hasMoreChanges: false, truncatedBefore: 1 });
     expect(s.windows.c!.messages.map((m) => [m.id, m.content])).toEqual([['m1', 'edited'], ['m3', 'text 3']]);
     expect(s.windows.c!.cursor).toEqual({ seq: 3, version: 5 });
     expect(s.windows.c!.synced).toBe(true);
