@@ -121,7 +121,7 @@ export function buildOpenApi(): JsonSchema {
       responses: {
         [String(status)]: {
           description: status === 201 ? 'Created' : 'OK',
-          content: { 'application/json': { schema: components.ref(doc.response.schema, doc.response.name) } },
+          content: { [doc.contentType ?? 'application/json']: { schema: components.ref(doc.response.schema, doc.response.name) } },
         },
         ...Object.fromEntries(errors.map((code) => [String(code), { $ref: `#/components/responses/${RESPONSE_NAMES[code]}` }])),
       },
@@ -195,6 +195,7 @@ export function buildOpenApi(): JsonSchema {
         description:
           'File uploads, when the host configured `attachments: { storage }`. The bytes go straight to the URL of the upload slot, not through these routes; with `@parley/attachments-local` those URLs are under its `publicUrl` (`PUT …/u/<token>` and `GET …/d/<token>/<name>`), served by the same handler.',
       },
+      { name: 'My data', description: 'The caller’s own data: the export (erase is a host method, `userData.eraseUserData`).' },
       { name: 'Operations', description: 'Health and metrics, for load balancers and monitoring. They need no token: keep them off the public internet.' },
     ],
     paths,

@@ -22,13 +22,14 @@ import {
   replySchemas,
   searchResultSchema,
   uploadSlotSchema,
+  userExportLineSchema,
 } from '@parley/core/protocol';
 
 /** The request schemas the services validate with, at the default limits. */
 export const requestSchemas = createSchemas(DEFAULT_LIMITS);
 const s = requestSchemas;
 
-export type Tag = 'Conversations' | 'Members' | 'Messages' | 'Attachments';
+export type Tag = 'Conversations' | 'Members' | 'Messages' | 'Attachments' | 'My data';
 
 /**
  * What the OpenAPI document says about one route of `routes.ts` beyond its method, path and
@@ -46,6 +47,8 @@ export interface RouteDoc {
   queryNames?: Record<string, string>;
   body?: { schema: $ZodType; name: string; required?: false };
   response: { schema: $ZodType; name: string };
+  /** A streamed body other than JSON: the response schema then describes one line of it. */
+  contentType?: 'application/x-ndjson';
   /** The route can answer 409 CONFLICT. */
   conflict?: true;
 }
@@ -240,5 +243,13 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     description: 'For members of the conversation whose message uses the file, and for its uploader before it is sent; anyone else gets 404.',
     response: ref(attachmentDownloadSchema, 'AttachmentDownload'),
     conflict: true,
+  },
+  exportMyData: {
+    tag: 'My data',
+    summary: "Everything Parley holds about the caller, as NDJSON",
+    description:
+      'Streamed, one JSON object per line (the schema is one line): `export` first, then memberships and read positions, every message the caller sent (tombstones included, without reactions, which name other people), every reaction they made, and `end` with the counts last — a body without its `end` line was cut off. Attachment bytes are not included. Served as a download (`Content-Disposition: attachment`).',
+    response: ref(userExportLineSchema, 'UserExportLine'),
+    contentType: 'application/x-ndjson',
   },
 };

@@ -55,7 +55,7 @@ export interface ApiServer {
 export async function startApiServer(
   make: () => Promise<StoreUnderTest | null>,
   authenticate: Authenticate,
-  options: Pick<ChatServicesOptions, 'attachments'> = {},
+  options: Pick<ChatServicesOptions, 'attachments' | 'now' | 'retention'> = {},
 ): Promise<ApiServer | null> {
   const made = await make();
   if (made === null) return null;
