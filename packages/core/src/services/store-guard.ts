@@ -40,6 +40,10 @@ const WRITES = new Set([
   'claimOutbox',
   'completeOutbox',
   'failOutbox',
+  'setConversationRetention',
+  'purgeExpiredMessages',
+  'acquireJobLease',
+  'eraseUserData',
 ]);
 const UNHEALTHY_AFTER = 3;
 
