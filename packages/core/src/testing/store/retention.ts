@@ -24,7 +24,7 @@ function withFiles(test: CaseFn, setup: HarnessSetup = {}) {
 export function retentionCases(test: CaseFn): void {
   withFiles(test)(
     'retention removes exactly the messages older than the TTL, with their reactions, search and hidden rows and files',
-    async ({ chat, store, users, group, send, clock }, files) => {
+    async ({ chat, store, users, group, send, clock, inspect }, files) => {
       const [a, b] = users(2) as [string, string];
       const id = await group(a, [b]);
       const untouched = await group(a, [b], 'Kept');
@@ -58,6 +58,11 @@ export function retentionCases(test: CaseFn): void {
         assert.equal(page.hasMoreBefore, false);
       }
       await rejectsWith(chat.messages.getMessageById(old.id, a), 'NOT_FOUND');
+      if (inspect !== undefined) {
+        // What the database holds, read around the adapter.
+        assert.deepEqual((await inspect.messageRows(id)).map((r) => r.seq), [fresh1.seq, fresh2.seq]);
+        assert.equal(await inspect.reactionCount(old.id), 0);
+      }
       assert.equal(await store.getMessage(withPhoto.id), null);
       assert.deepEqual(await store.listUserReactions(b, null, 10), []);
       const hits = await chat.messages.searchMessages(a, 'walrus');

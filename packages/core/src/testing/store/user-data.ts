@@ -96,7 +96,7 @@ export function userDataCases(test: CaseFn): void {
 
   withFiles(test)(
     'erase: tombstones for everyone, reactions, read positions, search and outbox rows and files gone; others untouched',
-    async ({ chat, store, users, group, send }, files) => {
+    async ({ chat, store, users, group, send, inspect }, files) => {
       const [a, b, c] = users(3) as [string, string, string];
       const g = await group(b, [a, c]);
       const photo = await uploadFile(chat, files, a, g, SAMPLE_FILES.png);
@@ -129,6 +129,12 @@ export function userDataCases(test: CaseFn): void {
         assert.deepEqual(seen.attachments, []);
         assert.deepEqual(seen.reactions, []);
         assert.equal(seen.senderId, a);
+      }
+      if (inspect !== undefined) {
+        // What the database holds, read around the adapter.
+        assert.deepEqual(await inspect.messageRow(text.id).then((r) => [r?.content, r?.attachmentCount, r?.deletedForEveryone]), [null, 0, true]);
+        assert.equal(await inspect.reactionCount(theirs.id), 0);
+        assert.equal((await inspect.memberRow(g, a))?.lastReadSeq, 0);
       }
       assert.deepEqual((await chat.messages.getMessageById(theirs.id, c)).reactions, []);
       assert.equal((await chat.messages.getMessageById(theirs.id, c)).content, 'zebra from b');
