@@ -51,7 +51,7 @@ function errorStatuses(route: Route, doc: RouteDoc): number[] {
   if (params || doc.body !== undefined) statuses.push(404);
   if (doc.conflict) statuses.push(409);
   if (doc.body !== undefined) statuses.push(413);
-  if (route.method !== 'GET') statuses.push(429);
+  if (route.method !== 'GET' || doc.rateLimited) statuses.push(429);
   statuses.push(500, 503);
   return [...new Set(statuses)].sort((a, b) => a - b);
 }

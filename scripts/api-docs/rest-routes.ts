@@ -49,6 +49,8 @@ export interface RouteDoc {
   response: { schema: $ZodType; name: string };
   /** A streamed body other than JSON: the response schema then describes one line of it. */
   contentType?: 'application/x-ndjson';
+  /** A GET with a rate limit of its own: it can answer 429. */
+  rateLimited?: true;
   /** The route can answer 409 CONFLICT. */
   conflict?: true;
 }
@@ -248,8 +250,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'My data',
     summary: "Everything Parley holds about the caller, as NDJSON",
     description:
-      'Streamed, one JSON object per line (the schema is one line): `export` first, then memberships and read positions, every message the caller sent (tombstones included, without reactions, which name other people), every reaction they made, and `end` with the counts last — a body without its `end` line was cut off. Attachment bytes are not included. Served as a download (`Content-Disposition: attachment`).',
+      'Streamed, one JSON object per line (the schema is one line): `export` first, then memberships and read positions, every message the caller sent (tombstones included, without reactions, which name other people), every reaction they made, and `end` with the counts last — a body without its `end` line was cut off. Attachment bytes are not included. Served as a download (`Content-Disposition: attachment`). At most 5 exports per user per hour.',
     response: ref(userExportLineSchema, 'UserExportLine'),
     contentType: 'application/x-ndjson',
+    rateLimited: true,
   },
 };

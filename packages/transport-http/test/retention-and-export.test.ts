@@ -56,6 +56,13 @@ for (const [storeName, makeStore] of STORES) {
       expect(messages.every((m) => m.senderId === me)).toBe(true);
       expect(lines.filter((l) => l.type === 'read_position')).toHaveLength(1);
 
+      // Five exports an hour per user; the sixth is refused before anything is read.
+      for (let i = 0; i < 4; i++) expect((await exportOf(me)).res.status).toBe(200);
+      const limited = await fetch(`${base}/me/export`, { headers: { authorization: `Bearer ${me}` } });
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).not.toBeNull();
+      expect(((await limited.json()) as Json).error.code).toBe('RATE_LIMITED');
+
       const anonymous = await fetch(`${base}/me/export`);
       expect(anonymous.status).toBe(401);
       expect(((await anonymous.json()) as Json).error.code).toBe('UNAUTHENTICATED');
