@@ -98,12 +98,16 @@ export function pgRetention(db: Database): RetentionStoreMethods {
     },
 
     async listUserMessages(userId, after, limit) {
-      const rows = await db.query<MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM {s}.messages m
-         WHERE m.sender_id = $1 AND ($2::timestamptz IS NULL OR (m.created_at, m.id) > ($2::timestamptz, $3::text))
-         ORDER BY m.created_at, m.id LIMIT $4`,
-        [userId, after?.createdAt ?? null, after?.id ?? null, limit],
-      );
+      // Two texts rather than one with `$2 IS NULL OR …`, so each pages on messages_by_sender.
+      const rows =
+        after === null
+          ? await db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM {s}.messages m WHERE m.sender_id = $1 ORDER BY m.created_at, m.id LIMIT $2`, [userId, limit])
+          : await db.query<MessageRow>(
+              `SELECT ${MESSAGE_COLUMNS} FROM {s}.messages m
+               WHERE m.sender_id = $1 AND (m.created_at, m.id) > ($2::timestamptz, $3::text COLLATE "C")
+               ORDER BY m.created_at, m.id LIMIT $4`,
+              [userId, after.createdAt, after.id, limit],
+            );
       return rows.map(toMessage);
     },
 
