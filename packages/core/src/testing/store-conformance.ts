@@ -3,7 +3,9 @@ import { attachmentCases, attachmentRaceCases } from './store/attachments.js';
 import { changesCases } from './store/changes.js';
 import { conversationCases } from './store/conversations.js';
 import { editDeleteCases } from './store/edit-delete.js';
+import { hookCases } from './store/hooks.js';
 import { memberCases } from './store/members.js';
+import { moderationCases, moderationRaceCases } from './store/moderation.js';
 import { outboxCases } from './store/outbox.js';
 import { raceCases } from './store/races.js';
 import { paginationCases } from './store/pagination.js';
@@ -38,13 +40,15 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('search', () => searchCases(test));
     options.describe('notification outbox', () => outboxCases(test));
     options.describe('attachments', () => attachmentCases(test));
+    options.describe('moderation', () => moderationCases(test));
+    options.describe('hooks', () => hookCases(test));
     options.describe('retention', () => retentionCases(test));
     options.describe('a user’s data: export and erase', () => userDataCases(test));
     if (options.inspect !== undefined) options.describe('raw rows', () => rawRowCases(test));
     const { createStores, destroyStores } = options;
     if (createStores !== undefined) {
       options.describe('races between instances on one database', () => {
-        for (const race of [...raceCases, ...attachmentRaceCases, ...retentionRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
+        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases, ...retentionRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
       });
     }
   });

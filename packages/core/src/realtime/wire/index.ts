@@ -29,3 +29,4 @@ export * from './rest.js';
 export * from './server-events.js';
 export * from './client-events.js';
 export * from './frames.js';
+export * from './moderation.js';
