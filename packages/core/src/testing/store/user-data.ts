@@ -184,5 +184,7 @@ export function userDataCases(test: CaseFn): void {
     for (const m of mine) assert.equal((await chat.messages.getMessageById(m.id, b)).deletedForEveryone, true);
     assert.deepEqual((await chat.messages.getMessageById(theirs.id, b)).reactions, []);
     assert.equal((await chat.messages.getMessageById(theirs.id, b)).deletedForEveryone, false);
+    await rejectsWith(chat.userData.eraseUserData(''), 'VALIDATION_FAILED', 'userId');
+    await rejectsWith(chat.userData.eraseUserData(42 as unknown as string), 'VALIDATION_FAILED', 'userId');
   });
 }
