@@ -44,6 +44,9 @@ const WRITES = new Set([
   'purgeExpiredMessages',
   'acquireJobLease',
   'eraseUserData',
+  'claimWebhookDeliveries',
+  'completeWebhookDelivery',
+  'failWebhookDelivery',
 ]);
 const UNHEALTHY_AFTER = 3;
 
