@@ -2,6 +2,7 @@ import type { Message, RetentionPurged, RetentionStoreMethods } from '@parley/co
 import { conversationFromRow, memberFromRow } from '@parley/core/adapter-kit';
 import type { PoolClient } from 'pg';
 import type { Database } from './database.js';
+import { insertWebhookDeliveries } from './pg-webhooks.js';
 import { MESSAGE_COLUMNS, messageFromJson, toMessage, type ConversationRow, type MemberRow, type MessageRow } from './rows.js';
 
 const BUMP = 'UPDATE {s}.conversations SET version = version + 1 WHERE id = $1 RETURNING version';
@@ -125,7 +126,7 @@ export function pgRetention(db: Database): RetentionStoreMethods {
       return (await db.query<MemberRow>('SELECT * FROM {s}.members WHERE user_id = $1 ORDER BY conversation_id', [userId])).map(memberFromRow);
     },
 
-    async eraseUserData(userId, at, limit) {
+    async eraseUserData(userId, at, limit, webhooks) {
       return db.transaction(async (client) => {
         const live = await db.query<{ id: string; conversation_id: string }>(
           'SELECT id, conversation_id FROM {s}.messages WHERE sender_id = $1 AND NOT deleted_for_everyone ORDER BY id LIMIT $2 FOR UPDATE',
@@ -141,7 +142,9 @@ export function pgRetention(db: Database): RetentionStoreMethods {
           );
           await db.query('DELETE FROM {s}.reactions WHERE message_id = $1', [row.id], client);
           await bump(row.conversation_id, row.id, client);
-          tombstoned.push(await readMessage(row.id, client));
+          const tombstone = await readMessage(row.id, client);
+          tombstoned.push(tombstone);
+          if (webhooks !== undefined) await insertWebhookDeliveries(db, client, webhooks(tombstone));
         }
         const mine = await db.query<{ id: number; message_id: string; emoji: string; conversation_id: string }>(
           `SELECT r.id, r.message_id, r.emoji, m.conversation_id FROM {s}.reactions r JOIN {s}.messages m ON m.id = r.message_id

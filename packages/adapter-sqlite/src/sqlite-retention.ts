@@ -1,7 +1,8 @@
-import type { Message, RetentionPurged, RetentionStoreMethods, UserReaction } from '@parley/core';
+import type { Message, RetentionPurged, RetentionStoreMethods, UserReaction, WebhookWrite } from '@parley/core';
 import { conversationFromRow, memberFromRow } from '@parley/core/adapter-kit';
 import type { ConversationRow, MemberRow, MessageRow } from './rows.js';
 import type { SqliteContext } from './sqlite-context.js';
+import { insertWebhookDeliveries } from './sqlite-webhooks.js';
 
 /**
  * Retention and a user's own data on SQLite. Every write runs in one IMMEDIATE transaction,
@@ -59,7 +60,7 @@ export function sqliteRetention({ db, sql, reactions }: SqliteContext): Retentio
     return purged;
   });
 
-  const erase = db.transaction((userId: string, at: string, limit: number) => {
+  const erase = db.transaction((userId: string, at: string, limit: number, webhooks: WebhookWrite<Message> | undefined) => {
     const live = sql('SELECT * FROM messages WHERE sender_id = ? AND deleted_for_everyone = 0 ORDER BY id LIMIT ?').all(userId, limit + 1) as MessageRow[];
     const tombstoned: Message[] = [];
     for (const row of live.slice(0, limit)) {
@@ -67,7 +68,9 @@ export function sqliteRetention({ db, sql, reactions }: SqliteContext): Retentio
       sql('DELETE FROM message_search WHERE rowid = ?').run(row.rowid);
       sql('DELETE FROM reactions WHERE message_id = ?').run(row.id);
       bump(row.conversation_id, row.id);
-      tombstoned.push(reactions.message(sql('SELECT * FROM messages WHERE id = ?').get(row.id) as MessageRow)!);
+      const tombstone = reactions.message(sql('SELECT * FROM messages WHERE id = ?').get(row.id) as MessageRow)!;
+      tombstoned.push(tombstone);
+      if (webhooks !== undefined) insertWebhookDeliveries(db, webhooks(tombstone));
     }
     const mine = sql('SELECT id, message_id, emoji FROM reactions WHERE user_id = ? ORDER BY message_id, emoji LIMIT ?').all(userId, limit + 1) as Array<{
       id: number;
@@ -153,8 +156,8 @@ export function sqliteRetention({ db, sql, reactions }: SqliteContext): Retentio
       return (sql('SELECT * FROM members WHERE user_id = ? ORDER BY conversation_id').all(userId) as MemberRow[]).map(memberFromRow);
     },
 
-    async eraseUserData(userId, at, limit) {
-      return erase.immediate(userId, at, limit);
+    async eraseUserData(userId, at, limit, webhooks) {
+      return erase.immediate(userId, at, limit, webhooks);
     },
   };
 }

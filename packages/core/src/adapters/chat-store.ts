@@ -255,9 +255,10 @@ export interface ChatStore {
    * bumped); and, every pass, their read positions are reset (lastReadSeq 0, lastReadAt
    * null), the outbox rows of their messages deleted and every attachment they uploaded made
    * `purging`. `done` when nothing of theirs was left for another pass. Idempotent: a pass
-   * after a crash mid-erase continues where the last committed one stopped.
+   * after a crash mid-erase continues where the last committed one stopped. With `webhooks`,
+   * writes the deliveries it builds from each tombstone in the same transaction.
    */
-  eraseUserData(userId: string, at: string, limit: number): Promise<ErasePass>;
+  eraseUserData(userId: string, at: string, limit: number, webhooks?: WebhookWrite<Message>): Promise<ErasePass>;
 
   claimOutbox(now: string, limit: number, leaseMs: number): Promise<OutboxEntry[]>;
   completeOutbox(ids: string[]): Promise<void>;

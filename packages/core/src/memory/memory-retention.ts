@@ -1,6 +1,6 @@
 import type { RetentionPurged, RetentionStoreMethods, UserReaction } from '../adapters/chat-store.js';
 import type { Member, Message } from '../domain/types.js';
-import { clientKey, type MemoryRows, type MessageRow } from './memory-database.js';
+import { clientKey, insertWebhookDeliveries, type MemoryRows, type MessageRow } from './memory-database.js';
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -110,10 +110,14 @@ export function memoryRetention(rows: MemoryRows): RetentionStoreMethods {
       return members.sort((a, b) => (a.conversationId < b.conversationId ? -1 : a.conversationId > b.conversationId ? 1 : 0));
     },
 
-    async eraseUserData(userId, at, limit) {
+    async eraseUserData(userId, at, limit, webhooks) {
       const live = [...db.messages.values()].filter((row) => row.senderId === userId && !row.deletedForEveryone).sort(byId);
       const tombstoned: Message[] = [];
-      for (const row of live.slice(0, limit)) if (tombstone(row, at)) tombstoned.push(rows.present(row));
+      for (const row of live.slice(0, limit)) {
+        if (!tombstone(row, at)) continue;
+        tombstoned.push(rows.present(row));
+        if (webhooks !== undefined) insertWebhookDeliveries(db, webhooks(rows.present(row)));
+      }
 
       // Their reaction rows, (messageId, emoji) order: the first `limit` go in this pass.
       const mine: Array<{ messageId: string; emoji: string }> = [];

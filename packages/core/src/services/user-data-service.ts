@@ -103,7 +103,8 @@ export class UserDataService {
     const batchSize = options.batchSize ?? PAGE;
     const result: EraseResult = { userId: id, tombstoned: 0, reactionsRemoved: 0, passes: 0 };
     for (;;) {
-      const pass = await this.ctx.store.eraseUserData(id, nowIso(this.ctx), batchSize);
+      // Members' webhooks hear `message.deleted` for each tombstone, written with it.
+      const pass = await this.ctx.store.eraseUserData(id, nowIso(this.ctx), batchSize, this.ctx.webhooks.messageDeleted(id));
       result.passes += 1;
       result.tombstoned += pass.tombstoned.length;
       for (const message of pass.tombstoned) {

@@ -187,4 +187,21 @@ export function userDataCases(test: CaseFn): void {
     await rejectsWith(chat.userData.eraseUserData(''), 'VALIDATION_FAILED', 'userId');
     await rejectsWith(chat.userData.eraseUserData(42 as unknown as string), 'VALIDATION_FAILED', 'userId');
   });
+
+  test(
+    'erase writes a message.deleted webhook for each tombstone, in its transaction, and none on a rerun',
+    async ({ chat, store, users, group, send }) => {
+      const [a, b] = users(2) as [string, string];
+      const g = await group(b, [a]);
+      const mine = [await send(a, g, 'one'), await send(a, g, 'two')];
+      await chat.userData.eraseUserData(a, { batchSize: 1 });
+      await chat.userData.eraseUserData(a);
+      const deleted = (await store.listWebhookDeliveries({ limit: 100 }))
+        .map((d) => JSON.parse(d.body) as { type: string; data: { messageId: string; deletedBy: string; senderId: string } })
+        .filter((e) => e.type === 'message.deleted');
+      assert.deepEqual(deleted.map((e) => e.data.messageId).sort(), mine.map((m) => m.id).sort());
+      assert.ok(deleted.every((e) => e.data.deletedBy === a && e.data.senderId === a));
+    },
+    { webhooks: { deliver: false, endpoints: [{ id: 'all', url: 'http://127.0.0.1:9/all', secret: 'secret-all' }] } },
+  );
 }
