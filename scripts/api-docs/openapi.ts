@@ -51,7 +51,7 @@ function errorStatuses(route: Route, doc: RouteDoc): number[] {
   if (params || doc.body !== undefined) statuses.push(404);
   if (doc.conflict) statuses.push(409);
   if (doc.body !== undefined) statuses.push(413);
-  if (route.method !== 'GET') statuses.push(429);
+  if (route.method !== 'GET' || doc.rateLimited) statuses.push(429);
   statuses.push(500, 503);
   return [...new Set(statuses)].sort((a, b) => a - b);
 }
@@ -121,7 +121,7 @@ export function buildOpenApi(): JsonSchema {
       responses: {
         [String(status)]: {
           description: status === 201 ? 'Created' : 'OK',
-          content: { 'application/json': { schema: components.ref(doc.response.schema, doc.response.name) } },
+          content: { [doc.contentType ?? 'application/json']: { schema: components.ref(doc.response.schema, doc.response.name) } },
         },
         ...Object.fromEntries(errors.map((code) => [String(code), { $ref: `#/components/responses/${RESPONSE_NAMES[code]}` }])),
       },
@@ -200,6 +200,7 @@ export function buildOpenApi(): JsonSchema {
         description:
           'Bans, muting members, slow mode, blocks between users, reports and the audit log. Conversation-level actions need the `moderate` capability (admins and the owner by default; `capabilities` in a conversation says what the caller may do). Every action is written to the audit log in its own transaction.',
       },
+      { name: 'My data', description: 'The caller’s own data: the export (erase is a host method, `userData.eraseUserData`).' },
       { name: 'Operations', description: 'Health and metrics, for load balancers and monitoring. They need no token: keep them off the public internet.' },
     ],
     paths,

@@ -33,13 +33,14 @@ import {
   resolveResultSchema,
   blockedUsersSchema,
   blockResultSchema,
+  userExportLineSchema,
 } from '@parley/core/protocol';
 
 /** The request schemas the services validate with, at the default limits. */
 export const requestSchemas = createSchemas(DEFAULT_LIMITS);
 const s = requestSchemas;
 
-export type Tag = 'Conversations' | 'Members' | 'Messages' | 'Attachments' | 'Moderation';
+export type Tag = 'Conversations' | 'Members' | 'Messages' | 'Attachments' | 'Moderation' | 'My data';
 
 /**
  * What the OpenAPI document says about one route of `routes.ts` beyond its method, path and
@@ -57,6 +58,10 @@ export interface RouteDoc {
   queryNames?: Record<string, string>;
   body?: { schema: $ZodType; name: string; required?: false };
   response: { schema: $ZodType; name: string };
+  /** A streamed body other than JSON: the response schema then describes one line of it. */
+  contentType?: 'application/x-ndjson';
+  /** A GET with a rate limit of its own: it can answer 429. */
+  rateLimited?: true;
   /** The route can answer 409 CONFLICT. */
   conflict?: true;
 }
@@ -312,4 +317,13 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     response: ref(blockResultSchema, 'BlockResult'),
   },
   unblockUser: { tag: 'Moderation', summary: 'Unblock a user', response: ref(blockResultSchema, 'BlockResult') },
+  exportMyData: {
+    tag: 'My data',
+    summary: "Everything Parley holds about the caller, as NDJSON",
+    description:
+      'Streamed, one JSON object per line (the schema is one line): `export` first, then memberships and read positions, every message the caller sent (tombstones included, without reactions, which name other people), every reaction they made, and `end` with the counts last — a body without its `end` line was cut off. Attachment bytes are not included. Served as a download (`Content-Disposition: attachment`). At most 5 exports per user per hour.',
+    response: ref(userExportLineSchema, 'UserExportLine'),
+    contentType: 'application/x-ndjson',
+    rateLimited: true,
+  },
 };

@@ -127,7 +127,7 @@ export const SERVER_EVENT_DOCS = {
   messages_read: 'A member’s read position moved forward.',
   read_position_changed: 'The caller’s read position moved back (`mark_unread`), to the caller’s own sockets.',
   unread_changed: 'Absolute unread counts, to every socket of the user, whenever they may have moved. `totalUnread` is over conversations that are not archived.',
-  conversation_updated: 'A conversation or its membership changed (`updateType`: created, updated, deleted, members_added, member_removed, member_left, role_changed, archived, unarchived, muted, unmuted, member_banned, member_unbanned, member_silenced, member_unsilenced, slow_mode_changed, message_reported, report_resolved, or a host’s own type; moderation types other than slow mode and silencing go to moderators only).',
+  conversation_updated: 'A conversation or its membership changed (`updateType`: created, updated, deleted, members_added, member_removed, member_left, role_changed, archived, unarchived, muted, unmuted, member_banned, member_unbanned, member_silenced, member_unsilenced, slow_mode_changed, message_reported, report_resolved, history_truncated — retention removed every message below `data.truncatedBefore`: drop them —, retention_changed — `data.retentionSeconds` —, or a host’s own type; moderation types other than slow mode and silencing go to moderators only).',
   user_online: 'A user who shares a conversation with you connected their first socket.',
   user_offline: 'A user who shares a conversation with you closed their last socket (or their node died).',
   user_typing: 'Someone started typing in a room you joined.',

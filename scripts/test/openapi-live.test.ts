@@ -149,6 +149,17 @@ describe('docs/openapi.json against a real server', () => {
     await call('ben', 'DELETE', '/conversations/{id}/mute', `/conversations/${id}/mute`);
     await call('ann', 'POST', '/conversations/{id}/leave', `/conversations/${id}/leave`);
 
+    // The export is NDJSON: every line against the documented line schema.
+    const exported = await fetch(`${base}/api/me/export`, { headers: { authorization: 'Bearer ann' } });
+    expect(exported.status).toBe(200);
+    const lineSchema = doc.paths['/me/export'].get.responses['200'].content['application/x-ndjson'].schema as { $ref: string };
+    const validLine = ajv.getSchema(`${BASE_ID}${lineSchema.$ref}`)!;
+    const lines = (await exported.text()).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect([...new Set(lines.map((l) => l.type))]).toEqual(expect.arrayContaining(['export', 'membership', 'read_position', 'message', 'end']));
+    for (const line of lines) expect(validLine(line), `${JSON.stringify(line)}: ${JSON.stringify(validLine.errors)}`).toBe(true);
+    expect(validLine({ type: 'message', message: { id: 'm1' } })).toBe(false);
+    checked.add('GET /me/export');
+
     const health = await fetch(`${base}/api/health`);
     const healthSchema = responseSchema('GET', '/health', health.status);
     expect(ajv.getSchema(`${BASE_ID}${healthSchema.$ref}`)!(await health.json())).toBe(true);

@@ -436,6 +436,28 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     `,
   },
   {
+    version: 6,
+    name: 'retention, and a user\'s data export and erase',
+    sql: `
+      -- A conversation's own retention in seconds (NULL: the global one), and how far
+      -- retention has removed its timeline (every seq up to this one is gone).
+      ALTER TABLE {s}.conversations ADD COLUMN retention_seconds integer;
+      ALTER TABLE {s}.conversations ADD COLUMN purged_through_seq bigint NOT NULL DEFAULT 0;
+      -- Periodic jobs that one node at a time runs (retention).
+      CREATE TABLE {s}.job_leases (
+        job         text COLLATE "C" PRIMARY KEY,
+        holder      text COLLATE "C" NOT NULL,
+        lease_until timestamptz NOT NULL
+      );
+      -- A user's messages and reactions, for their export and erase.
+      CREATE INDEX messages_by_sender ON {s}.messages (sender_id, created_at, id);
+      CREATE INDEX reactions_by_user ON {s}.reactions (user_id, message_id, emoji);
+      -- Outbox rows and files of the messages retention or an erase removes.
+      CREATE INDEX outbox_by_message ON {s}.outbox (message_id);
+      CREATE INDEX attachments_by_uploader ON {s}.attachments (uploader_id);
+    `,
+  },
+  {
     version: 7,
     name: 'webhook deliveries',
     sql: `

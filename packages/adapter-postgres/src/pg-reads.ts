@@ -48,12 +48,12 @@ export async function messagePage(db: Database, conversationId: string, viewer: 
  * messages hidden for the viewer, merged in version order), each paged on its own.
  */
 export async function changesSince(db: Database, conversationId: string, viewer: string, since: ChangeCursor, limit: number): Promise<ChangesSince> {
-  const row = await db.one<{ last_seq: number | null; version: number | null; fresh: Array<Record<string, unknown>> | null; changed: Array<Record<string, unknown>> | null; hidden: Array<{ message_id: string; version: number }> | null }>(
+  const row = await db.one<{ last_seq: number | null; version: number | null; purged_through_seq: number | null; fresh: Array<Record<string, unknown>> | null; changed: Array<Record<string, unknown>> | null; hidden: Array<{ message_id: string; version: number }> | null }>(
     `WITH fresh AS (${BASE} AND m.seq > $3 ORDER BY m.seq LIMIT $5),
           changed AS (${BASE} AND m.seq <= $3 AND m.version > $4 ORDER BY m.version LIMIT $5),
           hidden AS (SELECT h.message_id, h.version FROM {s}.hidden_messages h JOIN {s}.messages m ON m.id = h.message_id
                      WHERE h.user_id = $2 AND h.version > $4 AND m.conversation_id = $1 ORDER BY h.version LIMIT $5)
-     SELECT c.last_seq, c.version,
+     SELECT c.last_seq, c.version, c.purged_through_seq,
             (SELECT json_agg(f ORDER BY f.seq) FROM fresh f) AS fresh,
             (SELECT json_agg(x ORDER BY x.version) FROM changed x) AS changed,
             (SELECT json_agg(h ORDER BY h.version) FROM hidden h) AS hidden
@@ -76,5 +76,6 @@ export async function changesSince(db: Database, conversationId: string, viewer:
     hiddenIds: page.flatMap((c) => (c.hiddenId === null ? [] : [c.hiddenId])),
     version: hasMoreChanges ? page[page.length - 1]!.version : Math.max(since.version, row?.version ?? 0),
     hasMoreChanges,
+    truncatedBefore: (row?.purged_through_seq ?? 0) + 1,
   };
 }

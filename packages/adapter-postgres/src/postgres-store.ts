@@ -10,6 +10,7 @@ import { pgOutbox } from './pg-outbox.js';
 import { pgSearch } from './pg-search.js';
 import { pgAttachments } from './pg-attachments.js';
 import { pgModeration } from './pg-moderation.js';
+import { pgRetention } from './pg-retention.js';
 import { pgWebhooks } from './pg-webhooks.js';
 
 export interface PostgresStoreOptions {
@@ -66,6 +67,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       ...pgOutbox(db),
       ...pgAttachments(db),
       ...pgModeration(db),
+      ...pgRetention(db),
       ...pgWebhooks(db),
       async ping() {
         await pool.query('SELECT 1');

@@ -55,8 +55,8 @@ export class MessageReads {
         `SELECT h.message_id, h.version FROM hidden_messages h JOIN messages m ON m.id = h.message_id
          WHERE h.user_id = @viewer AND h.version > @version AND m.conversation_id = @conversationId ORDER BY h.version LIMIT @limit`,
       ).all(params) as Array<{ message_id: string; version: number }>;
-      const conversation = sql('SELECT last_seq, version FROM conversations WHERE id = ?').get(conversationId) as
-        | { last_seq: number; version: number }
+      const conversation = sql('SELECT last_seq, version, purged_through_seq FROM conversations WHERE id = ?').get(conversationId) as
+        | { last_seq: number; version: number; purged_through_seq: number }
         | undefined;
       const merged = [
         ...changed.map((row) => ({ version: row.version, row, hiddenId: null })),
@@ -73,6 +73,7 @@ export class MessageReads {
         hiddenIds: page.flatMap((c) => (c.hiddenId === null ? [] : [c.hiddenId])),
         version: hasMoreChanges ? page[page.length - 1]!.version : Math.max(since.version, conversation?.version ?? 0),
         hasMoreChanges,
+        truncatedBefore: (conversation?.purged_through_seq ?? 0) + 1,
       };
     })();
   }

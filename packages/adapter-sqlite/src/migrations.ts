@@ -188,6 +188,28 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     `,
   },
   {
+    version: 7,
+    name: 'retention, and a user\'s data export and erase',
+    sql: `
+      -- A conversation's own retention in seconds (NULL: the global one), and how far
+      -- retention has removed its timeline (every seq up to this one is gone).
+      ALTER TABLE conversations ADD COLUMN retention_seconds INTEGER;
+      ALTER TABLE conversations ADD COLUMN purged_through_seq INTEGER NOT NULL DEFAULT 0;
+      -- Periodic jobs that one node at a time runs (retention).
+      CREATE TABLE job_leases (
+        job         TEXT PRIMARY KEY,
+        holder      TEXT NOT NULL,
+        lease_until TEXT NOT NULL
+      );
+      -- A user's messages and reactions, for their export and erase.
+      CREATE INDEX messages_by_sender ON messages (sender_id, created_at, id);
+      CREATE INDEX reactions_by_user ON reactions (user_id, message_id, emoji);
+      -- Outbox rows and files of the messages retention or an erase removes.
+      CREATE INDEX outbox_by_message ON outbox (message_id);
+      CREATE INDEX attachments_by_uploader ON attachments (uploader_id);
+    `,
+  },
+  {
     version: 8,
     name: 'webhook deliveries',
     sql: `

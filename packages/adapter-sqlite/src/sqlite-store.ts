@@ -11,6 +11,7 @@ import { sqliteModeration } from './sqlite-moderation.js';
 import { sqliteConversations } from './sqlite-conversations.js';
 import { sqliteMessages } from './sqlite-messages.js';
 import { sqliteOutbox } from './sqlite-outbox.js';
+import { sqliteRetention } from './sqlite-retention.js';
 import { sqliteWebhooks } from './sqlite-webhooks.js';
 import { sqliteSearch } from './search.js';
 
@@ -73,6 +74,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       ...sqliteOutbox(context),
       ...sqliteAttachments(context),
       ...sqliteModeration(context),
+      ...sqliteRetention(context),
       ...sqliteWebhooks(context),
       async ping() {
         context.sql('SELECT 1').get();

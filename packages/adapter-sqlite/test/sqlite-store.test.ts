@@ -218,3 +218,26 @@ describe('SQLite store: indexes', () => {
     db.close();
   });
 });
+
+describe('SQLite store: retention and erase leave no search rows behind', () => {
+  it('the FTS table holds exactly the live messages after a purge and an erase', async () => {
+    const store = createSqliteStore({ filename: ':memory:' });
+    let now = Date.UTC(2026, 0, 1);
+    const chat = createChatServices({ store, now: () => (now += 1) });
+    const searchRows = () => (store.database.prepare('SELECT count(*) AS n FROM message_search').get() as { n: number }).n;
+    const liveTexts = () =>
+      (store.database.prepare(`SELECT count(*) AS n FROM messages WHERE deleted_for_everyone = 0 AND type <> 'system' AND content IS NOT NULL`).get() as { n: number }).n;
+    const { id } = await chat.conversations.createGroupConversation('ann', { name: 'fts', memberIds: ['ben'] });
+    await chat.retention.setConversationRetention(id, 60);
+    for (let i = 0; i < 5; i++) await chat.messages.sendMessage(i % 2 ? 'ann' : 'ben', { conversationId: id, content: `old words ${i}` });
+    now += 120_000;
+    for (let i = 0; i < 4; i++) await chat.messages.sendMessage(i % 2 ? 'ann' : 'ben', { conversationId: id, content: `new words ${i}` });
+    expect(searchRows()).toBe(9);
+    expect((await chat.retention.runOnce()).removed).toBe(6);
+    expect(searchRows()).toBe(4);
+    await chat.userData.eraseUserData('ann');
+    expect(searchRows()).toBe(2);
+    expect(searchRows()).toBe(liveTexts());
+    await chat.close();
+  });
+});

@@ -2,7 +2,7 @@ import type { ParsedServerFrame } from '@parley/core/protocol';
 import type { CatchUp } from './catch-up.js';
 import type { Outbox } from './outbox.js';
 import { removeView, updateView, viewWithRead, viewWithUnread, viewWithUpdate } from './state/conversations.js';
-import { withChangedMessage, withDeleted, withMessages, withReactions } from './state/events.js';
+import { withChangedMessage, withDeleted, withMessages, withReactions, withTruncation } from './state/events.js';
 import type { Store } from './state/store.js';
 import type { ParleyState } from './state/types.js';
 import { hasGap } from './state/windows.js';
@@ -72,6 +72,8 @@ export function routeFrame(ctx: RouterContext, frame: ParsedServerFrame): void {
         update((s) => removeView(s, data.conversationId));
       } else {
         update((s) => updateView(s, data.conversationId, (v) => viewWithUpdate(v, data)));
+        const cut = (data.data as { truncatedBefore?: unknown }).truncatedBefore;
+        if (data.updateType === 'history_truncated' && typeof cut === 'number') update((s) => withTruncation(s, data.conversationId, cut));
       }
       ctx.listChanged();
       return;

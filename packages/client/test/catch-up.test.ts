@@ -137,4 +137,33 @@ describe('catch-up', () => {
     expect(contents(alice, id)).toEqual(Array.from({ length: 120 }, (_, i) => `m${i}`));
     expect(await alice.loadOlderMessages(id)).toBe(false);
   });
+
+  it('retention: a live history_truncated drops old messages, and a client that was away past the cut syncs from it', async () => {
+    let skew = 0;
+    server = await startServer({
+      chat: createChatServices({ store: createMemoryStore(), now: () => Date.now() + skew, retention: { intervalMs: 3_600_000 }, limits: { messageRate: { limit: 100_000, windowMs: 1_000 } } }),
+    });
+    const { id } = await server.chat.conversations.createDirectConversation('alice', 'bob');
+    await server.chat.retention.setConversationRetention(id, 60);
+    await server.chat.messages.sendMessage('bob', { conversationId: id, content: 'old 1' });
+    await server.chat.messages.sendMessage('bob', { conversationId: id, content: 'old 2' });
+    const alice = open('alice');
+    const carol = open('bob');
+    await openSynced(alice, id, { from: 0 });
+    await openSynced(carol, id, { from: 0 });
+    expect(contents(alice, id)).toEqual(['old 1', 'old 2']);
+    alice.close();
+    skew += 2 * 60_000;
+    await server.chat.messages.sendMessage('bob', { conversationId: id, content: 'new 1' });
+    await server.chat.retention.runOnce();
+    // Connected: the push drops what retention removed.
+    await waitFor(() => contents(carol, id).join() === 'new 1', 3_000, 'bob saw the cut');
+    // Away: catch-up from a cursor behind the cut lands on what is left, with no gap to fill.
+    await server.chat.messages.sendMessage('bob', { conversationId: id, content: 'new 2' });
+    alice.connect();
+    await waitFor(() => alice.getState().windows[id]?.synced === true && contents(alice, id).join() === 'new 1,new 2', 5_000, 'alice caught up');
+    const window = alice.getState().windows[id]!;
+    expect(window.cursor.seq).toBe(window.messages.at(-1)!.seq);
+    expect(window.hasMoreBefore).toBe(false);
+  });
 });

@@ -1,8 +1,8 @@
 import type { Message } from '@parley/core/protocol';
 import { describe, expect, it } from 'vitest';
-import { withDeleted, withReactions, withSyncEntry } from '../src/state/events.js';
+import { withDeleted, withReactions, withSyncEntry, withTruncation } from '../src/state/events.js';
 import { initialState, type ParleyState } from '../src/state/types.js';
-import { applyChanges, emptyWindow, hasGap, mergeMessages } from '../src/state/windows.js';
+import { applyChanges, emptyWindow, hasGap, mergeMessages, truncateWindow } from '../src/state/windows.js';
 
 const message = (seq: number, patch: Partial<Message> = {}): Message => ({
   id: `m${seq}`,
@@ -62,11 +62,36 @@ describe('message windows', () => {
   it('catch-up entries remove hidden ids, add messages, apply changes and take the change cursor', () => {
     let s: ParleyState = { ...initialState, windows: { c: mergeMessages(emptyWindow('c', { seq: 0, version: 0 }, false), [message(1), message(2)]) } };
     const before = s;
-    s = withSyncEntry(s, 'c', { messages: [message(3)], hasMore: false, lastSeq: 3, changes: [message(1, { content: 'edited', version: 4 })], hiddenIds: ['m2'], version: 5, hasMoreChanges: false });
+    s = withSyncEntry(s, 'c', { messages: [message(3)], hasMore: false, lastSeq: 3, changes: [message(1, { content: 'edited', version: 4 })], hiddenIds: ['m2'], version: 5, hasMoreChanges: false, truncatedBefore: 1 });
     expect(s.windows.c!.messages.map((m) => [m.id, m.content])).toEqual([['m1', 'edited'], ['m3', 'text 3']]);
     expect(s.windows.c!.cursor).toEqual({ seq: 3, version: 5 });
     expect(s.windows.c!.synced).toBe(true);
     expect(s.conversations.c).toMatchObject({ lastSeq: 3, lastMessage: { id: 'm3' } });
     expect(before.windows.c!.messages).toHaveLength(2);
+  });
+
+  it('retention: messages below truncatedBefore leave the window; nothing older remains to load', () => {
+    const w = mergeMessages(emptyWindow('c', { seq: 0, version: 0 }, true), [message(3), message(4), message(5)]);
+    expect(truncateWindow(w, 1)).toBe(w);
+    expect(truncateWindow(w, 3)).toMatchObject({ hasMoreBefore: false });
+    const cut = truncateWindow(w, 5);
+    expect(cut.messages.map((m) => m.seq)).toEqual([5]);
+    expect(cut.hasMoreBefore).toBe(false);
+    expect(cut.cursor.seq).toBe(5);
+    let s: ParleyState = { ...initialState, windows: { c: w } };
+    s = { ...s, conversations: { c: { id: 'c', info: null, unreadCount: 0, firstUnreadSeq: null, lastMessage: message(5), lastSeq: 5, lastReadSeq: 0, readPositions: {}, updatedAt: null } } };
+    s = withTruncation(s, 'c', 6);
+    expect(s.windows.c!.messages).toEqual([]);
+    expect(s.conversations.c!.lastMessage).toBeNull();
+  });
+
+  it('a catch-up whose cursor fell behind retention moves the cursor to the cut instead of waiting for a gap that never fills', () => {
+    let s: ParleyState = { ...initialState, windows: { c: mergeMessages(emptyWindow('c', { seq: 0, version: 0 }, false), [message(1), message(2)]) } };
+    // Retention removed seqs 1..6 while this client was away; 7 and 8 are what is left.
+    s = withSyncEntry(s, 'c', { messages: [message(7), message(8)], hasMore: false, lastSeq: 8, changes: [], hiddenIds: [], version: 8, hasMoreChanges: false, truncatedBefore: 7 });
+    expect(s.windows.c!.messages.map((m) => m.seq)).toEqual([7, 8]);
+    expect(s.windows.c!.cursor).toEqual({ seq: 8, version: 8 });
+    expect(hasGap(s.windows.c!)).toBe(false);
+    expect(s.windows.c!.synced).toBe(true);
   });
 });

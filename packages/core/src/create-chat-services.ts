@@ -25,6 +25,8 @@ import {
   type Notifier,
 } from './services/notification-dispatcher.js';
 import { SendBatcher } from './services/send-batcher.js';
+import { DEFAULT_RETENTION_OPTIONS, MAX_RETENTION_SECONDS, MIN_RETENTION_SECONDS, RetentionService, type RetentionOptions } from './services/retention-service.js';
+import { UserDataService } from './services/user-data-service.js';
 import type { ResolveUsers, ServiceContext } from './services/service-context.js';
 import { DEFAULT_STORE_RETRY, guardStore, type StoreHealth, type StoreRetryOptions } from './services/store-guard.js';
 import { silentLogger, type Logger } from './util/logger.js';
@@ -49,6 +51,12 @@ export interface ChatServicesOptions {
   hooks?: HookOptions;
   /** File uploads: where the bytes live, and the upload and purge policy. Without it, uploads are off. */
   attachments?: AttachmentOptions;
+  /**
+   * Message retention: `defaultSeconds` removes messages older than that in every conversation
+   * without its own retention (which only the host sets: `retention.setConversationRetention`).
+   * Default: messages are kept forever; the job still runs for conversations with their own.
+   */
+  retention?: Partial<RetentionOptions>;
   /** Overrides of SPEC §6's limits. */
   limits?: Partial<ChatLimits>;
   /** Retry policy of the notification outbox. */
@@ -87,6 +95,10 @@ export interface ChatServices {
   webhooks: WebhookDispatcher | null;
   /** Deletes unused and released files; present when uploads are enabled. */
   attachmentPurge: AttachmentPurge | null;
+  /** Message retention: the periodic job (`runOnce` for a pass now) and the host's per-conversation setting. */
+  retention: RetentionService;
+  /** A user's own data: the NDJSON export and the erase (host level). */
+  userData: UserDataService;
   /**
    * Resolves once the store has started (`store.init`: migrations, pools). Calls wait for it
    * anyway; await it at startup to fail fast. A failed start is tried again by later calls.
@@ -158,6 +170,15 @@ const optionsSchema = z.object({
       purgeIntervalMs: positive.optional(),
     })
     .optional(),
+  retention: z
+    .object({
+      defaultSeconds: z.nullable(z.number().int().min(MIN_RETENTION_SECONDS).max(MAX_RETENTION_SECONDS)),
+      intervalMs: positive,
+      batchSize: positive,
+      leaseMs: positive,
+    })
+    .partial()
+    .optional(),
   webhooks: webhookOptionsSchema.optional(),
   membershipTtlMs: positive.optional(),
   storeRetry: z.object({ attempts: positive, baseDelayMs: z.number().min(0) }).partial().optional(),
@@ -223,6 +244,8 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
   };
   notifications?.start();
   attachmentPurge?.start();
+  const retention = new RetentionService(ctx, { ...DEFAULT_RETENTION_OPTIONS, ...options.retention });
+  retention.start();
   if (webhooks !== null && webhookConfig.settings.deliver) {
     // Every change that writes webhook rows also raises a chat event: send them at once
     // rather than at the next poll.
@@ -239,6 +262,8 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
     moderation: new ModerationService(ctx, messages),
     attachments,
     attachmentPurge,
+    retention,
+    userData: new UserDataService(ctx),
     events,
     membership,
     store,
@@ -255,6 +280,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
     async close() {
       await batcher.drain();
       await notifications?.stop();
+      await retention.stop();
       await webhooks?.stop();
       await attachmentPurge?.stop();
       events.removeAllListeners();

@@ -44,6 +44,15 @@ export { ConversationService, MUTED_FOREVER, type MemberWithProfile } from './se
 export { MessageService, type ReactionResult, type ChangeCursorInput } from './services/message-service.js';
 export { MembershipCache, type ConversationFacts } from './services/membership-cache.js';
 export { ModerationService } from './services/moderation-service.js';
+export {
+  RetentionService,
+  DEFAULT_RETENTION_OPTIONS,
+  MIN_RETENTION_SECONDS,
+  MAX_RETENTION_SECONDS,
+  type RetentionOptions,
+  type RetentionRun,
+} from './services/retention-service.js';
+export { UserDataService, USER_EXPORT_FORMAT, type UserExportLine, type EraseResult } from './services/user-data-service.js';
 export { Capabilities, DEFAULT_CAPABILITIES, type CapabilityTable, type CapabilityOverrides } from './domain/capabilities.js';
 export {
   NotificationDispatcher,

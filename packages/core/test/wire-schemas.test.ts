@@ -52,7 +52,9 @@ import {
   readReceiptStatsSchema,
   searchResultSchema,
   type ResyncReasonName,
+  userExportLineSchema,
 } from '@parley/core/protocol';
+import type { UserExportLine } from '@parley/core';
 import { waitFor } from '@parley/core/testing';
 
 /** True only when A and B are assignable both ways: the schema and the domain type agree. */
@@ -86,6 +88,7 @@ describe('wire schemas (@parley/core/protocol)', () => {
     agree<Mutual<z.infer<typeof changesSinceSchema>, ChangesSince>>(true);
     agree<Mutual<z.infer<typeof leaveResultSchema>, Result<ConversationService['leaveConversation']>>>(true);
     agree<Mutual<z.infer<typeof deleteResultSchema>, Result<MessageService['deleteMessage']>>>(true);
+    agree<Mutual<z.infer<typeof userExportLineSchema>, UserExportLine>>(true);
     agree<Mutual<z.infer<typeof healthSchema>, HubHealth | Omit<HubHealth, 'nodeId' | 'connections'>>>(true);
     expect(true).toBe(true);
   });

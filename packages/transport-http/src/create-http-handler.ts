@@ -59,7 +59,7 @@ export function createHttpHandler(services: ChatServices, options: HttpHandlerOp
   const { basePath, maxBodyBytes, writeRateLimit } = parsed.data;
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics === false ? null : (options.metrics ?? createParleyMetrics({ services, ...(options.hub ? { hub: options.hub } : {}) }));
-  const router = new Router(chatRoutes(services));
+  const router = new Router(chatRoutes(services, logger));
 
   const health = async (): Promise<HubHealth | Omit<HubHealth, 'nodeId' | 'connections'>> => {
     if (options.hub !== undefined) return options.hub.healthCheck();

@@ -102,3 +102,39 @@ export const query = {
     throw ChatError.validation(name, 'must be true or false');
   },
 };
+
+/**
+ * Streams `lines` as the response body, one write each, waiting for the socket to drain when
+ * its buffer is full — so a large body never piles up in memory. The first line is read
+ * before the headers go out, so a refusal (a ChatError) is still a normal JSON error. A
+ * failure after that cuts the response off (the client sees no final line); a client that
+ * goes away stops the reading.
+ */
+export async function streamLines(res: ServerResponse, lines: AsyncIterable<string>, headers: Record<string, string>, onError: (error: unknown) => void): Promise<void> {
+  const iterator = lines[Symbol.asyncIterator]();
+  let next = await iterator.next();
+  res.writeHead(200, { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
+  let closed = false;
+  res.once('close', () => {
+    closed = true;
+  });
+  try {
+    while (next.done !== true && !closed) {
+      if (!res.write(next.value)) await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.once('drain', done);
+        res.once('close', done);
+      });
+      next = await iterator.next();
+    }
+    if (closed) await iterator.return?.();
+    else res.end();
+  } catch (error) {
+    onError(error);
+    res.destroy();
+  }
+}

@@ -1,15 +1,16 @@
-import type { ChatServices, MemberRole, MessageType } from '@parley/core';
-import { ChatError } from '@parley/core';
+import type { ChatServices, Logger, MemberRole, MessageType } from '@parley/core';
+import { ChatError, silentLogger } from '@parley/core';
 import type { MemberRemoved } from '@parley/core/protocol';
 import { query } from './http-io.js';
 import type { Route } from './router.js';
 import { attachmentRoutes } from './attachment-routes.js';
 import { moderationRoutes } from './moderation-routes.js';
+import { userDataRoutes } from './user-data-routes.js';
 
 const str = (value: unknown) => value as string;
 
 /** Every route of SPEC §4 (the seed's ConversationController), each a thin call into the services. */
-export function chatRoutes(chat: ChatServices): Route[] {
+export function chatRoutes(chat: ChatServices, logger: Logger = silentLogger): Route[] {
   const { conversations, messages } = chat;
   return [
     {
@@ -171,5 +172,6 @@ export function chatRoutes(chat: ChatServices): Route[] {
     },
     ...attachmentRoutes(chat),
     ...moderationRoutes(chat),
+    ...userDataRoutes(chat, logger),
   ];
 }

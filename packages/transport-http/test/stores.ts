@@ -56,7 +56,7 @@ export interface ApiServer {
 export async function startApiServer(
   make: () => Promise<StoreUnderTest | null>,
   authenticate: Authenticate,
-  options: Pick<ChatServicesOptions, 'attachments' | 'hooks' | 'capabilities'> = {},
+  options: Pick<ChatServicesOptions, 'attachments' | 'hooks' | 'capabilities' | 'now' | 'retention'> = {},
 ): Promise<ApiServer | null> {
   const made = await make();
   if (made === null) return null;

@@ -1,7 +1,7 @@
 import type { Message, ServerEventData } from '@parley/core/protocol';
 import { updateView, viewWithMessage } from './conversations.js';
 import type { OutboxEntry, ParleyState } from './types.js';
-import { applyChanges, clearedMessage, mergeMessages, patchMessage, removeMessages, settleCursor } from './windows.js';
+import { applyChanges, clearedMessage, mergeMessages, patchMessage, removeMessages, settleCursor, truncateWindow } from './windows.js';
 
 /** Pure updates of the state for the message events of the protocol (live or from catch-up). */
 
@@ -50,9 +50,20 @@ export function withReactions(state: ParleyState, data: ServerEventData['message
   return next;
 }
 
+/**
+ * Retention removed the conversation's messages below `truncatedBefore` (`history_truncated`,
+ * or a catch-up answer): they leave the window, and the list's last message when it was one.
+ */
+export function withTruncation(state: ParleyState, conversationId: string, truncatedBefore: number): ParleyState {
+  if (truncatedBefore <= 1) return state;
+  const next = updateWindow(state, conversationId, (w) => truncateWindow(w, truncatedBefore));
+  return updateView(next, conversationId, (view) => (view.lastMessage !== null && view.lastMessage.seq < truncatedBefore ? { ...view, lastMessage: null } : view));
+}
+
 /** One conversation's `sync_result` entry: hides, new messages, changes, then the cursors. */
 export function withSyncEntry(state: ParleyState, conversationId: string, entry: ServerEventData['sync_result']['conversations'][string]): ParleyState {
-  let next = updateWindow(state, conversationId, (w) => {
+  let next = withTruncation(state, conversationId, entry.truncatedBefore);
+  next = updateWindow(next, conversationId, (w) => {
     let window = removeMessages(w, entry.hiddenIds);
     window = mergeMessages(window, entry.messages);
     window = applyChanges(window, entry.changes);

@@ -89,6 +89,23 @@ export function removeMessages(window: MessageWindow, ids: readonly string[]): M
   return messages.length === window.messages.length ? window : { ...window, messages };
 }
 
+/**
+ * Retention removed every message below `truncatedBefore`: drop those held, and say there is
+ * nothing older once the first one left is the oldest there is. A cursor below the cut fell
+ * behind retention — the messages between it and the cut are gone for good, not missing — so
+ * it moves up to the cut, and catch-up goes on from there instead of waiting for a gap to fill.
+ */
+export function truncateWindow(window: MessageWindow, truncatedBefore: number): MessageWindow {
+  const cut = lowerBound(window.messages, truncatedBefore);
+  const behind = window.cursor.seq < truncatedBefore - 1;
+  const first = window.messages[cut];
+  const hasMoreBefore = window.hasMoreBefore && !(first !== undefined && first.seq === truncatedBefore) && !(first === undefined && behind);
+  if (cut === 0 && !behind && hasMoreBefore === window.hasMoreBefore) return window;
+  const messages = cut === 0 ? window.messages : window.messages.slice(cut);
+  const cursor = behind ? { ...window.cursor, seq: contiguousEnd(messages, truncatedBefore - 1) } : window.cursor;
+  return { ...window, messages, cursor, hasMoreBefore };
+}
+
 /** Messages are held past the cursor: some seq between is missing, so a catch-up is due. */
 export function hasGap(window: MessageWindow): boolean {
   const last = window.messages[window.messages.length - 1];

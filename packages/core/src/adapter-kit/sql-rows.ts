@@ -18,6 +18,8 @@ export interface ConversationRow {
   last_seq: number;
   version: number;
   slow_mode_seconds: number;
+  /** Added by a later migration: absent from rows read before it. */
+  retention_seconds?: number | null;
   last_message_id: string | null;
 }
 
@@ -79,6 +81,7 @@ export function conversationRecordFromRow(row: ConversationRow): ConversationRec
     lastSeq: row.last_seq,
     version: row.version,
     slowModeSeconds: Number(row.slow_mode_seconds ?? 0),
+    retentionSeconds: row.retention_seconds === undefined || row.retention_seconds === null ? null : Number(row.retention_seconds),
   };
 }
 

@@ -215,6 +215,51 @@ export interface ChatStore {
   /** A conversation's audit log, newest first (createdAt, then id), before `before`. */
   listAudit(conversationId: string, query: { limit: number; before?: { createdAt: string; id: string } }): Promise<AuditEntry[]>;
 
+  /**
+   * Sets a conversation's own retention in seconds, or clears it (null: the global retention
+   * applies). Answers the conversation after the change, or null when there is none.
+   */
+  setConversationRetention(conversationId: string, seconds: number | null): Promise<Conversation | null>;
+  /**
+   * Removes up to `pass.limit` messages past retention, in one transaction: for each
+   * conversation whose retention (its own, else `pass.defaultSeconds`) is set, its oldest
+   * messages created before `pass.now` minus that many seconds, in seq order, stopping at the
+   * first younger one — so what goes is always a prefix of the timeline, and `truncatedBefore`
+   * (the lowest seq left) says where it ends. With the messages go their reactions, hidden
+   * rows, search rows and outbox rows; their uploaded attachments become `purging` (the
+   * attachment purge deletes their bytes); a conversation's lastMessage becomes null when it
+   * went. Idempotent, and safe when several callers run at once: each message goes once.
+   * Answers one entry per conversation it removed something from.
+   */
+  purgeExpiredMessages(pass: RetentionPass): Promise<RetentionPurged[]>;
+  /**
+   * Takes the named job's lease for `holder` until `now + leaseMs`, or renews it: true when
+   * `holder` holds it after the call, false when another holder's lease is still running.
+   * Lets several nodes run a periodic job with one of them working at a time.
+   */
+  acquireJobLease(job: string, holder: string, now: string, leaseMs: number): Promise<boolean>;
+  /** Gives the lease up, when `holder` holds it; otherwise does nothing. */
+  releaseJobLease(job: string, holder: string): Promise<void>;
+
+  /** One page of the messages `userId` sent, every conversation, ordered by (createdAt, id), after `after`. */
+  listUserMessages(userId: string, after: { createdAt: string; id: string } | null, limit: number): Promise<Message[]>;
+  /** One page of the reactions `userId` made, ordered by (messageId, emoji), after `after`. */
+  listUserReactions(userId: string, after: { messageId: string; emoji: string } | null, limit: number): Promise<UserReaction[]>;
+  /** Every membership of `userId` (with its read position), ordered by conversationId. */
+  listUserMemberships(userId: string): Promise<Member[]>;
+  /**
+   * One pass of erasing a user's data, in one transaction: up to `limit` of their messages
+   * not yet tombstoned become tombstones (as `deleteMessageForEveryone`: content, attachments,
+   * metadata and reactions cleared, search rows removed, attachments `purging`, version
+   * bumped); up to `limit` of their reactions elsewhere are removed (each message's version
+   * bumped); and, every pass, their read positions are reset (lastReadSeq 0, lastReadAt
+   * null), the outbox rows of their messages deleted and every attachment they uploaded made
+   * `purging`. `done` when nothing of theirs was left for another pass. Idempotent: a pass
+   * after a crash mid-erase continues where the last committed one stopped. With `webhooks`,
+   * writes the deliveries it builds from each tombstone in the same transaction.
+   */
+  eraseUserData(userId: string, at: string, limit: number, webhooks?: WebhookWrite<Message>): Promise<ErasePass>;
+
   claimOutbox(now: string, limit: number, leaseMs: number): Promise<OutboxEntry[]>;
   completeOutbox(ids: string[]): Promise<void>;
   /** Schedules another attempt at `nextAttemptAt`, or parks the entry as dead when null. */
@@ -251,6 +296,41 @@ export interface ChatStore {
   /** Resolves when the store can serve requests. */
   ping(): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** One retention pass: see `purgeExpiredMessages`. */
+export interface RetentionPass {
+  now: string;
+  /** The global retention in seconds, for conversations without their own; null: none. */
+  defaultSeconds: number | null;
+  /** At most this many messages in this pass (a large purge goes in several). */
+  limit: number;
+}
+
+export interface RetentionPurged {
+  conversationId: string;
+  /** How many messages this pass removed from the conversation. */
+  removed: number;
+  /** The lowest seq left after the pass: every message below it is gone. */
+  truncatedBefore: number;
+}
+
+/** A reaction a user made, for their data export. */
+export interface UserReaction {
+  messageId: string;
+  conversationId: string;
+  emoji: string;
+  createdAt: string;
+}
+
+/** What one `eraseUserData` pass changed. */
+export interface ErasePass {
+  /** Messages of the user turned into tombstones in this pass, as stored after it. */
+  tombstoned: Message[];
+  /** Other messages that lost the user's reactions in this pass, as stored after it. */
+  unreacted: Array<{ message: Message; emoji: string[] }>;
+  /** Nothing of the user's was left for another pass. */
+  done: boolean;
 }
 
 export interface UnreadSummary {
@@ -538,6 +618,19 @@ export type WebhookStoreMethods = Pick<
 export type ModerationStoreMethods = Pick<
   ChatStore,
   'setBlock' | 'listBlocked' | 'blocksAmong' | 'createReport' | 'getReport' | 'listReports' | 'resolveReports' | 'appendAudit' | 'listAudit'
+>;
+
+/** Retention and a user's own data (export and erase). */
+export type RetentionStoreMethods = Pick<
+  ChatStore,
+  | 'setConversationRetention'
+  | 'purgeExpiredMessages'
+  | 'acquireJobLease'
+  | 'releaseJobLease'
+  | 'listUserMessages'
+  | 'listUserReactions'
+  | 'listUserMemberships'
+  | 'eraseUserData'
 >;
 
 export type AttachmentStoreMethods = Pick<

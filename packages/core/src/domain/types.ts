@@ -125,6 +125,12 @@ export interface Conversation {
   version: number;
   /** Slow mode: a member (moderators excepted) sends at most one message per this many seconds; 0 is off. */
   slowModeSeconds: number;
+  /**
+   * The conversation's own retention: messages older than this many seconds are removed by
+   * the retention job. Null: the host's global retention applies (none by default). Set by
+   * the host only (`services.retention.setConversationRetention`).
+   */
+  retentionSeconds: number | null;
   lastMessage: Message | null;
 }
 
@@ -184,6 +190,12 @@ export interface ChangesSince {
   version: number;
   /** More changes follow: ask again at once from `version`. */
   hasMoreChanges: boolean;
+  /**
+   * Retention removed every message with a lower seq (1 when it never removed any). A client
+   * drops what it holds below it; when its cursor's seq is below `truncatedBefore - 1` it fell
+   * behind retention: messages it never saw are gone, so it reloads the conversation.
+   */
+  truncatedBefore: number;
 }
 
 export interface SearchHit {

@@ -103,6 +103,8 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
         lastSeq: 0,
         version: 0,
         slowModeSeconds: 0,
+        retentionSeconds: null,
+        purgedThroughSeq: 0,
         directKey: input.directKey,
         lastMessageId: null,
       });

@@ -5,6 +5,8 @@ import type { AttachmentRecord, AuditEntry, Ban, Conversation, Member, Message, 
 export interface ConversationRow extends Omit<Conversation, 'lastMessage'> {
   directKey: string | null;
   lastMessageId: string | null;
+  /** Retention removed every message up to this seq (0: none); the timeline starts after it. */
+  purgedThroughSeq: number;
 }
 
 export type MessageRow = Omit<Message, 'reactions'>;
@@ -32,13 +34,18 @@ export interface MemoryDatabase {
   members: Map<string, Map<string, Member>>;
   userConversations: Map<string, Set<string>>;
   messages: Map<string, MessageRow>;
-  /** Messages of a conversation by seq: seq n sits at index n - 1 (seq has no gaps). */
+  /**
+   * Messages of a conversation by seq: seq n sits at index n - 1 - purgedThroughSeq (seq has
+   * no gaps; retention removes a prefix). Use `MemoryRows.timelineAfter` to slice by seq.
+   */
   timeline: Map<string, MessageRow[]>;
   clientIds: Map<string, string>;
   /** messageId → userId → the conversation version when it was hidden. */
   hidden: Map<string, Map<string, number>>;
   /** messageId → reaction rows in the order added (as a table's ids would be). */
-  reactions: Map<string, Array<{ userId: string; emoji: string }>>;
+  reactions: Map<string, Array<{ userId: string; emoji: string; createdAt: string }>>;
+  /** Periodic jobs' leases: job → who holds it until when. */
+  jobLeases: Map<string, { holder: string; until: string }>;
   outbox: Map<string, OutboxRow>;
   outboxCounter: number;
   attachments: Map<string, AttachmentRow>;
@@ -65,6 +72,7 @@ export function createMemoryDatabase(): MemoryDatabase {
     clientIds: new Map(),
     hidden: new Map(),
     reactions: new Map(),
+    jobLeases: new Map(),
     outbox: new Map(),
     outboxCounter: 0,
     attachments: new Map(),
@@ -123,7 +131,7 @@ export class MemoryRows {
   }
 
   presentConversation(row: ConversationRow): Conversation {
-    const { directKey: _key, lastMessageId, ...rest } = row;
+    const { directKey: _key, lastMessageId, purgedThroughSeq: _purged, ...rest } = row;
     const last = lastMessageId === null ? undefined : this.db.messages.get(lastMessageId);
     return { ...rest, lastMessage: last === undefined ? null : this.present(last) };
   }
@@ -134,15 +142,21 @@ export class MemoryRows {
 
   /** How many messages count as unread for the member, and the first of them. */
   unread(conversationId: string, member: Member): { count: number; first: number | null } {
-    const rows = this.db.timeline.get(conversationId) ?? [];
     let count = 0;
     let first: number | null = null;
-    for (const row of rows.slice(member.lastReadSeq)) {
+    for (const row of this.timelineAfter(conversationId, member.lastReadSeq)) {
       if (!countsAsUnread(row, member.userId, this.isHidden(row.id, member.userId))) continue;
       count += 1;
       first ??= row.seq;
     }
     return { count, first };
+  }
+
+  /** The conversation's messages with `afterSeq < seq <= toSeq`, in seq order. */
+  timelineAfter(conversationId: string, afterSeq: number, toSeq = Number.POSITIVE_INFINITY): MessageRow[] {
+    const timeline = this.db.timeline.get(conversationId) ?? [];
+    const offset = this.db.conversations.get(conversationId)?.purgedThroughSeq ?? 0;
+    return timeline.slice(Math.max(0, afterSeq - offset), Math.max(0, toSeq - offset));
   }
 
   unreadCount(conversationId: string, member: Member): number {

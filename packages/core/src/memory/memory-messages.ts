@@ -133,7 +133,7 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
       return { version: conversation.version };
     },
 
-    async changeReaction(messageId, userId, emoji, _at, decide): Promise<ReactionChange> {
+    async changeReaction(messageId, userId, emoji, at, decide): Promise<ReactionChange> {
       const row = db.messages.get(messageId);
       if (row === undefined) {
         decide(null);
@@ -148,7 +148,7 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
       const distinct = new Set(list.map((r) => r.emoji));
       const verdict = decide({ deletedForEveryone: row.deletedForEveryone, mine: index >= 0, emojiUsed: distinct.has(emoji), distinctEmoji: distinct.size });
       if (verdict === 'add' && index < 0) {
-        list.push({ userId, emoji });
+        list.push({ userId, emoji, createdAt: at });
         rows.bumpVersion(row);
         return { action: 'added', message: rows.present(row) };
       }
@@ -167,7 +167,7 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
       const previousReadSeq = member.lastReadSeq;
       const target = Math.min(upToSeq ?? conversation.lastSeq, conversation.lastSeq);
       if (target <= previousReadSeq) return { previousReadSeq, lastReadSeq: previousReadSeq, markedCount: 0 };
-      const covered = db.timeline.get(conversationId)!.slice(previousReadSeq, target);
+      const covered = rows.timelineAfter(conversationId, previousReadSeq, target);
       member.lastReadSeq = target;
       member.lastReadAt = at;
       return { previousReadSeq, lastReadSeq: target, markedCount: covered.filter((row) => countsAsUnread(row, userId, rows.isHidden(row.id, userId))).length };
@@ -206,6 +206,7 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
         hiddenIds: page.flatMap((c) => (c.hiddenId === undefined ? [] : [c.hiddenId])),
         version: hasMoreChanges ? page[page.length - 1]!.version : Math.max(since.version, conversationVersion),
         hasMoreChanges,
+        truncatedBefore: (db.conversations.get(conversationId)?.purgedThroughSeq ?? 0) + 1,
       };
     },
   };

@@ -5,6 +5,7 @@ import { memoryConversations } from './memory-conversations.js';
 import { createMemoryDatabase, MemoryRows, type MemoryDatabase } from './memory-database.js';
 import { memoryMessages } from './memory-messages.js';
 import { memoryOutbox } from './memory-outbox.js';
+import { memoryRetention } from './memory-retention.js';
 import { memorySearch } from './memory-search.js';
 import { memoryWebhooks } from './memory-webhooks.js';
 
@@ -28,6 +29,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ChatStore {
     ...memoryOutbox(db),
     ...memoryAttachments(db),
     ...memoryModeration(db),
+    ...memoryRetention(rows),
     ...memoryWebhooks(db),
     async ping() {},
   };

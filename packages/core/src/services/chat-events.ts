@@ -37,7 +37,11 @@ export type ConversationUpdateType =
   | 'member_unsilenced'
   | 'slow_mode_changed'
   | 'message_reported'
-  | 'report_resolved';
+  | 'report_resolved'
+  /** Retention removed the conversation's oldest messages: `data.truncatedBefore` is the lowest seq left. */
+  | 'history_truncated'
+  /** The host set or cleared the conversation's own retention: `data.retentionSeconds`. */
+  | 'retention_changed';
 
 export interface ChatEventMap {
   message_created: [event: Audience & { message: Message; clientMessageId: string | null }];

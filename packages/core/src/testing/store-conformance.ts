@@ -13,7 +13,9 @@ import { rawRowCases } from './store/raw-rows.js';
 import { reactionCases } from './store/reactions.js';
 import { readStateCases } from './store/read-state.js';
 import { searchCases } from './store/search.js';
+import { retentionCases, retentionRaceCases } from './store/retention.js';
 import { sendCases } from './store/send.js';
+import { userDataCases } from './store/user-data.js';
 import { webhookCases, webhookRaceCases } from './store/webhooks.js';
 
 /**
@@ -42,11 +44,13 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('attachments', () => attachmentCases(test));
     options.describe('moderation', () => moderationCases(test));
     options.describe('hooks', () => hookCases(test));
+    options.describe('retention', () => retentionCases(test));
+    options.describe('a user’s data: export and erase', () => userDataCases(test));
     if (options.inspect !== undefined) options.describe('raw rows', () => rawRowCases(test));
     const { createStores, destroyStores } = options;
     if (createStores !== undefined) {
       options.describe('races between instances on one database', () => {
-        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases, ...webhookRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
+        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases, ...retentionRaceCases, ...webhookRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
       });
     }
   });

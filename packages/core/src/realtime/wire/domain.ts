@@ -135,6 +135,7 @@ export const conversationSchema = z.object({
   lastSeq: count,
   version: count,
   slowModeSeconds: count,
+  retentionSeconds: z.nullable(count),
   lastMessage: z.nullable(messageSchema),
 });
 
@@ -195,6 +196,8 @@ export const syncEntrySchema = z.object({
   hiddenIds: z.array(z.string()),
   version: count,
   hasMoreChanges: z.boolean(),
+  /** Retention removed every message below this seq; a cursor below `truncatedBefore - 1` fell behind it. */
+  truncatedBefore: count,
 });
 
 /** A ban (`moderation.listBans`). */

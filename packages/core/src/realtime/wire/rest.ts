@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { messageSchema, messageTypeSchema, reactionSummarySchema, syncEntrySchema } from './domain.js';
+import { memberRoleSchema, messageSchema, messageTypeSchema, reactionSummarySchema, syncEntrySchema } from './domain.js';
 
 /**
  * What the REST routes answer where no frame carries the same shape: stats, search, catch-up,
@@ -106,3 +106,24 @@ export const healthSchema = z.object({
   nodeId: z.optional(z.string()),
   connections: z.optional(count),
 });
+
+/**
+ * One line of `GET /me/export` (`application/x-ndjson`): `export` first, `end` last with the
+ * counts — an export without its `end` line was cut off. `UserExportLine` in the services.
+ */
+export const userExportLineSchema = z.union([
+  z.object({ type: z.literal('export'), format: count, userId: id, exportedAt: z.string() }),
+  z.object({
+    type: z.literal('membership'),
+    conversationId: id,
+    role: memberRoleSchema,
+    joinedAt: z.string(),
+    mutedUntil: z.nullable(z.string()),
+    archivedAt: z.nullable(z.string()),
+  }),
+  z.object({ type: z.literal('read_position'), conversationId: id, lastReadSeq: count, lastReadAt: z.nullable(z.string()) }),
+  /** One of the user's own messages, tombstones included; without reactions, which name other people. */
+  z.object({ type: z.literal('message'), message: z.omit(messageSchema, { reactions: true }) }),
+  z.object({ type: z.literal('reaction'), reaction: z.object({ messageId: id, conversationId: id, emoji: z.string(), createdAt: z.string() }) }),
+  z.object({ type: z.literal('end'), counts: z.object({ memberships: count, messages: count, reactions: count }) }),
+]);
