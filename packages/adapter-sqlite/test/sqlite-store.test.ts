@@ -232,10 +232,14 @@ describe('SQLite store: retention and erase leave no search rows behind', () => 
     for (let i = 0; i < 5; i++) await chat.messages.sendMessage(i % 2 ? 'ann' : 'ben', { conversationId: id, content: `old words ${i}` });
     now += 120_000;
     for (let i = 0; i < 4; i++) await chat.messages.sendMessage(i % 2 ? 'ann' : 'ben', { conversationId: id, content: `new words ${i}` });
+    // Sends are indexed in a batch after their commit (SearchIndexer): let it catch up.
+    await store.flushSearch();
     expect(searchRows()).toBe(9);
     expect((await chat.retention.runOnce()).removed).toBe(6);
+    await store.flushSearch();
     expect(searchRows()).toBe(4);
     await chat.userData.eraseUserData('ann');
+    await store.flushSearch();
     expect(searchRows()).toBe(2);
     expect(searchRows()).toBe(liveTexts());
     await chat.close();
