@@ -6,6 +6,7 @@ import { createMemoryDatabase, MemoryRows, type MemoryDatabase } from './memory-
 import { memoryMessages } from './memory-messages.js';
 import { memoryOutbox } from './memory-outbox.js';
 import { memorySearch } from './memory-search.js';
+import { memoryThreads } from './memory-threads.js';
 
 export interface MemoryStoreOptions {
   /** Tables to share with other memory stores, as connections share one database. Default: new ones. */
@@ -23,6 +24,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ChatStore {
   return {
     ...memoryConversations(rows),
     ...memoryMessages(rows),
+    ...memoryThreads(rows),
     ...memorySearch(rows),
     ...memoryOutbox(db),
     ...memoryAttachments(db),

@@ -12,6 +12,8 @@ import { reactionCases } from './store/reactions.js';
 import { readStateCases } from './store/read-state.js';
 import { searchCases } from './store/search.js';
 import { sendCases } from './store/send.js';
+import { mentionCases } from './store/mentions.js';
+import { threadCases, threadRaceCases } from './store/threads.js';
 
 /**
  * The ChatStore conformance suite: every service method and permission rule, run through
@@ -36,11 +38,13 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('search', () => searchCases(test));
     options.describe('notification outbox', () => outboxCases(test));
     options.describe('attachments', () => attachmentCases(test));
+    options.describe('threads', () => threadCases(test));
+    options.describe('mentions', () => mentionCases(test));
     if (options.inspect !== undefined) options.describe('raw rows', () => rawRowCases(test));
     const { createStores, destroyStores } = options;
     if (createStores !== undefined) {
       options.describe('races between instances on one database', () => {
-        for (const race of [...raceCases, ...attachmentRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
+        for (const race of [...raceCases, ...attachmentRaceCases, ...threadRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
       });
     }
   });
