@@ -8,6 +8,9 @@ import type { SqliteContext } from './sqlite-context.js';
 const UNREAD = `FROM messages m WHERE m.conversation_id = mb.conversation_id AND m.seq > mb.last_read_seq
   AND ${unreadCondition({ message: 'm', viewer: 'mb.user_id', falseValue: '0' })}`;
 export const UNREAD_COUNT = `(SELECT COUNT(*) ${UNREAD})`;
+/** Of those, the ones mentioning member `mb` by name or everyone. */
+export const MENTION_COUNT = `(SELECT COUNT(*) ${UNREAD}
+  AND (m.mention_everyone = 1 OR (m.mentions IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(m.mentions) j WHERE j.value = mb.user_id))))`;
 /** The first message counting as unread for member `mb`, for "jump to first unread". */
 const FIRST_UNREAD = `(SELECT MIN(m.seq) ${UNREAD})`;
 /** Member `mb`'s unread total over their conversations that are not archived. */
@@ -45,8 +48,8 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
       `SELECT DISTINCT other.user_id FROM members mine JOIN members other ON other.conversation_id = mine.conversation_id
        WHERE mine.user_id = ? AND other.user_id <> mine.user_id`,
     ),
-    unreadSummary: db.prepare<[string, string], { user_id: string; unread: number; first: number | null; total: number }>(
-      `SELECT mb.user_id, ${UNREAD_COUNT} AS unread, ${FIRST_UNREAD} AS first, ${TOTAL_UNREAD} AS total
+    unreadSummary: db.prepare<[string, string], { user_id: string; unread: number; first: number | null; total: number; mentioned: number }>(
+      `SELECT mb.user_id, ${UNREAD_COUNT} AS unread, ${FIRST_UNREAD} AS first, ${TOTAL_UNREAD} AS total, ${MENTION_COUNT} AS mentioned
        FROM members mb WHERE mb.conversation_id = ? AND mb.user_id IN (SELECT value FROM json_each(?))`,
     ),
     message: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
@@ -130,7 +133,8 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
       }
       if (query.after !== undefined) where.push('(c.updated_at < @afterAt OR (c.updated_at = @afterAt AND c.id < @afterId))');
       const rows = sql(
-        `SELECT c.*, mb.role, mb.last_read_seq, mb.muted_until, mb.archived_at, ${UNREAD_COUNT} AS unread_count, ${FIRST_UNREAD} AS first_unread
+        `SELECT c.*, mb.role, mb.last_read_seq, mb.muted_until, mb.archived_at, ${UNREAD_COUNT} AS unread_count, ${FIRST_UNREAD} AS first_unread,
+                ${MENTION_COUNT} AS mention_count
          FROM members mb JOIN conversations c ON c.id = mb.conversation_id
          WHERE ${where.join(' AND ')} ORDER BY c.updated_at DESC, c.id DESC LIMIT @limit`,
       ).all({
@@ -140,7 +144,7 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
         afterAt: query.after?.updatedAt,
         afterId: query.after?.id,
         limit: query.limit,
-      }) as Array<ConversationRow & MemberRow & { unread_count: number; first_unread: number | null }>;
+      }) as Array<ConversationRow & MemberRow & { unread_count: number; first_unread: number | null; mention_count: number }>;
       const lastIds = rows.map((r) => r.last_message_id).filter((id): id is string => id !== null);
       const last = new Map((lastIds.length === 0 ? [] : reactions.messages(q.messagesById.all(JSON.stringify(lastIds)))).map((m) => [m.id, m]));
       return rows.map(
@@ -149,6 +153,7 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
           role: row.role,
           unreadCount: row.unread_count,
           firstUnreadSeq: row.first_unread,
+          mentionCount: row.mention_count,
           muted: row.muted_until !== null && row.muted_until > query.now,
           archived: row.archived_at !== null,
           lastReadSeq: row.last_read_seq,

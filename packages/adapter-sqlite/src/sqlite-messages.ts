@@ -3,6 +3,7 @@ import { claimCondition, foldText, insertedMessage, unreadCondition, uploadedIds
 import { MessageReads } from './message-reads.js';
 import type { ConversationRow, MemberRow, MessageRow } from './rows.js';
 import { VISIBLE, type SqliteContext } from './sqlite-context.js';
+import { TIMELINE } from './message-reads.js';
 
 /** Messages, reactions and read state on SQLite. */
 export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
@@ -19,9 +20,9 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     // or is silenced (system messages excepted), and nothing on a known clientMessageId.
     insertMessage: db.prepare<Record<string, unknown>, { rowid: number; seq: number; version: number }>(
       `INSERT INTO messages (id, conversation_id, seq, sender_id, type, content, reply_to_id, attachments, metadata,
-         client_message_id, created_at, version)
+         client_message_id, created_at, version, thread_id, also_to_conversation, mentions, mention_everyone)
        SELECT @id, c.id, c.last_seq + 1, @senderId, @type, @content, @replyToId, @attachments, @metadata,
-         @clientMessageId, @createdAt, c.version + 1
+         @clientMessageId, @createdAt, c.version + 1, @threadId, @alsoToConversation, @mentions, @mentionEveryone
        FROM conversations c
        WHERE c.id = @conversationId
          AND (@type = 'system' OR EXISTS (SELECT 1 FROM members mb WHERE mb.conversation_id = c.id AND mb.user_id = @senderId
@@ -30,6 +31,27 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
        RETURNING rowid, seq, version`,
     ),
     advance: db.prepare('UPDATE conversations SET last_seq = ?, version = ?, last_message_id = ?, updated_at = ? WHERE id = ?'),
+    // A reply kept in its thread moves the counters only: it is not the conversation's latest activity.
+    advanceCounters: db.prepare('UPDATE conversations SET last_seq = ?, version = ? WHERE id = ?'),
+    // The root's summary and version move with the reply, in the insert's transaction.
+    addReply: db.prepare<Record<string, unknown>, { reply_count: number; last_reply_at: string; thread_participants: string; sender_id: string; seq: number; type: string }>(
+      `UPDATE messages SET reply_count = reply_count + 1, version = @version,
+         last_reply_at = CASE WHEN last_reply_at IS NULL OR last_reply_at < @createdAt THEN @createdAt ELSE last_reply_at END,
+         thread_participants = CASE
+           WHEN EXISTS (SELECT 1 FROM json_each(COALESCE(thread_participants, '[]')) j WHERE j.value = @senderId) THEN thread_participants
+           ELSE json_insert(COALESCE(thread_participants, '[]'), '$[#]', @senderId) END
+       WHERE id = @threadId AND conversation_id = @conversationId
+       RETURNING reply_count, last_reply_at, thread_participants, sender_id, seq, type`,
+    ),
+    followThread: db.prepare(
+      `INSERT INTO thread_reads (thread_id, user_id, conversation_id, last_read_seq, last_read_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (thread_id, user_id) DO UPDATE SET last_read_seq = excluded.last_read_seq, last_read_at = excluded.last_read_at
+       WHERE excluded.last_read_seq > thread_reads.last_read_seq`,
+    ),
+    followOwnRoot: db.prepare(
+      `INSERT INTO thread_reads (thread_id, user_id, conversation_id, last_read_seq, last_read_at) VALUES (?, ?, ?, ?, NULL)
+       ON CONFLICT (thread_id, user_id) DO NOTHING`,
+    ),
     bumpVersion: db.prepare<[string], { version: number }>('UPDATE conversations SET version = version + 1 WHERE id = ? RETURNING version'),
     setMessageVersion: db.prepare('UPDATE messages SET version = ? WHERE id = ?'),
     indexText: db.prepare('INSERT INTO message_search (rowid, body) VALUES (?, ?)'),
@@ -75,21 +97,33 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
       const existing = input.clientMessageId === null ? undefined : q.byClientId.get(input.conversationId, input.senderId, input.clientMessageId);
       return existing === undefined ? { status: 'refused', message: null, reason: 'attachment' } : { status: 'duplicate', message: reactions.message(existing)! };
     }
+    const threadId = input.threadId ?? null;
     const stored = q.insertMessage.get({
       ...input,
       attachments: JSON.stringify(input.attachments),
       metadata: input.metadata === null ? null : JSON.stringify(input.metadata),
+      threadId,
+      alsoToConversation: threadId !== null && input.alsoToConversation === true ? 1 : 0,
+      mentions: (input.mentions ?? []).length === 0 ? null : JSON.stringify(input.mentions),
+      mentionEveryone: input.mentionEveryone === true ? 1 : 0,
     });
     if (stored === undefined) {
       const existing = input.clientMessageId === null ? undefined : q.byClientId.get(input.conversationId, input.senderId, input.clientMessageId);
       return existing === undefined ? { status: 'refused', message: null, reason: 'not_member' } : { status: 'duplicate', message: reactions.message(existing)! };
     }
     for (const id of uploads) q.claim.run(input.id, id);
-    q.advance.run(stored.seq, stored.version, input.id, input.createdAt, input.conversationId);
+    if (threadId === null || input.alsoToConversation === true) q.advance.run(stored.seq, stored.version, input.id, input.createdAt, input.conversationId);
+    else q.advanceCounters.run(stored.seq, stored.version, input.conversationId);
     if (input.content !== null && input.type !== 'system') q.indexText.run(stored.rowid, foldText(input.content));
     if (input.notify) q.insertOutbox.run(input.id, input.conversationId, input.createdAt, input.createdAt);
     const message = insertedMessage(input, stored.seq, stored.version);
-    return { status: 'created', message };
+    if (threadId === null) return { status: 'created', message };
+    const root = q.addReply.get({ threadId, conversationId: input.conversationId, version: stored.version, createdAt: input.createdAt, senderId: input.senderId });
+    if (root === undefined) return { status: 'created', message };
+    q.followThread.run(threadId, input.senderId, input.conversationId, stored.seq, input.createdAt);
+    if (root.type !== 'system') q.followOwnRoot.run(threadId, root.sender_id, input.conversationId, root.seq);
+    const thread = { replyCount: root.reply_count, lastReplyAt: root.last_reply_at, participantIds: JSON.parse(root.thread_participants) as string[] };
+    return { status: 'created', message, thread };
   };
   const insertBatch = db.transaction((batch: NewMessage[]) => batch.map(insertOne));
 
@@ -134,7 +168,7 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     },
 
     async listMessages(conversationId, viewerId, range) {
-      return reads.page(conversationId, viewerId, range);
+      return reads.page({ where: TIMELINE, params: { conversationId } }, viewerId, range);
     },
 
     async updateMessageContent(messageId, content, editedAt) {
