@@ -4,6 +4,7 @@ import type { MemberRemoved } from '@parley/core/protocol';
 import { query } from './http-io.js';
 import type { Route } from './router.js';
 import { attachmentRoutes } from './attachment-routes.js';
+import { threadRoutes } from './thread-routes.js';
 
 const str = (value: unknown) => value as string;
 
@@ -168,6 +169,7 @@ export function chatRoutes(chat: ChatServices): Route[] {
         return messages.getChangesSince(str(params.id), user.id, version === undefined ? seq : { seq, version });
       },
     },
+    ...threadRoutes(chat),
     ...attachmentRoutes(chat),
   ];
 }

@@ -61,7 +61,11 @@ export const frameHandlers: Handlers = {
       { ...(input as SendMessageInput), ...(clientMessageId === undefined ? {} : { clientMessageId }) },
       ctx.origin,
     );
-    return { message, tempId: tempId ?? clientMessageId ?? null };
+    const reply = { message, tempId: tempId ?? clientMessageId ?? null };
+    // A thread reply's sender learns the root's summary as the other members do from new_message.
+    if ((message.threadId ?? null) === null) return reply;
+    const root = await ctx.services.store.getMessage(message.threadId!);
+    return root?.thread == null ? reply : { ...reply, thread: root.thread };
   },
 
   async edit_message(ctx, { messageId, content }) {
@@ -91,6 +95,18 @@ export const frameHandlers: Handlers = {
 
   async mark_unread(ctx, { conversationId, messageId }) {
     return ctx.services.messages.markAsUnread(conversationId, ctx.userId, messageId, ctx.origin);
+  },
+
+  async get_thread(ctx, { threadId, ...options }) {
+    return ctx.services.threads.getThreadMessages(threadId, ctx.userId, options);
+  },
+
+  async mark_thread_read(ctx, { threadId, messageId }) {
+    return ctx.services.threads.markThreadRead(threadId, ctx.userId, messageId, ctx.origin);
+  },
+
+  async get_thread_unread(ctx, { conversationId }) {
+    return { conversationId, threads: await ctx.services.threads.getThreadReadStates(conversationId, ctx.userId) };
   },
 
   async react_to_message(ctx, { messageId, emoji }) {

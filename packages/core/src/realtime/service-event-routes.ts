@@ -4,6 +4,8 @@ import type { ChatEventMap } from '../services/chat-events.js';
 
 /** Internal envelope: membership changed on some node; caches and rooms must follow. */
 export const MEMBERSHIP_CHANGED = 'membership:changed';
+/** Internal envelope: a user read a thread; their sockets get `thread_unread_changed`. */
+export const THREAD_READ = 'thread:read';
 
 export interface EventRouting {
   /** Delivers here and on every other node; `order` puts conversation changes in version order. */
@@ -34,8 +36,9 @@ export function routeServiceEvents(services: ChatServices, routing: EventRouting
     exceptSocketId === undefined ? { kind: 'members', conversationId } : { kind: 'members', conversationId, exceptSocketId };
   const order = (conversationId: string, version: number | null) => (version === null ? undefined : { conversationId, version });
 
-  on('message_created', ({ message, origin }) => {
-    routing.route('new_message', members(message.conversationId, origin.socketId), { message }, order(message.conversationId, message.version));
+  on('message_created', ({ message, thread, origin }) => {
+    const data = thread === undefined ? { message } : { message, thread };
+    routing.route('new_message', members(message.conversationId, origin.socketId), data, order(message.conversationId, message.version));
     routing.stopTypingOnSend(message.conversationId, message.senderId);
   });
   on('message_edited', ({ message }) => routing.route('message_edited', members(message.conversationId), { message }, order(message.conversationId, message.version)));
@@ -48,6 +51,8 @@ export function routeServiceEvents(services: ChatServices, routing: EventRouting
   );
   on('messages_read', ({ audience: _audience, origin: _origin, ...data }) => routing.route('messages_read', members(data.conversationId), data));
   on('read_position_changed', ({ audience, origin: _origin, ...data }) => routing.route('read_position_changed', users(audience), data));
+  // Internal: each node pushes the reader's new thread_unread_changed to its own sockets.
+  on('thread_read', ({ audience, origin: _origin, ...data }) => routing.route(THREAD_READ, users(audience), data));
   on('conversation_updated', ({ audience, origin: _origin, ...data }) => routing.route('conversation_updated', users(audience), data));
   on('membership_changed', ({ conversationId, removed }) => {
     for (const userId of removed) routing.evict(userId, conversationId);
