@@ -9,5 +9,5 @@ export type { FetchLike } from './rest.js';
 export { memoryStorage, type OutboxStorage, type OutboxRecord, type OutgoingMessage } from './storage/outbox-storage.js';
 export { localStorageOutbox, type LocalStorageOutboxOptions, type StorageLike } from './storage/local-storage.js';
 export { indexedDbOutbox, type IndexedDbOutboxOptions, type IdbFactoryLike } from './storage/indexeddb.js';
-export type { ParleyState, ConversationView, MessageWindow, OutboxEntry, OutboxState, Cursor } from './state/types.js';
-export type { Message, ConversationListItem, ServerEventData, ClientEventData, ClientEventReply, ClientEvent, ErrorCode } from '@parley/core/protocol';
+export type { ParleyState, ConversationView, MessageWindow, OutboxEntry, OutboxState, Cursor, ThreadWindow, ThreadUnread } from './state/types.js';
+export type { Message, ThreadSummary, ThreadReadState, ConversationListItem, ServerEventData, ClientEventData, ClientEventReply, ClientEvent, ErrorCode } from '@parley/core/protocol';
