@@ -48,6 +48,11 @@ describe('threads over WebSocket', () => {
     const list = await cat.request('get_thread_unread', { conversationId: id });
     expect(list.data).toEqual({ conversationId: id, threads: [{ conversationId: id, threadId: root.id, userId: 'cat', lastReadSeq: older.data.messages[1].seq, unreadCount: 3 }] });
 
+    // A reply deleted for everyone no longer counts: the followers are told.
+    await ben.request('delete_message', { messageId: page.data.messages[1].id, forEveryone: true });
+    await waitFor(() => lastOf(cat, 'thread_unread_changed', (d) => d.threadId === root.id)?.unreadCount === 2, 2_000, 'deleted reply');
+    await waitFor(() => lastOf(ann, 'thread_unread_changed', (d) => d.threadId === root.id)?.unreadCount === 4, 2_000, 'ann too');
+
     const timeline = await node.chat.messages.getConversationMessages(id, 'cat');
     expect(timeline.messages.some((m) => m.threadId === root.id)).toBe(false);
 

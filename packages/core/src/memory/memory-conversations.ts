@@ -74,12 +74,13 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
   const listItem = (conversationId: string, userId: string, now: string): ConversationListRow => {
     const row = db.conversations.get(conversationId)!;
     const member = db.members.get(conversationId)!.get(userId)!;
+    const unread = rows.unread(conversationId, member);
     return {
       ...rows.presentConversation(row),
       role: member.role,
-      unreadCount: rows.unreadCount(conversationId, member),
-      firstUnreadSeq: rows.unread(conversationId, member).first,
-      mentionCount: rows.unread(conversationId, member).mentioned,
+      unreadCount: unread.count,
+      firstUnreadSeq: unread.first,
+      mentionCount: unread.mentioned,
       muted: isMuted(member, now),
       archived: member.archivedAt !== null,
       lastReadSeq: member.lastReadSeq,

@@ -56,6 +56,7 @@ export class UnreadPushes {
         this.touchThread(data.threadId!, [data.userId!]);
         return;
       case 'message_deleted':
+        if (data.threadId !== undefined) this.touchThread(data.threadId, data.forEveryone === true ? null : envelope.target.kind === 'users' ? envelope.target.userIds : null);
         if (data.forEveryone === true) void this.members(data.conversationId!).then((ids) => this.touch(data.conversationId!, ids));
         else if (envelope.target.kind === 'users') this.touch(data.conversationId!, envelope.target.userIds);
         return;

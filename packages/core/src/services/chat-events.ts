@@ -46,7 +46,7 @@ export interface ChatEventMap {
   thread_read: [event: Audience & { conversationId: string; threadId: string; userId: string; lastReadSeq: number; markedCount: number }];
   message_edited: [event: Audience & { message: Message }];
   /** `version`: the conversation's change counter after the delete; null when nothing changed. */
-  message_deleted: [event: Audience & { conversationId: string; messageId: string; forEveryone: boolean; deletedBy: string; version: number | null }];
+  message_deleted: [event: Audience & { conversationId: string; messageId: string; forEveryone: boolean; deletedBy: string; version: number | null; /** Set when the message is a thread reply. */ threadId?: string }];
   reaction_updated: [
     event: Audience & {
       conversationId: string;

@@ -285,6 +285,7 @@ export class MessageService {
           forEveryone: true,
           deletedBy: actor,
           version: deleted?.version ?? null,
+          ...((message.threadId ?? null) === null ? {} : { threadId: message.threadId! }),
           audience: await this.ctx.membership.memberIds(conversationId),
           origin,
         });
@@ -297,6 +298,7 @@ export class MessageService {
         forEveryone: false,
         deletedBy: actor,
         version: hidden?.version ?? null,
+        ...((message.threadId ?? null) === null ? {} : { threadId: message.threadId! }),
         audience: [actor],
         origin,
       });

@@ -86,6 +86,8 @@ export const broadcastSchemas = {
     deletedBy: id,
     /** Null on a delete for me that changed nothing. */
     version: z.nullable(count),
+    /** Set when the message is a thread reply: the thread's unread counts may have moved. */
+    threadId: z.optional(id),
   }),
   message_reaction_updated: z.object({
     conversationId: id,
