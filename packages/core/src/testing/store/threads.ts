@@ -170,6 +170,16 @@ export function threadCases(test: CaseFn): void {
     await rejectsWith(h.chat.threads.getThreadReadStates(id, outsider), 'NOT_FOUND', 'conversationId');
   });
 
+  test('a conversation that ends takes its threads and their read positions with it', async (h) => {
+    const { a, b, c, id, root, reply } = await threadOf(h);
+    await reply(b, 'one');
+    await h.chat.threads.markThreadRead(root.id, c);
+    for (const user of [b, c, a]) await h.chat.conversations.leaveConversation(id, user);
+    assert.equal(await h.store.getConversation(id), null);
+    assert.deepEqual(await h.store.threadReadStates(root.id), []);
+    assert.deepEqual(await h.store.listThreadReadStates(c, id, 10), []);
+  });
+
   test('catch-up covers thread replies (messages) and the root\'s new summary (changes)', async (h) => {
     const { a, b, id, root, reply } = await threadOf(h);
     const held = await h.store.getConversation(id);
