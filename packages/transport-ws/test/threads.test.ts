@@ -101,3 +101,31 @@ describe('mentions over WebSocket', () => {
     await waitFor(() => lastOf(ben, 'unread_changed', (d) => d.conversationId === id)?.mentionCount === 1, 2_000, 'everyone');
   });
 });
+
+describe('threads across nodes', () => {
+  it('a reply on one node and a thread read on another reach every socket of the follower, with no internal frame leaking', async () => {
+    const { createChatServices, createMemoryBroker, createMemoryBus, createMemoryPresence, createMemoryStore } = await import('@parley/core');
+    const bus = createMemoryBus();
+    const store = createMemoryStore();
+    const presence = createMemoryPresence();
+    const services = () => createChatServices({ store, presence });
+    const a = await startNode({ chat: services(), hub: { broker: createMemoryBroker({ bus }) } });
+    const b = await startNode({ chat: services(), hub: { broker: createMemoryBroker({ bus }) } });
+    try {
+      await waitFor(async () => (await a.hub.healthCheck()).broker && (await b.hub.healthCheck()).broker, 2_000, 'subscribed');
+      const id = (await a.chat.conversations.createGroupConversation('ann', { name: 'g', memberIds: ['ben'] })).id;
+      const annA = await a.connect('ann');
+      const annB = await b.connect('ann');
+      const ben = await b.connect('ben');
+      const root = (await annA.request('send_message', { conversationId: id, content: 'root' })).data.message;
+      await ben.request('send_message', { conversationId: id, content: 'reply', threadId: root.id });
+      for (const socket of [annA, annB]) await waitFor(() => lastOf(socket, 'thread_unread_changed', (d) => d.threadId === root.id)?.unreadCount === 1, 2_000, 'unread on both nodes');
+      await annA.request('mark_thread_read', { threadId: root.id });
+      for (const socket of [annA, annB]) await waitFor(() => lastOf(socket, 'thread_unread_changed', (d) => d.threadId === root.id)?.unreadCount === 0, 2_000, 'read on both nodes');
+      for (const socket of [annA, annB, ben]) expect(socket.frames.some((f) => f.type.includes(':'))).toBe(false);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
