@@ -83,7 +83,7 @@ export const SERVER_EVENT_DOCS = {
   messages_read: 'A member’s read position moved forward.',
   read_position_changed: 'The caller’s read position moved back (`mark_unread`), to the caller’s own sockets.',
   unread_changed: 'Absolute unread counts, to every socket of the user, whenever they may have moved. `totalUnread` is over conversations that are not archived; `mentionCount` counts the unread messages mentioning the user or everyone.',
-  thread_unread_changed: 'A followed thread’s absolute unread count, to every socket of the follower: after a reply in it, and after they mark it read.',
+  thread_unread_changed: 'A followed thread’s absolute unread count, to every socket of the follower: after a reply in it or a delete, after they mark it read, and after a `sync` of its conversation.',
   conversation_updated: 'A conversation or its membership changed (`updateType`: created, updated, deleted, members_added, member_removed, member_left, role_changed, archived, unarchived, muted, unmuted, or a host’s own type).',
   user_online: 'A user who shares a conversation with you connected their first socket.',
   user_offline: 'A user who shares a conversation with you closed their last socket (or their node died).',

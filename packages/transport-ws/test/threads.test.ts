@@ -74,6 +74,8 @@ describe('threads over WebSocket', () => {
     const ann = await node.connect('ann');
     const result = await ann.request('sync', { since: { [id]: { seq: held.lastSeq, version: held.version } } });
     const entry = result.data.conversations[id];
+    // Counts that moved while away are set right: ann follows the thread she started.
+    await waitFor(() => lastOf(ann, 'thread_unread_changed', (d) => d.threadId === root.id)?.unreadCount === 1, 2_000, 'thread count after sync');
     expect(entry.messages.map((m: { id: string; threadId: string }) => [m.id, m.threadId])).toEqual([[reply.id, root.id]]);
     expect(entry.changes.map((m: { id: string; thread: { replyCount: number } }) => [m.id, m.thread.replyCount])).toEqual([[root.id, 1]]);
   });

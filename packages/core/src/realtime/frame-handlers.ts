@@ -18,7 +18,7 @@ export interface HandlerContext {
   maxSyncConversations: number;
   /** Takes a fresh token for this connection (same user); answers its expiry. */
   reauthenticate(token: string): Promise<{ expiresAt: string | null }>;
-  /** Pushes the user's current `unread_changed` for a conversation to their sockets, soon. */
+  /** Pushes the user's current `unread_changed` for a conversation, and `thread_unread_changed` for the threads they follow there, to their sockets, soon. */
   refreshUnread(conversationId: string): void;
   /** Sends a room event to every node (each delivers to its own sockets in the room). */
   toRoom(conversationId: string, event: string, data: unknown, exceptSocketId?: string): void;

@@ -426,7 +426,10 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       maxSyncConversations: this.maxSyncConversations,
       toRoom: (conversationId, event, data, exceptSocketId) => this.toRoom(conversationId, event, data, exceptSocketId),
       reauthenticate: (token) => this.reauthenticate(entry, token),
-      refreshUnread: (conversationId) => this.unread.touch(conversationId, [entry.userId]),
+      refreshUnread: (conversationId) => {
+        this.unread.touch(conversationId, [entry.userId]);
+        this.unread.touchFollowedThreads(conversationId, entry.userId);
+      },
       userId: entry.userId,
       socketId: entry.id,
       origin: { socketId: entry.id, onQueued },

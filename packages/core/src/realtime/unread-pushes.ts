@@ -88,6 +88,22 @@ export class UnreadPushes {
     this.schedule();
   }
 
+  /**
+   * After a catch-up: the user's counts in every thread they follow in the conversation (the
+   * latest 100), so counts that moved while they were away are set right, as `unread_changed` is.
+   */
+  touchFollowedThreads(conversationId: string, userId: string): void {
+    if (this.closed || this.registry.socketCount(userId) === 0) return;
+    void this.store
+      .listThreadReadStates(userId, conversationId, 100)
+      .then((states) => {
+        for (const { threadId, unreadCount, lastReadSeq } of states) {
+          this.send(userId, JSON.stringify({ type: 'thread_unread_changed', data: { conversationId, threadId, unreadCount, lastReadSeq } }));
+        }
+      })
+      .catch((error: unknown) => this.logger.warn('could not push thread unread counts', { conversationId, error: String(error) }));
+  }
+
   private schedule(): void {
     if (this.timer === null) {
       this.timer = setTimeout(() => void this.flush(), this.delayMs);
