@@ -96,9 +96,14 @@ export class MessageService {
     }
     let mentioned: { mentions: string[]; mentionEveryone: boolean } = { mentions: [], mentionEveryone: false };
     if (data.mentions.length > 0 || data.mentionEveryone === true) {
-      const facts = await this.ctx.membership.facts(data.conversationId);
-      const memberIds = await this.ctx.membership.memberIds(data.conversationId);
-      mentioned = checkMentions(data, memberIds, { type: facts?.type ?? 'group', role }, this.ctx.capabilities);
+      try {
+        const facts = await this.ctx.membership.facts(data.conversationId);
+        const memberIds = await this.ctx.membership.memberIds(data.conversationId);
+        mentioned = checkMentions(data, memberIds, { type: facts?.type ?? 'group', role }, this.ctx.capabilities);
+      } catch (error) {
+        // A resend of a stored message whose mentioned member left since gets it back.
+        return storedAlready(error);
+      }
     }
     let uploaded: Attachment[] = [];
     if (data.attachmentIds.length > 0) {
