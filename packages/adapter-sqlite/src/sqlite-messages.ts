@@ -4,6 +4,7 @@ import { MessageReads } from './message-reads.js';
 import type { ConversationRow, MemberRow, MessageRow } from './rows.js';
 import { VISIBLE, type SqliteContext } from './sqlite-context.js';
 import { TIMELINE } from './message-reads.js';
+import { insertWebhookDeliveries } from './sqlite-webhooks.js';
 
 /** Messages, reactions and read state on SQLite. */
 export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
@@ -117,6 +118,7 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     if (input.content !== null && input.type !== 'system') q.indexText.run(stored.rowid, foldText(input.content));
     if (input.notify) q.insertOutbox.run(input.id, input.conversationId, input.createdAt, input.createdAt);
     const message = insertedMessage(input, stored.seq, stored.version);
+    if (input.webhooks !== undefined) insertWebhookDeliveries(db, input.webhooks(message));
     if (threadId === null) return { status: 'created', message };
     const root = q.addReply.get({ threadId, conversationId: input.conversationId, version: stored.version, createdAt: input.createdAt, senderId: input.senderId });
     if (root === undefined) return { status: 'created', message };
@@ -171,7 +173,7 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
       return reads.page({ where: TIMELINE, params: { conversationId } }, viewerId, range);
     },
 
-    async updateMessageContent(messageId, content, editedAt) {
+    async updateMessageContent(messageId, content, editedAt, webhooks) {
       return db
         .transaction(() => {
           const row = q.message.get(messageId);
@@ -179,12 +181,14 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
           q.unindexText.run(row.rowid);
           if (row.type !== 'system') q.indexText.run(row.rowid, foldText(content));
           bump(row.conversation_id, messageId);
-          return readMessage(messageId);
+          const edited = readMessage(messageId);
+          if (edited !== null && webhooks !== undefined) insertWebhookDeliveries(db, webhooks(edited));
+          return edited;
         })
         .immediate();
     },
 
-    async deleteMessageForEveryone(messageId, deletedAt) {
+    async deleteMessageForEveryone(messageId, deletedAt, webhooks) {
       return db
         .transaction(() => {
           const row = q.message.get(messageId);
@@ -195,6 +199,7 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
             q.unindexText.run(row.rowid);
             q.clearReactions.run(messageId);
             bump(row.conversation_id, messageId);
+            if (webhooks !== undefined) insertWebhookDeliveries(db, webhooks(readMessage(messageId)!));
           }
           return readMessage(messageId);
         })

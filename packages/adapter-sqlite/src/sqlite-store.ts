@@ -12,6 +12,7 @@ import { sqliteConversations } from './sqlite-conversations.js';
 import { sqliteMessages } from './sqlite-messages.js';
 import { sqliteThreads } from './sqlite-threads.js';
 import { sqliteOutbox } from './sqlite-outbox.js';
+import { sqliteWebhooks } from './sqlite-webhooks.js';
 import { sqliteSearch } from './search.js';
 
 export interface SqliteStoreOptions {
@@ -66,6 +67,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       ...sqliteOutbox(context),
       ...sqliteAttachments(context),
       ...sqliteModeration(context),
+      ...sqliteWebhooks(context),
       async ping() {
         context.sql('SELECT 1').get();
       },

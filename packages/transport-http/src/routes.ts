@@ -5,6 +5,7 @@ import { query } from './http-io.js';
 import type { Route } from './router.js';
 import { attachmentRoutes } from './attachment-routes.js';
 import { threadRoutes } from './thread-routes.js';
+import { moderationRoutes } from './moderation-routes.js';
 
 const str = (value: unknown) => value as string;
 
@@ -171,5 +172,6 @@ export function chatRoutes(chat: ChatServices): Route[] {
     },
     ...threadRoutes(chat),
     ...attachmentRoutes(chat),
+    ...moderationRoutes(chat),
   ];
 }

@@ -41,6 +41,9 @@ const WRITES = new Set([
   'claimOutbox',
   'completeOutbox',
   'failOutbox',
+  'claimWebhookDeliveries',
+  'completeWebhookDelivery',
+  'failWebhookDelivery',
 ]);
 const UNHEALTHY_AFTER = 3;
 

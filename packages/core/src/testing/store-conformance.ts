@@ -3,7 +3,9 @@ import { attachmentCases, attachmentRaceCases } from './store/attachments.js';
 import { changesCases } from './store/changes.js';
 import { conversationCases } from './store/conversations.js';
 import { editDeleteCases } from './store/edit-delete.js';
+import { hookCases } from './store/hooks.js';
 import { memberCases } from './store/members.js';
+import { moderationCases, moderationRaceCases } from './store/moderation.js';
 import { outboxCases } from './store/outbox.js';
 import { raceCases } from './store/races.js';
 import { paginationCases } from './store/pagination.js';
@@ -14,6 +16,7 @@ import { searchCases } from './store/search.js';
 import { sendCases } from './store/send.js';
 import { mentionCases } from './store/mentions.js';
 import { threadCases, threadRaceCases } from './store/threads.js';
+import { webhookCases, webhookRaceCases } from './store/webhooks.js';
 
 /**
  * The ChatStore conformance suite: every service method and permission rule, run through
@@ -37,14 +40,17 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('catch-up', () => changesCases(test));
     options.describe('search', () => searchCases(test));
     options.describe('notification outbox', () => outboxCases(test));
+    options.describe('webhook deliveries', () => webhookCases(test));
     options.describe('attachments', () => attachmentCases(test));
     options.describe('threads', () => threadCases(test));
     options.describe('mentions', () => mentionCases(test));
+    options.describe('moderation', () => moderationCases(test));
+    options.describe('hooks', () => hookCases(test));
     if (options.inspect !== undefined) options.describe('raw rows', () => rawRowCases(test));
     const { createStores, destroyStores } = options;
     if (createStores !== undefined) {
       options.describe('races between instances on one database', () => {
-        for (const race of [...raceCases, ...attachmentRaceCases, ...threadRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
+        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases, ...webhookRaceCases, ...threadRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
       });
     }
   });

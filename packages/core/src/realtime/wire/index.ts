@@ -31,3 +31,4 @@ export * from './rest.js';
 export * from './server-events.js';
 export * from './client-events.js';
 export * from './frames.js';
+export * from './moderation.js';

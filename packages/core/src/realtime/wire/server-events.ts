@@ -3,6 +3,7 @@ import { ERROR_CODES } from '../../domain/errors.js';
 import {
   attachmentDownloadSchema,
   attachmentInfoSchema,
+  banSchema,
   messageSchema,
   reactionSummarySchema,
   syncEntrySchema,
@@ -12,6 +13,7 @@ import {
   threadSummarySchema,
   uploadSlotSchema,
 } from './domain.js';
+import { auditPageSchema, banListSchema, blockedUsersSchema, blockResultSchema, memberResultSchema, reportPageSchema, reportResultSchema, resolveResultSchema, slowModeResultSchema, unbanResultSchema } from './moderation.js';
 import { deleteResultSchema } from './rest.js';
 
 /**
@@ -66,6 +68,19 @@ export const replySchemas = {
   upload_created: uploadSlotSchema,
   upload_completed: z.object({ attachment: attachmentInfoSchema }),
   attachment_download: attachmentDownloadSchema,
+  ban_member_success: banSchema,
+  unban_member_success: unbanResultSchema,
+  bans_result: banListSchema,
+  silence_member_success: memberResultSchema,
+  unsilence_member_success: memberResultSchema,
+  set_slow_mode_success: slowModeResultSchema,
+  block_user_success: blockResultSchema,
+  unblock_user_success: blockResultSchema,
+  blocked_result: blockedUsersSchema,
+  report_message_success: reportResultSchema,
+  reports_result: reportPageSchema,
+  resolve_report_success: resolveResultSchema,
+  audit_result: auditPageSchema,
   authenticated: z.object({ expiresAt: z.nullable(z.string()) }),
   pong: z.object({ serverTime: z.string() }),
 } as const;
