@@ -83,7 +83,7 @@ export class ThreadPanel {
           ]),
     );
     this.list.replaceChildren(
-      window.hasMoreBefore ? el('button', { type: 'button', class: 'load-older', text: 'Load older replies', 'data-testid': 'thread-load-older', onclick: () => this.loadOlder() }) : null,
+      ...(window.hasMoreBefore ? [el('button', { type: 'button', class: 'load-older', text: 'Load older replies', 'data-testid': 'thread-load-older', onclick: () => this.loadOlder() })] : []),
       ...window.messages.map((m) =>
         el('div', { class: `msg ${m.senderId === this.ui.me.id ? 'mine' : ''}`, dataset: { testid: 'thread-reply', id: m.id } }, [
           el('div', { class: 'sender', text: this.nameOf(m.senderId) }),
