@@ -15,7 +15,7 @@ const HELP = `npm run bench [-- flags]
   --quick                 a short run (< 2 min): fewer rounds and scenarios, shorter windows
   --servers LIST          parley,socketio,raw (default: all three)
   --scenarios LIST        ${SCENARIO_IDS.join(',')}
-                          (default: all; --quick: direct,paced-5k,idle,storm)
+                          (default: all; --quick: direct,paced-5k,idle,storm,thread10k)
   --durability LIST       FULL,NORMAL (default: both; --quick: FULL)
   --store NAME            sqlite (the only store adapter today)
   --presence NAME         memory (the only presence adapter today)
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<void> {
   const servers = list<ServerKind>(values.servers, ['parley', 'socketio', 'raw'], 'servers', ['parley', 'socketio', 'raw']);
   const options: BenchOptions = {
     servers,
-    scenarios: list<ScenarioId>(values.scenarios, SCENARIO_IDS, 'scenarios', quick ? ['direct', 'paced-5k', 'idle', 'storm'] : SCENARIO_IDS),
+    scenarios: list<ScenarioId>(values.scenarios, SCENARIO_IDS, 'scenarios', quick ? ['direct', 'paced-5k', 'idle', 'storm', 'thread10k'] : SCENARIO_IDS),
     durabilities: list<Durability>(values.durability, ['FULL', 'NORMAL'], 'durability', quick ? ['FULL'] : ['FULL', 'NORMAL']),
     store: list<StoreKind>(values.store, ['sqlite'], 'store', ['sqlite'])[0] as StoreKind,
     presence: list<PresenceKind>(values.presence, ['memory'], 'presence', ['memory'])[0] as PresenceKind,

@@ -32,6 +32,7 @@ export type ServerRequest =
   | { op: 'setup'; conversations: ConversationSeed[] }
   | { op: 'mark' }
   | { op: 'memory' }
+  | { op: 'seedThread'; replies: number }
   | { op: 'stop' };
 
 export interface ServerMark {
@@ -52,6 +53,7 @@ export type ServerReply =
   | { op: 'setup'; conversationIds: string[]; ms: number }
   | ({ op: 'mark' } & ServerMark)
   | { op: 'memory'; rss: number; heapUsed: number }
+  | ({ op: 'seedThread'; ms: number } & ThreadSeed)
   | { op: 'stopped' }
   | { op: 'error'; message: string };
 
@@ -105,6 +107,27 @@ export interface Correctness {
   duplicates: number;
   outOfOrder: number;
   /** Every send acknowledged, every recipient got each message once and in order (summed over all generators). */
+  ok: boolean;
+}
+
+/** A conversation with a thread of many replies interleaved with as many timeline messages. */
+export interface ThreadSeed {
+  conversationId: string;
+  threadId: string;
+  /** A member, whose token is their id. */
+  userId: string;
+  replies: number;
+  timeline: number;
+}
+
+/** Paging a long thread and its conversation to the start, page by page, over REST. */
+export interface PagingResult {
+  replies: number;
+  pageSize: number;
+  /** Round trip of one page, ms: the thread's and the conversation timeline's. */
+  thread: { pages: number; p50: number; p99: number; max: number; first: number };
+  conversation: { pages: number; p50: number; p99: number; max: number; first: number };
+  /** Every reply came once, in order, and the timeline held no thread-only reply. */
   ok: boolean;
 }
 

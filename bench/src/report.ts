@@ -41,6 +41,14 @@ export interface SummaryRow {
   stormMs?: number;
   stormClients?: number;
   stormOk?: number;
+  pagingReplies?: number;
+  pagingPages?: number;
+  threadPageP50?: number;
+  threadPageP99?: number;
+  threadFirstPage?: number;
+  conversationPageP50?: number;
+  conversationPageP99?: number;
+  conversationFirstPage?: number;
 }
 
 export interface RatioRow {
@@ -65,7 +73,8 @@ export const SERVER_NAMES: Record<ServerKind, string> = { parley: 'Parley', sock
 const loadOf = (r: RunResult) => r.load as LoadMetrics;
 const usable = (r: RunResult) => r.error === undefined;
 /** A round that may enter a ratio. */
-const comparable = (r: RunResult | undefined) => r !== undefined && usable(r) && !r.clientBound && (r.load === undefined || r.load.correctness.ok) && (r.storm === undefined || r.storm.ok);
+const comparable = (r: RunResult | undefined) =>
+  r !== undefined && usable(r) && !r.clientBound && (r.load === undefined || r.load.correctness.ok) && (r.storm === undefined || r.storm.ok) && (r.paging === undefined || r.paging.ok);
 
 export function summarize(runs: RunResult[]): SummaryRow[] {
   const groups = new Map<string, RunResult[]>();
@@ -84,7 +93,7 @@ export function summarize(runs: RunResult[]): SummaryRow[] {
       rounds: list.length,
       failed: list.length - ok.length,
       clientBound: ok.filter((r) => r.clientBound).length,
-      incorrect: ok.filter((r) => (r.load !== undefined && !r.load.correctness.ok) || (r.storm !== undefined && !r.storm.ok)).length,
+      incorrect: ok.filter((r) => (r.load !== undefined && !r.load.correctness.ok) || (r.storm !== undefined && !r.storm.ok) || (r.paging !== undefined && !r.paging.ok)).length,
       overloaded: ok.filter((r) => (r.load?.skippedPct ?? 0) > 0).length,
     };
     const loads = ok.filter((r) => r.load !== undefined).map(loadOf);
@@ -119,6 +128,20 @@ export function summarize(runs: RunResult[]): SummaryRow[] {
       row.stormMs = median(storms.map((s) => s.ms));
       row.stormClients = median(storms.map((s) => s.clients));
       row.stormOk = storms.filter((s) => s.ok).length;
+    }
+    const pagings = ok.filter((r) => r.paging !== undefined && r.paging.ok).map((r) => r.paging!);
+    if (pagings.length > 0) {
+      const m = (pick: (p: (typeof pagings)[number]) => number) => median(pagings.map(pick));
+      Object.assign(row, {
+        pagingReplies: m((p) => p.replies),
+        pagingPages: m((p) => p.thread.pages),
+        threadPageP50: m((p) => p.thread.p50),
+        threadPageP99: m((p) => p.thread.p99),
+        threadFirstPage: m((p) => p.thread.first),
+        conversationPageP50: m((p) => p.conversation.p50),
+        conversationPageP99: m((p) => p.conversation.p99),
+        conversationFirstPage: m((p) => p.conversation.first),
+      });
     }
     return row;
   });
@@ -209,6 +232,15 @@ export function targets(summary: SummaryRow[], ratioRows: RatioRow[], scale: { i
       ...(full ? {} : { note: 'smaller storm than the target\'s 5,000 clients' }),
     });
   }
+  for (const row of s('thread10k', 'parley')) {
+    const thread = row.threadPageP50 ?? Number.NaN;
+    const conversation = row.conversationPageP50 ?? Number.NaN;
+    rows.push({
+      target: 'a thread of 10,000 replies pages as fast as a conversation (issue 14; page p50 ≤ 1.5× the timeline\'s)',
+      measured: `${fmt(thread, 2)} ms vs ${fmt(conversation, 2)} ms per page`,
+      verdict: !Number.isFinite(thread) || !Number.isFinite(conversation) ? 'n/a' : thread <= 1.5 * conversation ? 'pass' : 'miss',
+    });
+  }
   return rows;
 }
 
@@ -283,6 +315,30 @@ export function formatReport(summary: SummaryRow[], ratioRows: RatioRow[], targe
   if (storm.length > 0) {
     out.push('', table(['storm', 'sync', 'server', 'clients', 'caught up ms', 'rounds', 'correct'], storm.map((r) => ['storm', r.durability, SERVER_NAMES[r.server], fmt(r.stormClients ?? Number.NaN, 0), fmt(r.stormMs ?? Number.NaN, 0), String(r.rounds), flags(r)])));
   }
+  const paging = summary.filter((r) => r.threadPageP50 !== undefined || (r.scenario === 'thread10k' && (r.failed > 0 || r.incorrect > 0)));
+  if (paging.length > 0) {
+    out.push(
+      '',
+      table(
+        ['paging', 'sync', 'server', 'replies', 'pages', 'thread p50 ms', 'p99', 'first', 'timeline p50 ms', 'p99', 'first', 'rounds', 'correct'],
+        paging.map((r) => [
+          r.scenario,
+          r.durability,
+          SERVER_NAMES[r.server],
+          fmt(r.pagingReplies ?? Number.NaN, 0),
+          fmt(r.pagingPages ?? Number.NaN, 0),
+          fmt(r.threadPageP50 ?? Number.NaN, 2),
+          fmt(r.threadPageP99 ?? Number.NaN, 2),
+          fmt(r.threadFirstPage ?? Number.NaN, 2),
+          fmt(r.conversationPageP50 ?? Number.NaN, 2),
+          fmt(r.conversationPageP99 ?? Number.NaN, 2),
+          fmt(r.conversationFirstPage ?? Number.NaN, 2),
+          String(r.rounds),
+          flags(r),
+        ]),
+      ),
+    );
+  }
   const shown = ratioRows.filter((r) => r.metric !== 'deliveries/s' || r.scenario.startsWith('group'));
   if (shown.length > 0) {
     out.push('', 'Parley ÷ baseline (median of per-round ratios; failed, incorrect and client-bound rounds left out)');
@@ -300,7 +356,7 @@ export function formatReport(summary: SummaryRow[], ratioRows: RatioRow[], targe
     out.push(table(['scenario', 'sync', 'against', ...metrics], rows.filter((r) => r.slice(3).some((c) => c !== ''))));
   }
   if (targetRows.length > 0) {
-    out.push('', 'Targets (issue 10)');
+    out.push('', 'Targets (issues 10 and 14)');
     out.push(table(['target', 'measured', 'verdict', 'note'], targetRows.map((t) => [t.target, t.measured, t.verdict.toUpperCase(), t.note ?? '']), 4).replace(/ +$/gm, ''));
   }
   return out.join('\n');

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bundles } from './build.js';
-import type { Correctness, Durability, PresenceKind, ServerKind, StoreKind, StormResult } from './ipc.js';
-import { idleRun, loadRun, stormRun, type RunContext } from './runs.js';
+import type { Correctness, Durability, PagingResult, PresenceKind, ServerKind, StoreKind, StormResult } from './ipc.js';
+import { idleRun, loadRun, pagingRun, stormRun, type RunContext } from './runs.js';
 import { scenarioById, type Scale, type Scenario, type ScenarioId } from './scenarios.js';
 import { median, type LatencySummary } from './stats.js';
 
@@ -82,6 +82,7 @@ export interface RunResult {
   load?: LoadMetrics;
   idle?: IdleMetrics;
   storm?: StormResult & { serverCpuMs: number };
+  paging?: PagingResult & { seedMs: number };
 }
 export async function runBench(options: BenchOptions, bundles: Bundles): Promise<RunResult[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
@@ -117,7 +118,7 @@ function plan(options: BenchOptions): Array<{ scenario: Scenario; durability: Du
 
 async function runScenario(ctx: RunContext, scenario: Scenario, durability: Durability): Promise<void> {
   const { options } = ctx;
-  const servers = scenario.kind === 'storm' ? options.servers.filter((s) => scenario.servers.includes(s)) : options.servers;
+  const servers = scenario.kind === 'storm' || scenario.kind === 'paging' ? options.servers.filter((s) => scenario.servers.includes(s)) : options.servers;
   let rate: number | undefined;
   if (scenario.kind === 'load' && scenario.load.mode === 'paced') {
     if ('rate' in scenario.load) rate = scenario.load.rate;
@@ -138,6 +139,7 @@ async function runScenario(ctx: RunContext, scenario: Scenario, durability: Dura
       try {
         if (scenario.kind === 'load') result.load = await loadRun(ctx, scenario, server, durability, round, rate === undefined ? { mode: 'full' } : { mode: 'paced', rate });
         else if (scenario.kind === 'idle') result.idle = await idleRun(ctx, server, durability, round);
+        else if (scenario.kind === 'paging') result.paging = await pagingRun(ctx, scenario, server, durability, round);
         else result.storm = await stormRun(ctx, scenario, server, durability, round);
         result.clientBound = (result.load?.generatorCpuPct ?? []).some((pct) => pct > options.clientBoundPct);
       } catch (error) {
@@ -161,6 +163,10 @@ function progressLine(prefix: string, scenario: Scenario, durability: Durability
     const failed = list.length - ok.length ? ` (${list.length - ok.length} failed)` : '';
     if (scenario.kind === 'idle') return `${server} ${fmt(median(ok.map((r) => (r.idle as IdleMetrics).bytesPerConnection / 1024)), 1)} KB/conn${failed}`;
     if (scenario.kind === 'storm') return `${server} ${fmt(median(ok.map((r) => (r.storm as StormResult).ms)), 0)} ms${failed}`;
+    if (scenario.kind === 'paging') {
+      const p = (pick: (r: PagingResult) => number) => fmt(median(ok.map((r) => pick(r.paging as PagingResult))), 2);
+      return `${server} page p50 thread ${p((r) => r.thread.p50)} ms, conversation ${p((r) => r.conversation.p50)} ms${failed}`;
+    }
     const loads = ok.map((r) => r.load as LoadMetrics);
     const wrong = loads.filter((l) => !l.correctness.ok).length;
     const bound = ok.filter((r) => r.clientBound).length;

@@ -16,7 +16,9 @@ import {
   type ServerReply,
   type ServerRequest,
   type StormResult,
+  type PagingResult,
 } from './ipc.js';
+import { pageToStart } from './paging.js';
 import type { BenchOptions, IdleMetrics, LoadMetrics, RunResult } from './runner.js';
 import { directPairs, loners, seeds, splitPlans, type Scenario, type Topology } from './scenarios.js';
 import { Histogram } from './stats.js';
@@ -281,3 +283,18 @@ export async function stormRun(ctx: RunContext, scenario: Extract<Scenario, { ki
   });
 }
 
+
+/** A long thread seeded on a fresh server, then paged to its start beside its conversation (Parley only). */
+export async function pagingRun(ctx: RunContext, scenario: Extract<Scenario, { kind: 'paging' }>, kind: ServerKind, durability: Durability, round: number): Promise<PagingResult & { seedMs: number }> {
+  const tag = `paging-${durability}-${kind}-r${round}`;
+  const server = await startServer(ctx, kind, durability, tag);
+  try {
+    const seed = await server.request<Extract<ServerReply, { op: 'seedThread' }>>({ op: 'seedThread', replies: scenario.replies }, 300_000);
+    debug(tag, `seeded in ${seed.ms.toFixed(0)} ms`);
+    // One warm-up walk (statement caches, page cache), then the measured one.
+    await pageToStart(server.port, seed, scenario.pageSize);
+    return { ...(await pageToStart(server.port, seed, scenario.pageSize)), seedMs: seed.ms };
+  } finally {
+    await stopServer(ctx, server, tag);
+  }
+}

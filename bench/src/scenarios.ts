@@ -16,7 +16,8 @@ export type ScenarioId =
   | 'paced-50'
   | 'paced-75'
   | 'idle'
-  | 'storm';
+  | 'storm'
+  | 'thread10k';
 
 export interface Topology {
   users: string[];
@@ -45,7 +46,8 @@ export type Scenario =
       generators?: number;
     }
   | { id: ScenarioId; kind: 'idle'; title: string; durabilities: 'first' }
-  | { id: ScenarioId; kind: 'storm'; title: string; missed: number; servers: ServerKind[]; durabilities: 'first' };
+  | { id: ScenarioId; kind: 'storm'; title: string; missed: number; servers: ServerKind[]; durabilities: 'first' }
+  | { id: ScenarioId; kind: 'paging'; title: string; replies: number; pageSize: number; servers: ServerKind[]; durabilities: 'first' };
 
 const userId = (index: number) => `u${index}`;
 
@@ -85,6 +87,7 @@ export const SCENARIOS: Scenario[] = [
   paced('paced-75', '1-to-1 paced 75% of raw', { mode: 'paced', ofRaw: 0.75 }),
   { id: 'idle', kind: 'idle', title: 'idle connections', durabilities: 'first' },
   { id: 'storm', kind: 'storm', title: 'reconnect storm with sync', missed: 2, servers: ['parley'], durabilities: 'first' },
+  { id: 'thread10k', kind: 'paging', title: 'a thread of 10,000 replies paged to its start', replies: 10_000, pageSize: 50, servers: ['parley'], durabilities: 'first' },
 ];
 
 export const SCENARIO_IDS = SCENARIOS.map((s) => s.id);

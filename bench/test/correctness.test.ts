@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { benchDir, buildBundles } from '../src/build.js';
-import { runBench, type LoadMetrics } from '../src/runner.js';
+import { runBench, type BenchOptions, type LoadMetrics } from '../src/runner.js';
 
 /**
  * The bench's own check: a tiny 1-to-1 run against all three servers loses, repeats and
@@ -47,4 +47,30 @@ describe('bench harness', () => {
       expect(correctness.ok, run.server).toBe(true);
     }
   }, 120_000);
+
+  it('pages a thread of 10,000 replies and its conversation to the start: every reply once, in order, none in the timeline', async () => {
+    const bundles = await buildBundles(bundleDir);
+    const options: BenchOptions = {
+      servers: ['parley', 'socketio', 'raw'],
+      scenarios: ['thread10k'],
+      durabilities: ['NORMAL'],
+      store: 'sqlite',
+      presence: 'memory',
+      rounds: 1,
+      warmupMs: 0,
+      durationMs: 0,
+      generators: 1,
+      scale: { pairs: 1, idleConnections: 1, stormClients: 2 },
+      contentBytes: 120,
+      profileServers: [],
+      profileDir: '',
+      clientBoundPct: 100,
+      log: () => {},
+    };
+    const runs = await runBench(options, bundles);
+    expect(runs.map((r) => r.server)).toEqual(['parley']);
+    const [run] = runs;
+    expect(run!.error).toBeUndefined();
+    expect(run!.paging).toMatchObject({ ok: true, replies: 10_000, thread: { pages: 200 } });
+  }, 180_000);
 });

@@ -21,6 +21,8 @@ import {
   readReceiptStatsSchema,
   replySchemas,
   searchResultSchema,
+  threadPageSchema,
+  threadReadResultSchema,
   uploadSlotSchema,
   banSchema,
   banListSchema,
@@ -226,6 +228,28 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'Who has read a message',
     description: "Derived from the members' read positions.",
     response: ref(readReceiptStatsSchema, 'ReadReceiptStats'),
+  },
+  threadMessages: {
+    tag: 'Messages',
+    summary: "A page of a thread's replies, with its root",
+    description:
+      'The `:id` is the root. Cursors are seqs, as for a conversation: `before` pages back, `after` forward (the thread\'s catch-up: replies after the last one held), `around` centres. ' +
+      'Replies are sent with `POST /conversations/messages` and `threadId`; they stay out of the conversation\'s pages unless `alsoToConversation`.',
+    query: s.messagePage,
+    response: ref(threadPageSchema, 'ThreadPage'),
+  },
+  markThreadRead: {
+    tag: 'Messages',
+    summary: "Move the caller's read position in a thread forward (never back)",
+    description: 'To `messageId` (a reply of the thread), or to its last reply. The caller follows the thread from then on; answers its unread count.',
+    body: { ...ref(z.object({ messageId: s.id.optional() }), 'MarkThreadReadRequest'), required: false },
+    response: ref(threadReadResultSchema, 'ThreadReadResult'),
+  },
+  threadUnread: {
+    tag: 'Messages',
+    summary: 'The threads of a conversation the caller follows, with unread counts',
+    description: 'A user follows a thread they started (once it has a reply), replied in or marked read. The latest reply first, at most 100.',
+    response: ref(replySchemas.thread_unread_result, 'ThreadUnread'),
   },
   changesSince: {
     tag: 'Messages',

@@ -124,6 +124,10 @@ describe('docs/openapi.json against a real server', () => {
     await call('ann', 'GET', '/conversations/{id}/changes', `/conversations/${id}/changes?since=1&version=1`);
     await call('ann', 'GET', '/conversations/messages/search', '/conversations/messages/search?q=notes');
     await call('ben', 'DELETE', '/conversations/messages/{id}', `/conversations/messages/${reply.id}?forEveryone=true`);
+    const inThread = await call('ben', 'POST', '/conversations/messages', '/conversations/messages', { conversationId: id, content: 'In a thread @ann', threadId: sent.id, mentions: ['ann'] });
+    await call('ann', 'GET', '/conversations/messages/{id}/thread', `/conversations/messages/${sent.id}/thread?limit=10`);
+    await call('ann', 'POST', '/conversations/messages/{id}/thread/read', `/conversations/messages/${sent.id}/thread/read`, { messageId: inThread.id });
+    await call('ann', 'GET', '/conversations/{id}/threads', `/conversations/${id}/threads`);
 
     await call('ann', 'POST', '/conversations/{id}/members', `/conversations/${id}/members`, { memberIds: ['dan', 'eve'] });
     await call('ann', 'GET', '/conversations/{id}/members', `/conversations/${id}/members`);

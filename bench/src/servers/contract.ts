@@ -1,11 +1,13 @@
 import type { Server } from 'node:http';
 import type { Database } from 'better-sqlite3';
-import type { ConversationSeed, Durability, ServerConfig } from '../ipc.js';
+import type { ConversationSeed, Durability, ServerConfig, ThreadSeed } from '../ipc.js';
 
 /** What each server under test implements; `http` is created by the harness so every server is measured the same way. */
 export interface BenchServer {
   /** Creates the conversations and returns their ids, in order. Not measured. */
   setup(conversations: ConversationSeed[]): Promise<string[]>;
+  /** Parley only: a conversation holding a thread of `replies` replies (the paging scenario). Not measured. */
+  seedThread?(replies: number): Promise<ThreadSeed>;
   close(): Promise<void>;
 }
 export type StartServer = (config: ServerConfig, http: Server) => Promise<BenchServer>;

@@ -75,6 +75,12 @@ serveParent<ServerRequest>(async (request): Promise<ServerReply> => {
     }
     case 'memory':
       return { op: 'memory', ...settledMemory() };
+    case 'seedThread': {
+      if (server.seedThread === undefined) throw new Error(`${config.kind} has no threads`);
+      const started = performance.now();
+      const seed = await server.seedThread(request.replies);
+      return { op: 'seedThread', ms: performance.now() - started, ...seed };
+    }
     case 'stop': {
       await server.close();
       http.closeAllConnections();

@@ -1,5 +1,5 @@
 import { createSqliteStore, type SqliteStore } from '@parley/adapter-sqlite';
-import { createChatServices, createMemoryPresence, RealtimeHub, type Authenticate, type ChatStore, type PresenceStore } from '@parley/core';
+import { createChatServices, createMemoryPresence, RealtimeHub, type Authenticate, type ChatStore, type NewMessage, type PresenceStore } from '@parley/core';
 import { createHttpHandler } from '@parley/transport-http';
 import { attachWebSocket } from '@parley/transport-ws';
 import type { PresenceKind, ServerConfig, StoreKind } from '../ipc.js';
@@ -30,6 +30,23 @@ export const BENCH_LIMITS = {
   messageRate: { limit: 100_000, windowMs: 1_000 },
   frames: { frames: 100_000, frameWindowMs: 1_000 },
 };
+
+/** A message as the services would hand it to the store (seeding skips the per-message checks). */
+function seedMessage(conversationId: string, senderId: string, content: string, ms: number): NewMessage {
+  return {
+    id: `seed-${conversationId}-${ms}`,
+    conversationId,
+    senderId,
+    type: 'text',
+    content,
+    replyToId: null,
+    attachments: [],
+    metadata: null,
+    clientMessageId: null,
+    createdAt: new Date(ms).toISOString(),
+    notify: false,
+  };
+}
 
 /** The bench's users are their tokens; a host would look a session up here. */
 const authenticate: Authenticate = (token) => (token === null ? null : { id: token, name: token, status: 'active' });
@@ -63,6 +80,23 @@ export const startParley: StartServer = async (config, http) => {
           ids.push(conversation.id);
         }
         return ids;
+      });
+    },
+    async seedThread(replies) {
+      return setupAround(async () => {
+        const [owner, other] = ['thread-owner', 'thread-member'];
+        const { id } = await chat.conversations.createGroupConversation(owner, { name: 'long thread', memberIds: [other] });
+        const root = await chat.messages.sendMessage(owner, { conversationId: id, content: 'the root of a long thread' });
+        // Replies and timeline messages alternate, so each page of either has to pass the other's rows.
+        const at = Date.now();
+        for (let i = 0; i < replies; i += 250) {
+          const batch = Array.from({ length: Math.min(250, replies - i) }, (_, k) => [
+            { ...seedMessage(id, k % 2 === 0 ? other : owner, `reply ${i + k}`, at + 2 * (i + k)), threadId: root.id },
+            seedMessage(id, owner, `timeline ${i + k}`, at + 2 * (i + k) + 1),
+          ]).flat();
+          await store.insertMessages(batch);
+        }
+        return { conversationId: id, threadId: root.id, userId: owner, replies, timeline: replies };
       });
     },
     async close() {

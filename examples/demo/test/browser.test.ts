@@ -545,4 +545,54 @@ describe.skipIf(!haveChromium && !required)('demo page in Chromium', () => {
     expect([...olga.errors, ...pete.errors, ...quinn.errors]).toEqual([]);
     for (const side of [olga, pete, quinn]) await side.page.context().close();
   }, 90_000);
+  it('threads and mentions: a reply in a thread panel with @ completion, the root counts it, the mention shows in the list', async () => {
+    for (const name of ['Tara', 'Uma']) await fetch(`${demo.url}/demo/login`, { method: 'POST', body: JSON.stringify({ name }) });
+    const tara = await signIn('Tara');
+    await tara.page.getByTestId('new-group').click();
+    await tara.page.getByTestId('group-name').fill('Threads');
+    await tara.page.locator('label').filter({ hasText: 'Uma' }).getByTestId('group-member').check();
+    await tara.page.getByTestId('create-group').click();
+    await expect.poll(() => tara.page.getByTestId('conv-title').textContent()).toBe('Threads');
+    await send(tara, 'Plans for Friday?');
+    const uma = await signIn('Uma');
+    await uma.page.getByTestId('conversation').filter({ hasText: 'Threads' }).click();
+
+    // Uma opens the thread of Tara's message and answers, completing @Tara.
+    const root = uma.page.locator('#messages [data-testid="message"]').filter({ hasText: 'Plans for Friday?' });
+    await expect.poll(() => root.count()).toBe(1);
+    await root.hover();
+    await root.getByTestId('action-thread').click();
+    await expect.poll(() => uma.page.getByTestId('thread-panel').isVisible()).toBe(true);
+    await uma.page.getByTestId('thread-input').pressSequentially('Works for me @Ta');
+    await expect.poll(() => uma.page.getByTestId('thread-panel').getByTestId('mention-suggestion').allTextContents()).toEqual(['@Tara']);
+    await uma.page.getByTestId('thread-input').press('Enter');
+    await expect.poll(() => uma.page.getByTestId('thread-input').inputValue()).toBe('Works for me @Tara ');
+    await uma.page.getByTestId('thread-input').press('Enter');
+    await expect.poll(() => uma.page.getByTestId('thread-reply-text').allTextContents()).toEqual(['Works for me @Tara']);
+
+    // Tara: the reply is not in the timeline; the root says "1 reply" with one unread, and the thread opens on it.
+    await expect.poll(() => tara.page.locator('#messages [data-testid="thread-summary"]').textContent()).toMatch(/^💬 1 reply/);
+    expect(await messageTexts(tara.page)).not.toContain('Works for me @Tara');
+    await expect.poll(() => tara.page.getByTestId('thread-unread').textContent()).toBe('1');
+    await tara.page.getByTestId('thread-summary').click();
+    await expect.poll(() => tara.page.getByTestId('thread-reply-text').allTextContents()).toEqual(['Works for me @Tara']);
+    await expect.poll(() => tara.page.getByTestId('thread-unread').count()).toBe(0);
+    await tara.page.screenshot({ path: join(outputDir, 'thread-panel.png') });
+    const stored = await demo.chat.store.listThreadReadStates('tara', (await tara.page.getByTestId('conversation').first().getAttribute('data-id'))!, 10);
+    expect(stored.map((t) => t.unreadCount)).toEqual([0]);
+
+    // A mention in the timeline: Tara, elsewhere, sees @1 beside the unread count.
+    await tara.page.getByTestId('thread-close').click();
+    await tara.page.getByTestId('new-direct').click();
+    await tara.page.getByTestId('pick-user').filter({ hasText: 'Uma' }).click();
+    await uma.page.getByTestId('composer-input').pressSequentially('@Ta');
+    await uma.page.locator('#composer').getByTestId('mention-suggestion').filter({ hasText: '@Tara' }).click();
+    await uma.page.getByTestId('composer-input').pressSequentially('see above');
+    await uma.page.getByTestId('composer-input').press('Enter');
+    const threads = tara.page.getByTestId('conversation').filter({ hasText: 'Threads' });
+    await expect.poll(() => threads.getByTestId('mention-badge').textContent()).toBe('@1');
+    await tara.page.screenshot({ path: join(outputDir, 'threads-mentions.png') });
+    expect([...tara.errors, ...uma.errors]).toEqual([]);
+    for (const side of [tara, uma]) await side.page.context().close();
+  }, 90_000);
 });

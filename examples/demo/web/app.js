@@ -10,6 +10,8 @@ import { attachmentSummary, renderMessageList } from './messages.js';
 import { Session } from './session.js';
 import { LinkCache, UploadTray } from './uploads.js';
 import { ModerationPanel } from './moderation.js';
+import { MentionCompleter } from './mentions.js';
+import { ThreadPanel } from './threads.js';
 
 const DEFAULT_LIMITS = { maxContentLength: 10_000, maxAttachments: 10, maxAttachmentBytes: 100 * 1024 * 1024 };
 const STATUS_TEXT = { open: 'online', connecting: 'connecting…', reconnecting: 'reconnecting…', offline: 'offline', closed: 'signed out' };
@@ -36,8 +38,14 @@ const ui = {
   tray: null,
   links: null,
   moderation: null,
+  threads: null,
+  mentions: null,
   renderedWindow: null,
 };
+
+/** Whom `@` offers in the open conversation: its members but me, by name. */
+const mentionCandidates = () => (ui.members.get(ui.current) ?? []).filter((m) => m.userId !== ui.me.id).map((m) => ({ id: m.userId, name: nameOf(m.userId) }));
+const mayMentionEveryone = () => (state().conversations[ui.current]?.info?.capabilities ?? []).includes('mentionEveryone');
 
 // ---------- helpers ----------
 
@@ -152,6 +160,7 @@ function render() {
   renderTyping(s);
   renderComposer();
   ui.moderation?.render(s);
+  ui.threads?.render(s);
   for (const id of s.conversationIds) void loadMembers(id);
   markReadSoon(s);
 }
@@ -167,7 +176,12 @@ function renderConversationList(s) {
       return el('li', { class: info.id === ui.current ? 'active' : '', dataset: { id: info.id, testid: 'conversation' }, onclick: () => openConversation(info.id) }, [
         el('span', { class: `dot ${other ? (isOnline(other.userId) ? 'online' : '') : 'none'}`, 'data-testid': 'online-dot', title: other && isOnline(other.userId) ? 'online' : '' }),
         el('span', { class: 'title', text: `${titleOf(view)}${info.archived ? ' (archived)' : ''}${info.muted ? ' 🔕' : ''}`, 'data-testid': 'conversation-title' }),
-        view.unreadCount > 0 && info.id !== ui.current ? el('span', { class: 'badge', text: String(view.unreadCount), 'data-testid': 'unread' }) : el('span'),
+        view.unreadCount > 0 && info.id !== ui.current
+          ? el('span', { class: 'badges' }, [
+              view.mentionCount > 0 ? el('span', { class: 'badge mention', text: `@${view.mentionCount}`, title: 'mentions of you', 'data-testid': 'mention-badge' }) : null,
+              el('span', { class: 'badge', text: String(view.unreadCount), 'data-testid': 'unread' }),
+            ])
+          : el('span'),
         el('span', { class: 'preview', text: typing.length > 0 ? `${typing.map(nameOf).join(', ')} typing…` : preview(view.lastMessage), 'data-testid': 'preview' }),
       ]);
     }),
@@ -214,7 +228,7 @@ function renderMessages(s) {
   }
   const view = s.conversations[ui.current];
   // Re-render only when something shown changed (a render rebuilds the list).
-  const key = [window, view?.readPositions, view?.info, ui.members.get(ui.current), ui.confirmDelete, ui.highlightSeq, ui.linksVersion, s.status, ui.tick, ui.moderation?.version];
+  const key = [window, view?.readPositions, view?.info, ui.members.get(ui.current), ui.confirmDelete, ui.highlightSeq, ui.linksVersion, s.status, ui.tick, ui.moderation?.version, s.threadUnread];
   if (ui.renderedWindow !== null && ui.renderedWindow.length === key.length && ui.renderedWindow.every((v, i) => v === key[i]) && ui.scrollToSeq === null) return;
   const ticking = window.pending.some((e) => e.state === 'waiting');
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
@@ -232,6 +246,7 @@ function renderMessages(s) {
       status: s.status,
       confirmDelete: ui.confirmDelete,
       highlightSeq: ui.highlightSeq,
+      threadUnread: s.threadUnread,
       readers: () => members.map((m) => ({ userId: m.userId, lastReadSeq: Math.max(m.lastReadSeq, view?.readPositions[m.userId] ?? 0) })),
       actions: messageActions,
     }),
@@ -348,7 +363,9 @@ async function openConversation(conversationId, { aroundSeq } = {}) {
     void ui.client.closeConversation(previous);
     ui.moderation?.close();
   }
+  ui.threads?.follow(conversationId);
   if (previous !== conversationId) {
+    ui.mentions?.reset();
     ui.editing = null;
     ui.replyTo = null;
     ui.confirmDelete = null;
@@ -365,6 +382,8 @@ async function openConversation(conversationId, { aroundSeq } = {}) {
     notify(`Could not open the conversation: ${explain(error)}`);
   }
   void loadMembers(conversationId, true);
+  // The unread counts of the threads followed here (pushed live after this).
+  ui.client.loadThreadUnread(conversationId).catch(() => {});
   if (aroundSeq !== undefined) await reach(conversationId, aroundSeq);
   if (ui.current === conversationId && matchMedia('(min-width: 701px)').matches) $('#composer-input').focus();
   scheduleRender();
@@ -389,6 +408,7 @@ async function reach(conversationId, seq) {
 function closeConversation() {
   if (ui.current !== null) void ui.client.closeConversation(ui.current);
   ui.moderation?.close();
+  ui.threads?.close();
   ui.current = null;
   ui.editing = null;
   ui.replyTo = null;
@@ -457,6 +477,7 @@ const messageActions = {
   },
   loadOlder,
   report: null,
+  openThread: (rootId) => void ui.threads?.open(rootId),
 };
 
 // ---------- composer ----------
@@ -515,8 +536,10 @@ async function submitComposer(event) {
     conversationId,
     ...(content === '' ? {} : { content }),
     ...(replyTo ? { replyToId: replyTo.id } : {}),
+    ...(content === '' ? {} : ui.mentions.mentionsIn(content)),
     ...(files === null ? {} : { type: files.type, attachmentIds: files.attachmentIds, ...(Object.keys(files.images).length > 0 ? { metadata: { images: files.images } } : {}) }),
   };
+  ui.mentions.reset();
   // A refusal shows on the pending message itself (with retry and discard).
   ui.client.sendMessage(message).catch(() => {});
   files?.release();
@@ -650,6 +673,8 @@ function start(user) {
   });
   ui.moderation = new ModerationPanel({ client, ui, nameOf, isOnline, notify, explain, onChange: scheduleRender, reloadMembers: (id) => loadMembers(id, true) });
   messageActions.report = ui.moderation.reportAction();
+  ui.threads = new ThreadPanel({ client, ui, nameOf, notify, explain, candidates: mentionCandidates, everyone: mayMentionEveryone, onChange: scheduleRender });
+  ui.mentions ??= new MentionCompleter({ input: $('#composer-input'), candidates: mentionCandidates, everyone: mayMentionEveryone });
   client.subscribe(scheduleRender);
   client.on('disconnected', ({ code }) => {
     if (code === 4401) session.refused();

@@ -60,6 +60,16 @@ function renderMessage(m, ctx) {
         : m.attachments.length === 0
           ? el('div', { class: 'text', text: `[${m.type}]`, 'data-testid': 'message-text' })
           : null,
+    (m.threadId ?? null) !== null
+      ? el('button', { type: 'button', class: 'in-thread link', text: '↳ replied in a thread', 'data-testid': 'in-thread', onclick: () => ctx.actions.openThread?.(m.threadId) })
+      : null,
+    m.thread && m.thread.replyCount > 0
+      ? el('button', { type: 'button', class: 'thread-summary', 'data-testid': 'thread-summary', onclick: () => ctx.actions.openThread?.(m.id) }, [
+          `💬 ${m.thread.replyCount} ${m.thread.replyCount === 1 ? 'reply' : 'replies'}`,
+          m.thread.lastReplyAt ? ` · last ${timeLabel(m.thread.lastReplyAt)}` : '',
+          (ctx.threadUnread?.[m.id]?.unreadCount ?? 0) > 0 ? el('span', { class: 'badge', text: String(ctx.threadUnread[m.id].unreadCount), 'data-testid': 'thread-unread' }) : null,
+        ])
+      : null,
     m.reactions.length > 0 && !m.deletedForEveryone
       ? el('div', { class: 'reactions' }, m.reactions.map((r) =>
           el('button', { type: 'button', class: r.userIds.includes(ctx.me.id) ? 'mine' : '', title: r.userIds.map(ctx.nameOf).join(', '), text: `${r.emoji} ${r.count}`, 'data-testid': 'reaction', onclick: () => ctx.actions.react(m, r.emoji) }),
@@ -82,6 +92,7 @@ function renderMessage(m, ctx) {
       ? null
       : el('div', { class: 'actions' }, [
           el('button', { type: 'button', text: '↩', title: 'Reply', 'aria-label': 'Reply', 'data-testid': 'action-reply', onclick: () => ctx.actions.reply(m) }),
+          (m.threadId ?? null) === null && ctx.actions.openThread ? el('button', { type: 'button', text: '🧵', title: 'Reply in a thread', 'aria-label': 'Reply in a thread', 'data-testid': 'action-thread', onclick: () => ctx.actions.openThread(m.id) }) : null,
           ...QUICK_EMOJI.map((emoji) => el('button', { type: 'button', text: emoji, title: `React ${emoji}`, 'data-testid': `action-react-${emoji}`, onclick: () => ctx.actions.react(m, emoji) })),
           mine && m.content ? el('button', { type: 'button', text: '✎', title: 'Edit', 'aria-label': 'Edit', 'data-testid': 'action-edit', onclick: () => ctx.actions.edit(m) }) : null,
           el('button', { type: 'button', text: '🗑 me', title: 'Delete for me', 'data-testid': 'action-delete-me', onclick: () => ctx.actions.remove(m, false) }),

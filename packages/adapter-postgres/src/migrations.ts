@@ -436,6 +436,179 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     `,
   },
   {
+    version: 4,
+    name: 'threads and mentions',
+    sql: `
+      -- A thread reply names its root; it shares the conversation's seq and version counters.
+      -- A root carries its summary, moved by each reply's insert in the same statement.
+      ALTER TABLE {s}.messages
+        ADD COLUMN thread_id            text COLLATE "C",
+        ADD COLUMN also_to_conversation boolean NOT NULL DEFAULT false,
+        ADD COLUMN reply_count          integer NOT NULL DEFAULT 0,
+        ADD COLUMN last_reply_at        timestamptz,
+        ADD COLUMN thread_participants  text[],
+        ADD COLUMN mentions             text[],
+        ADD COLUMN mention_everyone     boolean NOT NULL DEFAULT false;
+      -- A thread pages by seq from this index alone, however long it is.
+      CREATE INDEX messages_by_thread ON {s}.messages (thread_id, seq) WHERE thread_id IS NOT NULL;
+      -- The timeline pages past a long thread's replies without reading them.
+      CREATE INDEX messages_timeline ON {s}.messages (conversation_id, seq) WHERE thread_id IS NULL OR also_to_conversation;
+      -- Who follows a thread and how far they read it.
+      CREATE TABLE {s}.thread_reads (
+        thread_id       text COLLATE "C" NOT NULL REFERENCES {s}.messages (id) ON DELETE CASCADE,
+        user_id         text COLLATE "C" NOT NULL,
+        conversation_id text COLLATE "C" NOT NULL REFERENCES {s}.conversations (id) ON DELETE CASCADE,
+        last_read_seq   bigint NOT NULL,
+        last_read_at    timestamptz,
+        PRIMARY KEY (thread_id, user_id)
+      );
+      CREATE INDEX thread_reads_by_user ON {s}.thread_reads (user_id, conversation_id);
+
+      -- insert_messages, now also storing threads and mentions: a reply moves its root's
+      -- summary and version and its sender's thread read position in the same statement, and
+      -- only a message of the timeline becomes the conversation's last message. Everything
+      -- version 3 did stays: idempotency, attachment claims, membership and silence checks,
+      -- seq and version allocation, outbox rows.
+      DROP FUNCTION {s}.insert_messages(text[], text[], text[], text[], text[], text[], jsonb[], jsonb[], text[], timestamptz[], boolean[]);
+      CREATE FUNCTION {s}.insert_messages(
+        p_id text[], p_conversation_id text[], p_sender_id text[], p_type text[], p_content text[],
+        p_reply_to_id text[], p_attachments jsonb[], p_metadata jsonb[], p_client_message_id text[],
+        p_created_at timestamptz[], p_notify boolean[], p_thread_id text[], p_also boolean[], p_mentions jsonb[],
+        p_mention_everyone boolean[]
+      ) RETURNS TABLE (r_ord integer, r_status text, r_id text, r_seq bigint, r_version bigint,
+                       r_reply_count integer, r_last_reply_at timestamptz, r_participants text[])
+      LANGUAGE plpgsql AS $fn$
+      BEGIN
+        -- Thread roots first: edits, deletes and reactions lock a message before its
+        -- conversation, so taking them in the same order here cannot deadlock with them.
+        PERFORM 1 FROM {s}.messages r WHERE r.id = ANY (p_thread_id) ORDER BY r.id FOR UPDATE;
+        PERFORM 1 FROM {s}.conversations c WHERE c.id = ANY (p_conversation_id) ORDER BY c.id FOR UPDATE;
+        -- Then the uploaded attachments the batch names, so that a concurrent send or purge
+        -- waits and the checks below see its outcome.
+        PERFORM 1 FROM {s}.attachments t
+        WHERE t.id IN (SELECT a.v->>'id' FROM unnest(p_attachments) AS arr(list), jsonb_array_elements(arr.list) AS a(v) WHERE a.v ? 'id')
+        ORDER BY t.id FOR UPDATE;
+        RETURN QUERY
+        WITH input AS (
+          SELECT u.*, u.o::integer AS ord
+          FROM unnest(p_id, p_conversation_id, p_sender_id, p_type, p_content, p_reply_to_id, p_attachments, p_metadata,
+                      p_client_message_id, p_created_at, p_notify, p_thread_id, p_also, p_mentions, p_mention_everyone)
+            WITH ORDINALITY AS u(id, conversation_id, sender_id, type, content, reply_to_id, attachments, metadata,
+                                 client_message_id, created_at, notify, thread_id, also, mentions, mention_everyone, o)
+        ),
+        stored AS (
+          SELECT i.ord, m.id, m.seq, m.version FROM input i
+          JOIN {s}.messages m ON m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id
+                              AND m.client_message_id = i.client_message_id
+        ),
+        uploads AS (
+          SELECT i.ord, a.v->>'id' AS attachment_id FROM input i, jsonb_array_elements(i.attachments) AS a(v) WHERE a.v ? 'id'
+        ),
+        -- A message may claim its uploads when each is claimable (adapter-kit claimCondition)
+        -- and no earlier message of the batch names it: one snapshot cannot see that claim.
+        unusable AS (
+          SELECT DISTINCT u.ord FROM uploads u JOIN input i ON i.ord = u.ord
+          WHERE NOT EXISTS (SELECT 1 FROM {s}.attachments t WHERE t.id = u.attachment_id
+                              AND t.status = 'complete' AND t.uploader_id = i.sender_id
+                              AND t.conversation_id = i.conversation_id AND t.message_id IS NULL)
+             OR EXISTS (SELECT 1 FROM uploads e WHERE e.attachment_id = u.attachment_id AND e.ord < u.ord)
+        ),
+        numbered AS (
+          SELECT i.*, row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS n,
+                 (i.thread_id IS NULL OR COALESCE(i.also, false)) AS in_timeline
+          FROM input i
+          WHERE NOT EXISTS (SELECT 1 FROM stored s WHERE s.ord = i.ord)
+            AND NOT EXISTS (SELECT 1 FROM unusable x WHERE x.ord = i.ord)
+            AND EXISTS (SELECT 1 FROM {s}.conversations c WHERE c.id = i.conversation_id)
+            AND (i.type = 'system' OR EXISTS (SELECT 1 FROM {s}.members mb
+                                              WHERE mb.conversation_id = i.conversation_id AND mb.user_id = i.sender_id
+                                                AND (mb.silenced_until IS NULL OR mb.silenced_until <= i.created_at)))
+        ),
+        totals AS (
+          SELECT conversation_id, count(*) AS cnt,
+                 (array_agg(id ORDER BY ord DESC) FILTER (WHERE in_timeline))[1] AS last_id,
+                 (array_agg(created_at ORDER BY ord DESC) FILTER (WHERE in_timeline))[1] AS last_at
+          FROM numbered GROUP BY conversation_id
+        ),
+        bumped AS (
+          UPDATE {s}.conversations c
+          SET last_seq = c.last_seq + t.cnt, version = c.version + t.cnt,
+              last_message_id = COALESCE(t.last_id, c.last_message_id), updated_at = COALESCE(t.last_at, c.updated_at)
+          FROM totals t WHERE c.id = t.conversation_id
+          RETURNING c.id, c.last_seq - t.cnt AS base_seq, c.version - t.cnt AS base_version
+        ),
+        placed AS (
+          SELECT n.*, b.base_seq + n.n AS seq, b.base_version + n.n AS version
+          FROM numbered n JOIN bumped b ON b.id = n.conversation_id
+        ),
+        inserted AS (
+          INSERT INTO {s}.messages (id, conversation_id, seq, sender_id, type, content, reply_to_id, attachments, metadata,
+                                    client_message_id, created_at, version, thread_id, also_to_conversation, mentions, mention_everyone)
+          SELECT p.id, p.conversation_id, p.seq, p.sender_id, p.type, p.content, p.reply_to_id, p.attachments,
+                 p.metadata, p.client_message_id, p.created_at, p.version, p.thread_id,
+                 p.thread_id IS NOT NULL AND COALESCE(p.also, false),
+                 CASE WHEN p.mentions IS NULL OR jsonb_array_length(p.mentions) = 0 THEN NULL
+                      ELSE ARRAY(SELECT jsonb_array_elements_text(p.mentions)) END,
+                 COALESCE(p.mention_everyone, false)
+          FROM placed p
+          RETURNING id, seq, version
+        ),
+        replies AS (
+          SELECT p.thread_id, count(*)::integer AS cnt, max(p.created_at) AS last_at, max(p.version) AS version
+          FROM placed p WHERE p.thread_id IS NOT NULL GROUP BY p.thread_id
+        ),
+        repliers AS (
+          SELECT p.thread_id, p.sender_id, min(p.ord) AS first_ord, max(p.seq) AS seq, max(p.created_at) AS at
+          FROM placed p WHERE p.thread_id IS NOT NULL GROUP BY p.thread_id, p.sender_id
+        ),
+        rooted AS (
+          UPDATE {s}.messages r
+          SET reply_count = r.reply_count + x.cnt,
+              last_reply_at = GREATEST(r.last_reply_at, x.last_at),
+              version = GREATEST(r.version, x.version),
+              thread_participants = COALESCE(r.thread_participants, '{}'::text[]) || ARRAY(
+                SELECT rp.sender_id FROM repliers rp
+                WHERE rp.thread_id = r.id AND NOT (rp.sender_id = ANY (COALESCE(r.thread_participants, '{}'::text[])))
+                ORDER BY rp.first_ord)
+          FROM replies x WHERE r.id = x.thread_id
+          RETURNING r.id, r.reply_count, r.last_reply_at, r.thread_participants, r.sender_id, r.seq, r.type, r.conversation_id
+        ),
+        followed AS (
+          INSERT INTO {s}.thread_reads (thread_id, user_id, conversation_id, last_read_seq, last_read_at)
+          SELECT f.thread_id, f.user_id, f.conversation_id, max(f.seq), max(f.at) FROM (
+            SELECT rp.thread_id, rp.sender_id AS user_id, ro.conversation_id, rp.seq, rp.at
+            FROM repliers rp JOIN rooted ro ON ro.id = rp.thread_id
+            UNION ALL
+            SELECT ro.id, ro.sender_id, ro.conversation_id, ro.seq, NULL::timestamptz FROM rooted ro WHERE ro.type <> 'system'
+          ) f GROUP BY f.thread_id, f.user_id, f.conversation_id
+          ON CONFLICT (thread_id, user_id) DO UPDATE SET last_read_seq = excluded.last_read_seq, last_read_at = excluded.last_read_at
+            WHERE excluded.last_read_seq > {s}.thread_reads.last_read_seq
+        ),
+        claimed AS (
+          UPDATE {s}.attachments t SET message_id = n.id
+          FROM numbered n JOIN uploads u ON u.ord = n.ord
+          WHERE t.id = u.attachment_id AND EXISTS (SELECT 1 FROM inserted x WHERE x.id = n.id)
+        ),
+        outboxed AS (
+          INSERT INTO {s}.outbox (kind, message_id, conversation_id, next_attempt_at, created_at)
+          SELECT 'message', n.id, n.conversation_id, n.created_at, n.created_at FROM numbered n
+          WHERE n.notify AND EXISTS (SELECT 1 FROM inserted x WHERE x.id = n.id)
+        )
+        SELECT i.ord,
+               CASE WHEN x.id IS NOT NULL THEN 'created' WHEN s.id IS NOT NULL THEN 'duplicate'
+                    WHEN EXISTS (SELECT 1 FROM unusable y WHERE y.ord = i.ord) THEN 'refused_attachment' ELSE 'refused' END,
+               COALESCE(x.id, s.id), COALESCE(x.seq, s.seq), COALESCE(x.version, s.version),
+               ro.reply_count, ro.last_reply_at, ro.thread_participants
+        FROM input i
+        LEFT JOIN inserted x ON x.id = i.id
+        LEFT JOIN stored s ON s.ord = i.ord
+        LEFT JOIN rooted ro ON ro.id = i.thread_id AND x.id IS NOT NULL
+        ORDER BY i.ord;
+      END
+      $fn$;
+    `,
+  },
+  {
     version: 6,
     name: 'retention, and a user\'s data export and erase',
     sql: `

@@ -11,6 +11,8 @@ import { PURGE_ATTACHMENTS } from './pg-attachments.js';
 const UNREAD = `FROM {s}.messages m WHERE m.conversation_id = mb.conversation_id AND m.seq > mb.last_read_seq
   AND ${unreadCondition({ message: 'm', viewer: 'mb.user_id', falseValue: 'false', hiddenTable: '{s}.hidden_messages' })}`;
 export const UNREAD_COUNT = `(SELECT count(*) ${UNREAD})`;
+/** Of those, the ones mentioning member `mb` by name or everyone. */
+const MENTION_COUNT = `(SELECT count(*) ${UNREAD} AND (m.mention_everyone OR mb.user_id = ANY (m.mentions)))`;
 /** The first message counting as unread for member `mb`, for "jump to first unread". */
 const FIRST_UNREAD = `(SELECT min(m.seq) ${UNREAD})`;
 /** Member `mb`'s unread total over their conversations that are not archived. */
@@ -166,8 +168,9 @@ export function pgConversations(db: Database): ConversationStoreMethods {
         const at = param(query.after.updatedAt);
         where.push(`(c.updated_at < ${at}::timestamptz OR (c.updated_at = ${at}::timestamptz AND c.id < ${param(query.after.id)}))`);
       }
-      const rows = await db.query<ConversationWithLast & MemberRow & { unread_count: number; first_unread: number | null }>(
+      const rows = await db.query<ConversationWithLast & MemberRow & { unread_count: number; first_unread: number | null; mention_count: number }>(
         `SELECT c.*, mb.role, mb.last_read_seq, mb.muted_until, mb.archived_at, ${UNREAD_COUNT} AS unread_count, ${FIRST_UNREAD} AS first_unread,
+                ${MENTION_COUNT} AS mention_count,
                 (SELECT row_to_json(x) FROM (SELECT ${MESSAGE_COLUMNS} FROM {s}.messages m WHERE m.id = c.last_message_id) x) AS last_message
          FROM {s}.members mb JOIN {s}.conversations c ON c.id = mb.conversation_id
          WHERE ${where.join(' AND ')} ORDER BY c.updated_at DESC, c.id DESC LIMIT $2`,
@@ -179,6 +182,7 @@ export function pgConversations(db: Database): ConversationStoreMethods {
           role: row.role,
           unreadCount: row.unread_count,
           firstUnreadSeq: row.first_unread,
+          mentionCount: row.mention_count,
           muted: row.muted_until !== null && row.muted_until > query.now,
           archived: row.archived_at !== null,
           lastReadSeq: row.last_read_seq,
@@ -206,8 +210,8 @@ export function pgConversations(db: Database): ConversationStoreMethods {
 
     async unreadSummary(conversationId, userIds) {
       if (userIds.length === 0) return [];
-      const rows = await db.query<{ user_id: string; unread: number; first: number | null; total: number }>(
-        `SELECT mb.user_id, ${UNREAD_COUNT} AS unread, ${FIRST_UNREAD} AS first, ${TOTAL_UNREAD} AS total
+      const rows = await db.query<{ user_id: string; unread: number; first: number | null; total: number; mentioned: number }>(
+        `SELECT mb.user_id, ${UNREAD_COUNT} AS unread, ${FIRST_UNREAD} AS first, ${TOTAL_UNREAD} AS total, ${MENTION_COUNT} AS mentioned
          FROM {s}.members mb WHERE mb.conversation_id = $1 AND mb.user_id = ANY ($2::text[])`,
         [conversationId, userIds],
       );

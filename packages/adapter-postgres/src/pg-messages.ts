@@ -3,7 +3,7 @@ import { insertedMessage, unreadCondition } from '@parley/core/adapter-kit';
 import type { Database } from './database.js';
 import { insertWebhookDeliveries } from './pg-webhooks.js';
 import { PURGE_ATTACHMENTS } from './pg-attachments.js';
-import { changesSince, messagePage } from './pg-reads.js';
+import { changesSince, messagePage, TIMELINE } from './pg-reads.js';
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './rows.js';
 
 const VISIBLE_TO = (viewer: string) => `NOT EXISTS (SELECT 1 FROM {s}.hidden_messages h WHERE h.message_id = m.id AND h.user_id = ${viewer})`;
@@ -20,8 +20,17 @@ export function pgMessages(db: Database): MessageStoreMethods {
 
   /** The stored function settles the batch in one round trip; this sends it and reads the answers. */
   const insertUnique = async (batch: NewMessage[], on?: Parameters<Database['query']>[2]): Promise<InsertResult[]> => {
-    const rows = await db.query<{ r_ord: number; r_status: 'created' | 'duplicate' | 'refused' | 'refused_attachment'; r_id: string | null; r_seq: number | null; r_version: number | null }>(
-      'SELECT * FROM {s}.insert_messages($1, $2, $3, $4, $5, $6, $7::jsonb[], $8::jsonb[], $9, $10::timestamptz[], $11)',
+    const rows = await db.query<{
+      r_ord: number;
+      r_status: 'created' | 'duplicate' | 'refused' | 'refused_attachment';
+      r_id: string | null;
+      r_seq: number | null;
+      r_version: number | null;
+      r_reply_count: number | null;
+      r_last_reply_at: string | null;
+      r_participants: string[] | null;
+    }>(
+      'SELECT * FROM {s}.insert_messages($1, $2, $3, $4, $5, $6, $7::jsonb[], $8::jsonb[], $9, $10::timestamptz[], $11, $12::text[], $13::boolean[], $14::jsonb[], $15::boolean[])',
       [
         batch.map((m) => m.id),
         batch.map((m) => m.conversationId),
@@ -34,6 +43,10 @@ export function pgMessages(db: Database): MessageStoreMethods {
         batch.map((m) => m.clientMessageId),
         batch.map((m) => m.createdAt),
         batch.map((m) => m.notify),
+        batch.map((m) => m.threadId ?? null),
+        batch.map((m) => m.alsoToConversation === true),
+        batch.map((m) => JSON.stringify(m.mentions ?? [])),
+        batch.map((m) => m.mentionEveryone === true),
       ],
       on,
     );
@@ -49,7 +62,8 @@ export function pgMessages(db: Database): MessageStoreMethods {
       if (row.r_status === 'refused_attachment') return { status: 'refused', message: null, reason: 'attachment' };
       if (row.r_status === 'duplicate') return { status: 'duplicate', message: stored.get(row.r_id!)! };
       const message = insertedMessage(input, row.r_seq!, row.r_version!);
-      return { status: 'created', message };
+      if (row.r_reply_count === null) return { status: 'created', message };
+      return { status: 'created', message, thread: { replyCount: row.r_reply_count, lastReplyAt: row.r_last_reply_at, participantIds: row.r_participants ?? [] } };
     });
   };
 
@@ -101,7 +115,7 @@ export function pgMessages(db: Database): MessageStoreMethods {
     },
 
     async listMessages(conversationId, viewerId, range) {
-      return messagePage(db, conversationId, viewerId, range);
+      return messagePage(db, conversationId, viewerId, range, TIMELINE);
     },
 
     async updateMessageContent(messageId, content, editedAt, webhooks) {

@@ -7,8 +7,18 @@ import { MESSAGE_COLUMNS, messageFromJson, toMessage, type MessageRow } from './
 const VISIBLE = 'NOT EXISTS (SELECT 1 FROM {s}.hidden_messages h WHERE h.message_id = m.id AND h.user_id = $2)';
 const BASE = `SELECT ${MESSAGE_COLUMNS} FROM {s}.messages m WHERE m.conversation_id = $1 AND ${VISIBLE}`;
 
-/** One page of a conversation as the viewer sees it, ascending, with whether more lies on either side. */
-export async function messagePage(db: Database, conversationId: string, viewer: string, range: MessageRange): Promise<MessagePage> {
+/** A conversation's timeline (`$1`): as the partial index `messages_timeline` is written, so that it serves the page. */
+export const TIMELINE = 'm.conversation_id = $1 AND (m.thread_id IS NULL OR m.also_to_conversation)';
+/** One thread's replies (`$1` the root): the index `messages_by_thread` serves the page. */
+export const THREAD = 'm.thread_id = $1';
+
+/**
+ * One page of a conversation's timeline or of a thread (`scope`, with `$1` its key) as the
+ * viewer sees it, ascending, with whether more lies on either side.
+ */
+export async function messagePage(db: Database, key: string, viewer: string, range: MessageRange, scope: string = TIMELINE): Promise<MessagePage> {
+  const conversationId = key;
+  const BASE = `SELECT ${MESSAGE_COLUMNS} FROM {s}.messages m WHERE ${scope} AND ${VISIBLE}`;
   const below = async (bound: number | null, inclusive: boolean, limit: number) =>
     (
       await db.query<MessageRow>(`${BASE} ${bound === null ? 'AND $3::bigint IS NULL' : `AND m.seq ${inclusive ? '<=' : '<'} $3`} ORDER BY m.seq DESC LIMIT $4`, [
@@ -30,8 +40,8 @@ export async function messagePage(db: Database, conversationId: string, viewer: 
   const first = rows[0]?.seq ?? (range.after !== undefined ? range.after + 1 : (range.before ?? Number.MAX_SAFE_INTEGER));
   const last = rows[rows.length - 1]?.seq ?? (range.after ?? (range.before !== undefined ? range.before - 1 : Number.MAX_SAFE_INTEGER));
   const more = await db.one<{ before: boolean; after: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM {s}.messages m WHERE m.conversation_id = $1 AND ${VISIBLE} AND m.seq < $3) AS before,
-            EXISTS (SELECT 1 FROM {s}.messages m WHERE m.conversation_id = $1 AND ${VISIBLE} AND m.seq > $4) AS after`,
+    `SELECT EXISTS (SELECT 1 FROM {s}.messages m WHERE ${scope} AND ${VISIBLE} AND m.seq < $3) AS before,
+            EXISTS (SELECT 1 FROM {s}.messages m WHERE ${scope} AND ${VISIBLE} AND m.seq > $4) AS after`,
     [conversationId, viewer, first, last],
   );
   const hasRows = rows.length > 0;

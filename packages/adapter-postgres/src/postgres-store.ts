@@ -6,6 +6,7 @@ import { classifyPostgresFailure } from './failures.js';
 import { migrate } from './migrations.js';
 import { pgConversations } from './pg-conversations.js';
 import { pgMessages } from './pg-messages.js';
+import { pgThreads } from './pg-threads.js';
 import { pgOutbox } from './pg-outbox.js';
 import { pgSearch } from './pg-search.js';
 import { pgAttachments } from './pg-attachments.js';
@@ -63,6 +64,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       },
       ...pgConversations(db),
       ...pgMessages(db),
+      ...pgThreads(db),
       ...pgSearch(db),
       ...pgOutbox(db),
       ...pgAttachments(db),

@@ -5,14 +5,26 @@ import { VISIBLE, type SqliteContext } from './sqlite-context.js';
 
 const BASE = `SELECT * FROM messages m WHERE m.conversation_id = @conversationId AND ${VISIBLE}`;
 
+/** A conversation's timeline: written as the partial index `messages_timeline` is, so that it serves the page. */
+export const TIMELINE = 'm.conversation_id = @conversationId AND (m.thread_id IS NULL OR m.also_to_conversation = 1)';
+/** One thread's replies: the partial index `messages_by_thread` serves the page. */
+export const THREAD = 'm.thread_id = @threadId';
+
+/** Which rows a page is cut from, and the parameters that condition names. */
+export interface PageScope {
+  where: string;
+  params: Record<string, string>;
+}
+
 /** The seq- and version-ordered reads: pages by cursor and the catch-up query, as one viewer sees them. */
 export class MessageReads {
   constructor(private readonly context: SqliteContext) {}
 
   /** Rows of one page, ascending, with whether more visible rows lie on either side. */
-  page(conversationId: string, viewer: string, range: MessageRange): MessagePage {
+  page(scope: PageScope, viewer: string, range: MessageRange): MessagePage {
     const { sql, reactions } = this.context;
-    const params = { conversationId, viewer };
+    const BASE = `SELECT * FROM messages m WHERE ${scope.where} AND ${VISIBLE}`;
+    const params = { ...scope.params, viewer };
     const below = (bound: number | null, inclusive: boolean, limit: number) =>
       (sql(`${BASE} ${bound === null ? '' : `AND m.seq ${inclusive ? '<=' : '<'} @bound`} ORDER BY m.seq DESC LIMIT @limit`)
         .all({ ...params, bound, limit }) as MessageRow[]).reverse();

@@ -188,6 +188,36 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     `,
   },
   {
+    version: 5,
+    name: 'threads and mentions',
+    sql: `
+      -- A thread reply names its root; it shares the conversation's seq and version counters.
+      ALTER TABLE messages ADD COLUMN thread_id TEXT;
+      ALTER TABLE messages ADD COLUMN also_to_conversation INTEGER NOT NULL DEFAULT 0;
+      -- A root's summary, moved by each reply's insert in the same transaction.
+      ALTER TABLE messages ADD COLUMN reply_count INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE messages ADD COLUMN last_reply_at TEXT;
+      ALTER TABLE messages ADD COLUMN thread_participants TEXT;
+      -- Mentioned user ids (a JSON array), and @everyone.
+      ALTER TABLE messages ADD COLUMN mentions TEXT;
+      ALTER TABLE messages ADD COLUMN mention_everyone INTEGER NOT NULL DEFAULT 0;
+      -- A thread pages by seq from this index alone, however long it is.
+      CREATE INDEX messages_by_thread ON messages (thread_id, seq) WHERE thread_id IS NOT NULL;
+      -- The timeline pages past a long thread's replies without reading them.
+      CREATE INDEX messages_timeline ON messages (conversation_id, seq) WHERE thread_id IS NULL OR also_to_conversation = 1;
+      -- Who follows a thread and how far they read it.
+      CREATE TABLE thread_reads (
+        thread_id       TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        user_id         TEXT NOT NULL,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        last_read_seq   INTEGER NOT NULL,
+        last_read_at    TEXT,
+        PRIMARY KEY (thread_id, user_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX thread_reads_by_user ON thread_reads (user_id, conversation_id);
+    `,
+  },
+  {
     version: 7,
     name: 'retention, and a user\'s data export and erase',
     sql: `

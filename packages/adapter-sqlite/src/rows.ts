@@ -20,6 +20,13 @@ export interface MessageRow {
   deleted_at: string | null;
   deleted_for_everyone: number;
   version: number;
+  thread_id: string | null;
+  also_to_conversation: number;
+  reply_count: number;
+  last_reply_at: string | null;
+  thread_participants: string | null;
+  mentions: string | null;
+  mention_everyone: number;
 }
 
 export type { ConversationRow, MemberRow } from '@parley/core/adapter-kit';
@@ -32,6 +39,10 @@ export function toMessage(row: MessageRow, reactions: ReactionSummary[]): Messag
       attachments: JSON.parse(row.attachments) as Message['attachments'],
       metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as Record<string, unknown>),
       deleted_for_everyone: row.deleted_for_everyone === 1,
+      also_to_conversation: row.also_to_conversation === 1,
+      thread_participants: row.thread_participants === null ? null : (JSON.parse(row.thread_participants) as string[]),
+      mentions: row.mentions === null ? [] : (JSON.parse(row.mentions) as string[]),
+      mention_everyone: row.mention_everyone === 1,
     },
     reactions,
   );

@@ -20,6 +20,9 @@ const FIRST_UNREAD = `(SELECT m.seq ${UNREAD} ORDER BY m.seq LIMIT 1)`;
  */
 const OTHER_UNREAD = `(SELECT COALESCE(SUM(${UNREAD_COUNT.replaceAll('mb.', 'mine.')}), 0) FROM members mine
   WHERE mine.user_id = mb.user_id AND mine.archived_at IS NULL AND mine.conversation_id <> mb.conversation_id)`;
+/** Of those, the ones mentioning member `mb` by name or everyone. */
+export const MENTION_COUNT = `(SELECT COUNT(*) ${UNREAD}
+  AND (m.mention_everyone = 1 OR (m.mentions IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(m.mentions) j WHERE j.value = mb.user_id))))`;
 
 /** Conversations and members on SQLite. Every write that spans a read runs in one IMMEDIATE transaction. */
 export function sqliteConversations({ db, sql, reactions, search }: SqliteContext): ConversationStoreMethods {
@@ -53,9 +56,9 @@ export function sqliteConversations({ db, sql, reactions, search }: SqliteContex
       `SELECT DISTINCT other.user_id FROM members mine JOIN members other ON other.conversation_id = mine.conversation_id
        WHERE mine.user_id = ? AND other.user_id <> mine.user_id`,
     ),
-    unreadSummary: db.prepare<[string, string], { user_id: string; unread: number; first: number | null; total: number }>(
-      `SELECT user_id, unread, first, other + CASE WHEN archived_at IS NULL THEN unread ELSE 0 END AS total FROM (
-         SELECT mb.user_id, mb.archived_at, ${UNREAD_COUNT} AS unread, ${FIRST_UNREAD} AS first, ${OTHER_UNREAD} AS other
+    unreadSummary: db.prepare<[string, string], { user_id: string; unread: number; first: number | null; total: number; mentioned: number }>(
+      `SELECT user_id, unread, first, mentioned, other + CASE WHEN archived_at IS NULL THEN unread ELSE 0 END AS total FROM (
+         SELECT mb.user_id, mb.archived_at, ${UNREAD_COUNT} AS unread, ${FIRST_UNREAD} AS first, ${OTHER_UNREAD} AS other, ${MENTION_COUNT} AS mentioned
          FROM members mb WHERE mb.conversation_id = ? AND mb.user_id IN (SELECT value FROM json_each(?)))`,
     ),
     message: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
@@ -143,7 +146,8 @@ export function sqliteConversations({ db, sql, reactions, search }: SqliteContex
       }
       if (query.after !== undefined) where.push('(c.updated_at < @afterAt OR (c.updated_at = @afterAt AND c.id < @afterId))');
       const rows = sql(
-        `SELECT c.*, mb.role, mb.last_read_seq, mb.muted_until, mb.archived_at, ${UNREAD_COUNT} AS unread_count, ${FIRST_UNREAD} AS first_unread
+        `SELECT c.*, mb.role, mb.last_read_seq, mb.muted_until, mb.archived_at, ${UNREAD_COUNT} AS unread_count, ${FIRST_UNREAD} AS first_unread,
+                ${MENTION_COUNT} AS mention_count
          FROM members mb JOIN conversations c ON c.id = mb.conversation_id
          WHERE ${where.join(' AND ')} ORDER BY c.updated_at DESC, c.id DESC LIMIT @limit`,
       ).all({
@@ -153,7 +157,7 @@ export function sqliteConversations({ db, sql, reactions, search }: SqliteContex
         afterAt: query.after?.updatedAt,
         afterId: query.after?.id,
         limit: query.limit,
-      }) as Array<ConversationRow & MemberRow & { unread_count: number; first_unread: number | null }>;
+      }) as Array<ConversationRow & MemberRow & { unread_count: number; first_unread: number | null; mention_count: number }>;
       const lastIds = rows.map((r) => r.last_message_id).filter((id): id is string => id !== null);
       const last = new Map((lastIds.length === 0 ? [] : reactions.messages(q.messagesById.all(JSON.stringify(lastIds)))).map((m) => [m.id, m]));
       return rows.map(
@@ -162,6 +166,7 @@ export function sqliteConversations({ db, sql, reactions, search }: SqliteContex
           role: row.role,
           unreadCount: row.unread_count,
           firstUnreadSeq: row.first_unread,
+          mentionCount: row.mention_count,
           muted: row.muted_until !== null && row.muted_until > query.now,
           archived: row.archived_at !== null,
           lastReadSeq: row.last_read_seq,

@@ -3,6 +3,7 @@ import { claimCondition, foldText, insertedMessage, unreadCondition, uploadedIds
 import { MessageReads } from './message-reads.js';
 import type { ConversationRow, MemberRow, MessageRow } from './rows.js';
 import { VISIBLE, type SqliteContext } from './sqlite-context.js';
+import { TIMELINE } from './message-reads.js';
 import { insertWebhookDeliveries } from './sqlite-webhooks.js';
 
 /** Messages, reactions and read state on SQLite. */
@@ -22,15 +23,36 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     // clientMessageId. The batch holds the write lock, so the head read above is still true.
     insertMessage: db.prepare<Record<string, unknown>, { rowid: number }>(
       `INSERT INTO messages (id, conversation_id, seq, sender_id, type, content, reply_to_id, attachments, metadata,
-         client_message_id, created_at, version)
+         client_message_id, created_at, version, thread_id, also_to_conversation, mentions, mention_everyone)
        SELECT @id, @conversationId, @seq, @senderId, @type, @content, @replyToId, @attachments, @metadata,
-         @clientMessageId, @createdAt, @version
+         @clientMessageId, @createdAt, @version, @threadId, @alsoToConversation, @mentions, @mentionEveryone
        WHERE @type = 'system' OR EXISTS (SELECT 1 FROM members mb WHERE mb.conversation_id = @conversationId AND mb.user_id = @senderId
                                           AND (mb.silenced_until IS NULL OR mb.silenced_until <= @createdAt))
        ON CONFLICT (conversation_id, sender_id, client_message_id) DO NOTHING
        RETURNING rowid`,
     ),
     advance: db.prepare('UPDATE conversations SET last_seq = ?, version = ?, last_message_id = ?, updated_at = ? WHERE id = ?'),
+    // A reply kept in its thread moves the counters only: it is not the conversation's latest activity.
+    advanceCounters: db.prepare('UPDATE conversations SET last_seq = ?, version = ? WHERE id = ?'),
+    // The root's summary and version move with the reply, in the insert's transaction.
+    addReply: db.prepare<Record<string, unknown>, { reply_count: number; last_reply_at: string; thread_participants: string; sender_id: string; seq: number; type: string }>(
+      `UPDATE messages SET reply_count = reply_count + 1, version = @version,
+         last_reply_at = CASE WHEN last_reply_at IS NULL OR last_reply_at < @createdAt THEN @createdAt ELSE last_reply_at END,
+         thread_participants = CASE
+           WHEN EXISTS (SELECT 1 FROM json_each(COALESCE(thread_participants, '[]')) j WHERE j.value = @senderId) THEN thread_participants
+           ELSE json_insert(COALESCE(thread_participants, '[]'), '$[#]', @senderId) END
+       WHERE id = @threadId AND conversation_id = @conversationId
+       RETURNING reply_count, last_reply_at, thread_participants, sender_id, seq, type`,
+    ),
+    followThread: db.prepare(
+      `INSERT INTO thread_reads (thread_id, user_id, conversation_id, last_read_seq, last_read_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (thread_id, user_id) DO UPDATE SET last_read_seq = excluded.last_read_seq, last_read_at = excluded.last_read_at
+       WHERE excluded.last_read_seq > thread_reads.last_read_seq`,
+    ),
+    followOwnRoot: db.prepare(
+      `INSERT INTO thread_reads (thread_id, user_id, conversation_id, last_read_seq, last_read_at) VALUES (?, ?, ?, ?, NULL)
+       ON CONFLICT (thread_id, user_id) DO NOTHING`,
+    ),
     bumpVersion: db.prepare<[string], { version: number }>('UPDATE conversations SET version = version + 1 WHERE id = ? RETURNING version'),
     setMessageVersion: db.prepare('UPDATE messages SET version = ? WHERE id = ?'),
     indexText: db.prepare('INSERT INTO message_search (rowid, body) VALUES (?, ?)'),
@@ -75,6 +97,8 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     version: number;
     lastMessageId: string | null;
     updatedAt: string | null;
+    /** A message was stored in the batch (its counters moved). */
+    moved: boolean;
   }
 
   const insertOne = (input: NewMessage, heads: Map<string, Head | null>): InsertResult => {
@@ -88,26 +112,39 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     let head = heads.get(input.conversationId);
     if (head === undefined) {
       const row = q.head.get(input.conversationId);
-      head = row === undefined ? null : { seq: row.last_seq, version: row.version, lastMessageId: null, updatedAt: null };
+      head = row === undefined ? null : { seq: row.last_seq, version: row.version, lastMessageId: null, updatedAt: null, moved: false };
       heads.set(input.conversationId, head);
     }
     if (head === null) return duplicateOr('not_member');
     const seq = head.seq + 1;
     const version = head.version + 1;
+    const threadId = input.threadId ?? null;
     const stored = q.insertMessage.get({
       ...input,
       seq,
       version,
       attachments: JSON.stringify(input.attachments),
       metadata: input.metadata === null ? null : JSON.stringify(input.metadata),
+      threadId,
+      alsoToConversation: threadId !== null && input.alsoToConversation === true ? 1 : 0,
+      mentions: (input.mentions ?? []).length === 0 ? null : JSON.stringify(input.mentions),
+      mentionEveryone: input.mentionEveryone === true ? 1 : 0,
     });
     if (stored === undefined) return duplicateOr('not_member');
     for (const id of uploads) q.claim.run(input.id, id);
-    Object.assign(head, { seq, version, lastMessageId: input.id, updatedAt: input.createdAt });
+    // A reply kept in its thread moves the counters, not the conversation's last message or time.
+    Object.assign(head, { seq, version, moved: true });
+    if (threadId === null || input.alsoToConversation === true) Object.assign(head, { lastMessageId: input.id, updatedAt: input.createdAt });
     if (input.notify) q.insertOutbox.run(input.id, input.conversationId, input.createdAt, input.createdAt);
     const message = insertedMessage(input, seq, version);
     if (input.webhooks !== undefined) insertWebhookDeliveries(db, input.webhooks(message));
-    return { status: 'created', message };
+    if (threadId === null) return { status: 'created', message };
+    const root = q.addReply.get({ threadId, conversationId: input.conversationId, version, createdAt: input.createdAt, senderId: input.senderId });
+    if (root === undefined) return { status: 'created', message };
+    q.followThread.run(threadId, input.senderId, input.conversationId, seq, input.createdAt);
+    if (root.type !== 'system') q.followOwnRoot.run(threadId, root.sender_id, input.conversationId, root.seq);
+    const thread = { replyCount: root.reply_count, lastReplyAt: root.last_reply_at, participantIds: JSON.parse(root.thread_participants) as string[] };
+    return { status: 'created', message, thread };
   };
   // One UPDATE of each conversation row per batch, not one per message; the search index
   // follows after the commit (SearchIndexer).
@@ -116,6 +153,7 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     const results = batch.map((input) => insertOne(input, heads));
     for (const [conversationId, head] of heads) {
       if (head?.lastMessageId != null) q.advance.run(head.seq, head.version, head.lastMessageId, head.updatedAt, conversationId);
+      else if (head?.moved === true) q.advanceCounters.run(head.seq, head.version, conversationId);
     }
     return results;
   });
@@ -163,7 +201,7 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     },
 
     async listMessages(conversationId, viewerId, range) {
-      return reads.page(conversationId, viewerId, range);
+      return reads.page({ where: TIMELINE, params: { conversationId } }, viewerId, range);
     },
 
     async updateMessageContent(messageId, content, editedAt, webhooks) {

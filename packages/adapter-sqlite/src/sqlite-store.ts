@@ -10,6 +10,7 @@ import { sqliteAttachments } from './sqlite-attachments.js';
 import { sqliteModeration } from './sqlite-moderation.js';
 import { sqliteConversations } from './sqlite-conversations.js';
 import { sqliteMessages } from './sqlite-messages.js';
+import { sqliteThreads } from './sqlite-threads.js';
 import { sqliteOutbox } from './sqlite-outbox.js';
 import { sqliteRetention } from './sqlite-retention.js';
 import { sqliteWebhooks } from './sqlite-webhooks.js';
@@ -70,6 +71,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
     {
       ...sqliteConversations(context),
       ...sqliteMessages(context),
+      ...sqliteThreads(context),
       ...sqliteSearch(context),
       ...sqliteOutbox(context),
       ...sqliteAttachments(context),

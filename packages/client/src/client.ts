@@ -14,8 +14,9 @@ import { Requests } from './requests.js';
 import { Rest, type FetchLike, type MemberWithProfile } from './rest.js';
 import { removeView } from './state/conversations.js';
 import { withOutbox, withSyncEntry } from './state/events.js';
+import { withThreadPage, withThreadUnread } from './state/threads.js';
 import { Store } from './state/store.js';
-import type { ParleyState } from './state/types.js';
+import type { ParleyState, ThreadWindow } from './state/types.js';
 import { hasGap } from './state/windows.js';
 import { browserNetwork, type WebSocketConstructor } from './socket-types.js';
 import { memoryStorage } from './storage/outbox-storage.js';
@@ -79,7 +80,7 @@ export class ParleyClient extends ProtocolMethods {
           senderId: entry.userId ?? this.store.getState().userId ?? '',
           clientMessageId: entry.clientMessageId,
         });
-        routeFrame(this.routerContext, { known: true, type: 'new_message', data: { message } });
+        routeFrame(this.routerContext, { known: true, type: 'new_message', data: reply.thread === undefined ? { message } : { message, thread: reply.thread } });
         return { message };
       },
     });
@@ -123,7 +124,7 @@ export class ParleyClient extends ProtocolMethods {
       rest: this.rest,
       catchUp: this.catchUpper,
       unreadSeenAt: (id) => this.unreadStamps.get(id) ?? 0,
-      pendingFor: (id) => this.outbox.list.filter((e) => e.conversationId === id),
+      pendingFor: (id) => this.outbox.list.filter((e) => e.conversationId === id && (e.message.threadId === undefined || e.message.alsoToConversation === true)),
     };
     this.routerContext = {
       store: this.store,
@@ -276,6 +277,56 @@ export class ParleyClient extends ProtocolMethods {
 
   loadOlderMessages(conversationId: string, limit?: number): Promise<boolean> {
     return loadOlder(this.loader, conversationId, limit);
+  }
+
+  // ---- threads ----
+
+  /**
+   * Holds a window for the thread (its root and its latest replies, or those after `after`),
+   * kept up to date by live events and catch-up. Reply in it with `sendMessage({ threadId })`.
+   */
+  async openThread(threadId: string, options: { limit?: number } = {}): Promise<ThreadWindow> {
+    const page = await this.request('get_thread', { threadId, limit: options.limit ?? 50 });
+    this.store.update((s) => {
+      const next = withThreadPage(s, threadId, page, 'latest');
+      const window = next.threads[threadId]!;
+      const pending = this.outbox.list.filter((e) => e.message.threadId === threadId && e.message.alsoToConversation !== true);
+      return { ...next, threads: { ...next.threads, [threadId]: { ...window, pending } } };
+    });
+    return this.store.getState().threads[threadId]!;
+  }
+
+  /** Loads the replies before the first one held. Resolves false when there is nothing older. */
+  async loadOlderThreadReplies(threadId: string, limit = 50): Promise<boolean> {
+    const window = this.store.getState().threads[threadId];
+    if (window === undefined) throw new ClientError('NOT_FOUND', `Thread ${threadId} is not open: call openThread first`);
+    const first = window.messages[0];
+    if (!window.hasMoreBefore && first !== undefined) return false;
+    const page = await this.request('get_thread', { threadId, limit, ...(first === undefined ? {} : { before: first.seq }) });
+    this.store.update((s) => withThreadPage(s, threadId, page, 'older'));
+    return page.messages.length > 0;
+  }
+
+  /** Forgets the thread's window (its unread count stays followed). */
+  closeThread(threadId: string): void {
+    this.store.update((s) => {
+      if (s.threads[threadId] === undefined) return s;
+      const { [threadId]: _gone, ...threads } = s.threads;
+      return { ...s, threads };
+    });
+  }
+
+  /** Marks the thread read up to `messageId` (a reply) or its last reply; the server pushes the new count. */
+  async markThreadRead(threadId: string, messageId?: string): Promise<ServerEventData['mark_thread_read_success']> {
+    const result = await this.request('mark_thread_read', messageId === undefined ? { threadId } : { threadId, messageId });
+    this.store.update((s) => withThreadUnread(s, result));
+    return result;
+  }
+
+  /** Loads the unread counts of the threads this user follows in a conversation into `threadUnread`. */
+  async loadThreadUnread(conversationId: string): Promise<void> {
+    const threads = await this.getThreadUnread(conversationId);
+    this.store.update((s) => threads.reduce(withThreadUnread, s));
   }
 
   loadConversations(options: { archived?: boolean } = {}): Promise<void> {

@@ -3,6 +3,7 @@ import type { CatchUp } from './catch-up.js';
 import type { Outbox } from './outbox.js';
 import { removeView, updateView, viewWithRead, viewWithUnread, viewWithUpdate } from './state/conversations.js';
 import { withChangedMessage, withDeleted, withMessages, withReactions, withTruncation } from './state/events.js';
+import { withThreadSummary, withThreadUnread } from './state/threads.js';
 import type { Store } from './state/store.js';
 import type { ParleyState } from './state/types.js';
 import { hasGap } from './state/windows.js';
@@ -32,10 +33,11 @@ export function routeFrame(ctx: RouterContext, frame: ParsedServerFrame): void {
   if (!frame.known) return;
   const update = (change: (s: ParleyState) => ParleyState) => ctx.store.update(change);
   switch (frame.type) {
-    // `message_sent` is a reply, completed from its send by the client before it gets here (as `new_message`).
+    // `message_sent` is a reply, completed from its send by the client before it gets here (as `new_message`, with the root's `thread`).
     case 'new_message': {
-      const { message } = frame.data;
+      const { message, thread } = frame.data;
       update((s) => withMessages(s, message.conversationId, [message]));
+      if (thread !== undefined && message.threadId != null) update((s) => withThreadSummary(s, message.conversationId, message.threadId!, thread, message.version));
       ctx.outbox.stored(message);
       const window = ctx.store.getState().windows[message.conversationId];
       if (window !== undefined && hasGap(window)) ctx.catchUp.gap(message.conversationId);
@@ -64,6 +66,8 @@ export function routeFrame(ctx: RouterContext, frame: ParsedServerFrame): void {
         return next.totalUnread === data.totalUnread ? next : { ...next, totalUnread: data.totalUnread };
       });
     }
+    case 'thread_unread_changed':
+      return update((s) => withThreadUnread(s, frame.data));
     case 'conversation_updated': {
       const data = frame.data;
       const gone = data.updateType === 'deleted' || (LEAVING.has(data.updateType) && (data.data as { userId?: unknown }).userId === ctx.me());

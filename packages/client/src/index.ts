@@ -10,5 +10,5 @@ export { defaultPutBytes, type PutBytes, type UploadBody, type UploadOptions } f
 export { memoryStorage, type OutboxStorage, type OutboxRecord, type OutgoingMessage } from './storage/outbox-storage.js';
 export { localStorageOutbox, type LocalStorageOutboxOptions, type StorageLike } from './storage/local-storage.js';
 export { indexedDbOutbox, type IndexedDbOutboxOptions, type IdbFactoryLike } from './storage/indexeddb.js';
-export type { ParleyState, ConversationView, MessageWindow, OutboxEntry, OutboxState, Cursor } from './state/types.js';
-export type { AttachmentInfo, AttachmentDownload, UploadSlot, Message, ConversationListItem, ServerEventData, ClientEventData, ClientEventReply, ClientEvent, ErrorCode } from '@parley/core/protocol';
+export type { ParleyState, ConversationView, MessageWindow, OutboxEntry, OutboxState, Cursor, ThreadWindow, ThreadUnread } from './state/types.js';
+export type { AttachmentInfo, AttachmentDownload, UploadSlot, Message, ThreadSummary, ThreadReadState, ConversationListItem, ServerEventData, ClientEventData, ClientEventReply, ClientEvent, ErrorCode } from '@parley/core/protocol';

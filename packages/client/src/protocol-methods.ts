@@ -34,6 +34,11 @@ export abstract class ProtocolMethods {
     return this.request('mark_unread', { conversationId, messageId });
   }
 
+  /** The threads of a conversation this user follows, with unread counts (latest reply first). */
+  async getThreadUnread(conversationId: string): Promise<ServerEventData['thread_unread_result']['threads']> {
+    return (await this.request('get_thread_unread', { conversationId })).threads;
+  }
+
   startTyping(conversationId: string): Promise<ServerEventData['ack']> {
     return this.request('typing_start', { conversationId });
   }

@@ -79,7 +79,7 @@ describe('message windows', () => {
     expect(cut.hasMoreBefore).toBe(false);
     expect(cut.cursor.seq).toBe(5);
     let s: ParleyState = { ...initialState, windows: { c: w } };
-    s = { ...s, conversations: { c: { id: 'c', info: null, unreadCount: 0, firstUnreadSeq: null, lastMessage: message(5), lastSeq: 5, lastReadSeq: 0, readPositions: {}, updatedAt: null } } };
+    s = { ...s, conversations: { c: { id: 'c', info: null, unreadCount: 0, mentionCount: 0, firstUnreadSeq: null, lastMessage: message(5), lastSeq: 5, lastReadSeq: 0, readPositions: {}, updatedAt: null } } };
     s = withTruncation(s, 'c', 6);
     expect(s.windows.c!.messages).toEqual([]);
     expect(s.conversations.c!.lastMessage).toBeNull();

@@ -17,6 +17,7 @@ import { ChatEvents } from './services/chat-events.js';
 import { ConversationService } from './services/conversation-service.js';
 import { MembershipCache } from './services/membership-cache.js';
 import { MessageService } from './services/message-service.js';
+import { ThreadService } from './services/thread-service.js';
 import { ModerationService } from './services/moderation-service.js';
 import {
   DEFAULT_NOTIFICATION_RETRY,
@@ -78,6 +79,8 @@ export interface ChatServicesOptions {
 export interface ChatServices {
   conversations: ConversationService;
   messages: MessageService;
+  /** Thread pages and per-thread read positions (replies are sent with `messages.sendMessage`). */
+  threads: ThreadService;
   /** Bans, muting members, slow mode, blocks, reports and the audit log. */
   moderation: ModerationService;
   events: ChatEvents;
@@ -259,6 +262,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
   return {
     conversations: new ConversationService(ctx),
     messages,
+    threads: new ThreadService(ctx),
     moderation: new ModerationService(ctx, messages),
     attachments,
     attachmentPurge,

@@ -42,6 +42,7 @@ export { RateLimits } from './services/rate-limits.js';
 export { ChatEvents, type ActionContext, type ChatEventMap, type ConversationUpdateType } from './services/chat-events.js';
 export { ConversationService, MUTED_FOREVER, type MemberWithProfile } from './services/conversation-service.js';
 export { MessageService, type ReactionResult, type ChangeCursorInput } from './services/message-service.js';
+export { ThreadService, type ThreadPage } from './services/thread-service.js';
 export { MembershipCache, type ConversationFacts } from './services/membership-cache.js';
 export { ModerationService } from './services/moderation-service.js';
 export {

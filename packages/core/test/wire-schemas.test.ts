@@ -124,6 +124,12 @@ describe('wire schemas (@parley/core/protocol)', () => {
     await send('send_message', { conversationId: group.id, content: 'hi', tempId: 't1' });
     const sent = frames.map((f) => JSON.parse(f)).find((f) => f.type === 'message_sent').data.message as Message;
     await services.messages.sendMessage('bob', { conversationId: group.id, content: 'from bob' });
+    await services.messages.sendMessage('bob', { conversationId: group.id, content: 'in a thread @alice', threadId: sent.id, mentions: ['alice'] });
+    await send('send_message', { conversationId: group.id, content: 'my reply', threadId: sent.id, alsoToConversation: true });
+    await send('get_thread', { threadId: sent.id, limit: 10 });
+    await send('mark_thread_read', { threadId: sent.id });
+    await send('get_thread_unread', { conversationId: group.id });
+    await waitFor(() => frames.some((f) => f.includes('"thread_unread_changed"')), 2_000, 'thread unread push');
     await send('edit_message', { messageId: sent.id, content: 'hello' });
     await send('react_to_message', { messageId: sent.id, emoji: '👍' });
     await send('remove_reaction', { messageId: sent.id, emoji: '👍' });
@@ -139,7 +145,8 @@ describe('wire schemas (@parley/core/protocol)', () => {
     await services.conversations.updateConversation(group.id, 'alice', { name: 'G2' });
     const expected = ['connected', 'joined_conversation', 'ack', 'message_sent', 'new_message', 'message_edit_success', 'message_edited', 'react_to_message_success',
       'remove_reaction_success', 'message_reaction_updated', 'mark_as_read_success', 'messages_read', 'mark_unread_success', 'read_position_changed', 'sync_result',
-      'message_delete_success', 'message_deleted', 'authenticated', 'pong', 'left_conversation', 'error', 'conversation_updated', 'unread_changed', 'user_online', 'user_offline', 'user_typing', 'user_stopped_typing', 'user_joined_conversation', 'user_left_conversation'];
+      'message_delete_success', 'message_deleted', 'authenticated', 'pong', 'left_conversation', 'error', 'conversation_updated', 'unread_changed', 'user_online', 'user_offline', 'user_typing', 'user_stopped_typing', 'user_joined_conversation', 'user_left_conversation',
+      'thread_messages', 'mark_thread_read_success', 'thread_unread_result', 'thread_unread_changed'];
     // Pushes (unread counts, presence, typing expiry) come on timers: wait for all of them,
     // generously, so a loaded machine is not mistaken for a missing frame.
     const typeOf = (text: string) => (JSON.parse(text) as { type: string }).type;

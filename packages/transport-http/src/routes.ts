@@ -4,6 +4,7 @@ import type { MemberRemoved } from '@parley/core/protocol';
 import { query } from './http-io.js';
 import type { Route } from './router.js';
 import { attachmentRoutes } from './attachment-routes.js';
+import { threadRoutes } from './thread-routes.js';
 import { moderationRoutes } from './moderation-routes.js';
 import { userDataRoutes } from './user-data-routes.js';
 
@@ -170,6 +171,7 @@ export function chatRoutes(chat: ChatServices, logger: Logger = silentLogger): R
         return messages.getChangesSince(str(params.id), user.id, version === undefined ? seq : { seq, version });
       },
     },
+    ...threadRoutes(chat),
     ...attachmentRoutes(chat),
     ...moderationRoutes(chat),
     ...userDataRoutes(chat, logger),

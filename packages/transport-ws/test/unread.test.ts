@@ -25,13 +25,13 @@ describe('unread counts are pushed as absolute values to every socket of the use
     for (let i = 0; i < 3; i++) sent.push((await ben.request('send_message', { conversationId: id, content: `m${i}` })).data.message);
     for (const socket of [ann1, ann2]) {
       await waitFor(() => lastUnread(socket, id)?.unreadCount === 3, 2_000, 'three unread');
-      expect(lastUnread(socket, id)).toEqual({ conversationId: id, unreadCount: 3, firstUnreadSeq: sent[0].seq, totalUnread: 4 });
+      expect(lastUnread(socket, id)).toEqual({ conversationId: id, unreadCount: 3, firstUnreadSeq: sent[0].seq, totalUnread: 4, mentionCount: 0 });
     }
     expect(lastUnread(ben, id)).toBeUndefined(); // his own messages move nothing of his
 
     expect((await ann1.request('mark_as_read', { conversationId: id })).type).toBe('mark_as_read_success');
     for (const socket of [ann1, ann2]) await waitFor(() => lastUnread(socket, id)?.unreadCount === 0, 2_000, 'read');
-    expect(lastUnread(ann2, id)).toEqual({ conversationId: id, unreadCount: 0, firstUnreadSeq: null, totalUnread: 1 });
+    expect(lastUnread(ann2, id)).toEqual({ conversationId: id, unreadCount: 0, firstUnreadSeq: null, totalUnread: 1, mentionCount: 0 });
 
     const unread = await ann2.request('mark_unread', { conversationId: id, messageId: sent[1].id });
     expect(unread).toMatchObject({ type: 'mark_unread_success', data: { lastReadSeq: sent[1].seq - 1 } });
@@ -55,7 +55,7 @@ describe('unread counts are pushed as absolute values to every socket of the use
     const reply = await ann.request('sync', { since: { [id]: 0 } });
     expect(reply.type).toBe('sync_result');
     await waitFor(() => lastUnread(ann, id) !== undefined, 2_000, 'unread pushed after the sync');
-    expect(lastUnread(ann, id)).toEqual({ conversationId: id, unreadCount: 3, firstUnreadSeq: sent[1]!.seq, totalUnread: 3 });
+    expect(lastUnread(ann, id)).toEqual({ conversationId: id, unreadCount: 3, firstUnreadSeq: sent[1]!.seq, totalUnread: 3, mentionCount: 0 });
     expect(ann.frames.findIndex((f) => f.type === 'sync_result')).toBeLessThan(ann.frames.findIndex((f) => f.type === 'unread_changed'));
   });
 });

@@ -4,7 +4,7 @@ import type { ConversationView, ParleyState } from './types.js';
 /** Pure updates of the conversation list. Unread counts are only ever copied from the server. */
 
 export function emptyView(id: string): ConversationView {
-  return { id, info: null, unreadCount: 0, firstUnreadSeq: null, lastMessage: null, lastSeq: 0, lastReadSeq: 0, readPositions: {}, updatedAt: null };
+  return { id, info: null, unreadCount: 0, firstUnreadSeq: null, mentionCount: 0, lastMessage: null, lastSeq: 0, lastReadSeq: 0, readPositions: {}, updatedAt: null };
 }
 
 const byActivity = (conversations: ParleyState['conversations']) => (a: string, b: string) => {
@@ -45,14 +45,20 @@ export function viewWithMessage(view: ConversationView, message: Message): Conve
 /** The list rows from REST; unread counts newer than the request (from `unread_changed`) are kept. */
 export function viewFromListItem(view: ConversationView, item: ConversationListItem, keepUnread: boolean): ConversationView {
   const base = { ...view, info: item, lastSeq: Math.max(view.lastSeq, item.lastSeq), lastReadSeq: item.lastReadSeq, updatedAt: item.updatedAt };
-  const withUnread = keepUnread ? base : { ...base, unreadCount: item.unreadCount, firstUnreadSeq: item.firstUnreadSeq };
+  const withUnread = keepUnread ? base : { ...base, unreadCount: item.unreadCount, firstUnreadSeq: item.firstUnreadSeq, mentionCount: item.mentionCount ?? 0 };
   return item.lastMessage === null ? withUnread : viewWithMessage({ ...withUnread, lastMessage: view.lastMessage }, item.lastMessage);
 }
 
 export function viewWithUnread(view: ConversationView, data: ServerEventData['unread_changed']): ConversationView {
-  if (view.unreadCount === data.unreadCount && view.firstUnreadSeq === data.firstUnreadSeq) return view;
-  const info = view.info === null ? null : { ...view.info, unreadCount: data.unreadCount, firstUnreadSeq: data.firstUnreadSeq };
-  return { ...view, unreadCount: data.unreadCount, firstUnreadSeq: data.firstUnreadSeq, info };
+  const mentionCount = data.mentionCount ?? view.mentionCount;
+  if (view.unreadCount === data.unreadCount && view.firstUnreadSeq === data.firstUnreadSeq && view.mentionCount === mentionCount) return view;
+  const info = view.info === null ? null : { ...view.info, unreadCount: data.unreadCount, firstUnreadSeq: data.firstUnreadSeq, mentionCount };
+  return { ...view, unreadCount: data.unreadCount, firstUnreadSeq: data.firstUnreadSeq, mentionCount, info };
+}
+
+/** A reply kept in its thread is not the conversation's last message, but it does use a seq. */
+export function viewWithThreadReply(view: ConversationView, message: Message): ConversationView {
+  return message.seq > view.lastSeq ? { ...view, lastSeq: message.seq } : view;
 }
 
 /** `messages_read`: a member's read position moved forward. */

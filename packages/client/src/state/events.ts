@@ -1,5 +1,6 @@
 import type { Message, ServerEventData } from '@parley/core/protocol';
-import { updateView, viewWithMessage } from './conversations.js';
+import { updateView, viewWithMessage, viewWithThreadReply } from './conversations.js';
+import { patchThreadMessage, removeThreadMessages, threadOnly, withThreadChanges, withThreadReplies } from './threads.js';
 import type { OutboxEntry, ParleyState } from './types.js';
 import { applyChanges, clearedMessage, mergeMessages, patchMessage, removeMessages, settleCursor, truncateWindow } from './windows.js';
 
@@ -15,20 +16,26 @@ function updateWindow(state: ParleyState, conversationId: string, change: (w: No
 /** `new_message`, `message_sent`, `message_edited`: a stored message, new or in a newer version. */
 export function withMessages(state: ParleyState, conversationId: string, messages: readonly Message[]): ParleyState {
   if (messages.length === 0) return state;
-  let next = updateWindow(state, conversationId, (w) => mergeMessages(w, messages));
-  next = updateView(next, conversationId, (view) => messages.reduce(viewWithMessage, view));
+  // Replies kept in their thread go to the thread's window; the timeline only steps over their seqs.
+  const timeline = messages.filter((m) => !threadOnly(m));
+  const passed = messages.filter(threadOnly);
+  let next = updateWindow(state, conversationId, (w) => mergeMessages(w, timeline, passed.map((m) => m.seq)));
+  next = updateView(next, conversationId, (view) => passed.reduce(viewWithThreadReply, timeline.reduce(viewWithMessage, view)));
+  next = withThreadReplies(next, messages);
   return next;
 }
 
 export function withChangedMessage(state: ParleyState, message: Message): ParleyState {
-  let next = updateWindow(state, message.conversationId, (w) => applyChanges(w, [message]));
+  let next = withThreadChanges(state, [message]);
+  next = updateWindow(next, message.conversationId, (w) => applyChanges(w, [message]));
   next = updateView(next, message.conversationId, (view) => (view.lastMessage?.id === message.id ? viewWithMessage(view, message) : view));
   return next;
 }
 
 export function withDeleted(state: ParleyState, data: ServerEventData['message_deleted']): ParleyState {
   if (!data.forEveryone) {
-    let next = updateWindow(state, data.conversationId, (w) => removeMessages(w, [data.messageId]));
+    let next = removeThreadMessages(state, [data.messageId]);
+    next = updateWindow(next, data.conversationId, (w) => removeMessages(w, [data.messageId]));
     next = updateView(next, data.conversationId, (view) => {
       if (view.lastMessage?.id !== data.messageId) return view;
       const held = next.windows[data.conversationId]?.messages;
@@ -36,7 +43,8 @@ export function withDeleted(state: ParleyState, data: ServerEventData['message_d
     });
     return next;
   }
-  let next = updateWindow(state, data.conversationId, (w) => patchMessage(w, data.messageId, (m) => clearedMessage(m, data.version)));
+  let next = patchThreadMessage(state, data.conversationId, data.messageId, (m) => clearedMessage(m, data.version));
+  next = updateWindow(next, data.conversationId, (w) => patchMessage(w, data.messageId, (m) => clearedMessage(m, data.version)));
   next = updateView(next, data.conversationId, (view) =>
     view.lastMessage?.id === data.messageId ? { ...view, lastMessage: clearedMessage(view.lastMessage, data.version) } : view,
   );
@@ -45,7 +53,8 @@ export function withDeleted(state: ParleyState, data: ServerEventData['message_d
 
 export function withReactions(state: ParleyState, data: ServerEventData['message_reaction_updated']): ParleyState {
   const patch = (m: Message): Message => (data.version <= m.version ? m : { ...m, reactions: data.reactions, version: data.version });
-  let next = updateWindow(state, data.conversationId, (w) => patchMessage(w, data.messageId, patch));
+  let next = patchThreadMessage(state, data.conversationId, data.messageId, patch);
+  next = updateWindow(next, data.conversationId, (w) => patchMessage(w, data.messageId, patch));
   next = updateView(next, data.conversationId, (view) => (view.lastMessage?.id === data.messageId ? { ...view, lastMessage: patch(view.lastMessage) } : view));
   return next;
 }
@@ -62,18 +71,25 @@ export function withTruncation(state: ParleyState, conversationId: string, trunc
 
 /** One conversation's `sync_result` entry: hides, new messages, changes, then the cursors. */
 export function withSyncEntry(state: ParleyState, conversationId: string, entry: ServerEventData['sync_result']['conversations'][string]): ParleyState {
+  // Thread replies come in `messages` like any other (sync covers threads); roots whose summary moved, in `changes`.
+  const timeline = entry.messages.filter((m) => !threadOnly(m));
+  const passed = entry.messages.filter(threadOnly).map((m) => m.seq);
+  const lastSeen = entry.messages[entry.messages.length - 1]?.seq ?? 0;
   let next = withTruncation(state, conversationId, entry.truncatedBefore);
+  next = removeThreadMessages(next, entry.hiddenIds);
+  next = withThreadReplies(next, entry.messages);
+  next = withThreadChanges(next, entry.changes);
   next = updateWindow(next, conversationId, (w) => {
     let window = removeMessages(w, entry.hiddenIds);
-    window = mergeMessages(window, entry.messages);
+    window = mergeMessages(window, timeline, passed);
     window = applyChanges(window, entry.changes);
-    if (!entry.hasMore) window = settleCursor(window);
+    if (!entry.hasMore) window = settleCursor(window, lastSeen);
     const synced = !entry.hasMore && !entry.hasMoreChanges;
     if (window.cursor.version === entry.version && window.synced === synced) return window;
     return { ...window, cursor: { ...window.cursor, version: entry.version }, synced };
   });
   next = updateView(next, conversationId, (view) => {
-    let v = entry.messages.reduce(viewWithMessage, view);
+    let v = timeline.reduce(viewWithMessage, view);
     for (const change of entry.changes) if (v.lastMessage?.id === change.id) v = viewWithMessage(v, change);
     for (const id of entry.hiddenIds) if (v.lastMessage?.id === id) v = { ...v, lastMessage: next.windows[conversationId]?.messages.at(-1) ?? null };
     return entry.lastSeq > v.lastSeq ? { ...v, lastSeq: entry.lastSeq } : v;
@@ -84,11 +100,23 @@ export function withSyncEntry(state: ParleyState, conversationId: string, entry:
 /** The outbox changed: the top-level list and each window's `pending` (only where it changed). */
 export function withOutbox(state: ParleyState, entries: readonly OutboxEntry[]): ParleyState {
   const byConversation = new Map<string, OutboxEntry[]>();
+  const byThread = new Map<string, OutboxEntry[]>();
   for (const entry of entries) {
-    const list = byConversation.get(entry.conversationId);
-    if (list === undefined) byConversation.set(entry.conversationId, [entry]);
+    // A reply kept in its thread waits in the thread's window, not the conversation's.
+    const threadId = entry.message.threadId;
+    const [map, key] = threadId !== undefined && entry.message.alsoToConversation !== true ? [byThread, threadId] : [byConversation, entry.conversationId];
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [entry]);
     else list.push(entry);
   }
+  let threads = state.threads;
+  for (const [id, window] of Object.entries(state.threads)) {
+    const pending = byThread.get(id) ?? [];
+    if (pending.length === window.pending.length && pending.every((e, i) => e === window.pending[i])) continue;
+    if (threads === state.threads) threads = { ...state.threads };
+    (threads as Record<string, typeof window>)[id] = { ...window, pending };
+  }
+  if (threads !== state.threads) state = { ...state, threads };
   let windows = state.windows;
   for (const [id, window] of Object.entries(state.windows)) {
     const pending = byConversation.get(id) ?? [];

@@ -30,6 +30,8 @@ export interface ConversationView {
   unreadCount: number;
   /** The seq of the first unread message ("jump to first unread"), or null. */
   firstUnreadSeq: number | null;
+  /** Of the unread messages, those mentioning this user or everyone (from the server). */
+  mentionCount: number;
   lastMessage: Message | null;
   lastSeq: number;
   /** This user's read position. */
@@ -60,6 +62,30 @@ export interface MessageWindow {
   synced: boolean;
 }
 
+/**
+ * One open thread: its root and the replies held, a run of the thread's replies ascending by
+ * seq (thread seqs are the conversation's, so they have gaps; `hasMoreBefore` / `hasMoreAfter`
+ * say whether the server has more on either side).
+ */
+export interface ThreadWindow {
+  threadId: string;
+  conversationId: string;
+  /** The root as last seen (its `thread` summary is kept up to date), or null until loaded. */
+  root: Message | null;
+  messages: readonly Message[];
+  /** Replies to this thread not yet stored. */
+  pending: readonly OutboxEntry[];
+  hasMoreBefore: boolean;
+  hasMoreAfter: boolean;
+}
+
+/** This user's read state in a thread they follow, from `thread_unread_changed` (absolute values). */
+export interface ThreadUnread {
+  conversationId: string;
+  unreadCount: number;
+  lastReadSeq: number;
+}
+
 export interface ParleyState {
   status: ConnectionStatus;
   /** Who the server says we are, once connected. */
@@ -79,6 +105,10 @@ export interface ParleyState {
   online: Readonly<Record<string, true>>;
   /** Every send not yet stored, in order. */
   outbox: readonly OutboxEntry[];
+  /** Open threads, by root id. */
+  threads: Readonly<Record<string, ThreadWindow>>;
+  /** Followed threads' unread counts, by root id. */
+  threadUnread: Readonly<Record<string, ThreadUnread>>;
 }
 
 export const initialState: ParleyState = {
@@ -92,4 +122,6 @@ export const initialState: ParleyState = {
   typing: {},
   online: {},
   outbox: [],
+  threads: {},
+  threadUnread: {},
 };

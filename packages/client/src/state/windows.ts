@@ -24,8 +24,12 @@ function lowerBound(messages: readonly Message[], seq: number): number {
   return lo;
 }
 
-/** Adds messages (new, or newer versions of held ones), then moves the cursor over every seq now held without a gap. */
-export function mergeMessages(window: MessageWindow, incoming: readonly Message[]): MessageWindow {
+/**
+ * Adds messages (new, or newer versions of held ones), then moves the cursor over every seq now
+ * held without a gap. `passed` are seqs seen but not held here (thread replies kept in their
+ * thread): the cursor moves over them too.
+ */
+export function mergeMessages(window: MessageWindow, incoming: readonly Message[], passed: readonly number[] = []): MessageWindow {
   let messages: Message[] | null = null;
   for (const message of incoming) {
     const list: readonly Message[] = messages ?? window.messages;
@@ -44,16 +48,23 @@ export function mergeMessages(window: MessageWindow, incoming: readonly Message[
     messages.splice(at, 0, message);
   }
   const next = messages ?? window.messages;
-  const seq = contiguousEnd(next, window.cursor.seq);
+  const seq = contiguousEnd(next, window.cursor.seq, passed);
   if (messages === null && seq === window.cursor.seq) return window;
   return { ...window, messages: next, cursor: seq === window.cursor.seq ? window.cursor : { ...window.cursor, seq } };
 }
 
 /** The highest seq reached from `from` through messages held one after another. */
-function contiguousEnd(messages: readonly Message[], from: number): number {
+function contiguousEnd(messages: readonly Message[], from: number, passed: readonly number[] = []): number {
+  const skipped = new Set(passed);
   let seq = from;
-  for (let i = lowerBound(messages, seq + 1); i < messages.length && messages[i]!.seq === seq + 1; i += 1) seq += 1;
-  return seq;
+  let i = lowerBound(messages, seq + 1);
+  for (;;) {
+    if (i < messages.length && messages[i]!.seq === seq + 1) {
+      seq += 1;
+      i += 1;
+    } else if (skipped.has(seq + 1)) seq += 1;
+    else return seq;
+  }
 }
 
 /** Replaces held messages by newer versions of them; messages not held are outside the window and ignored. */
@@ -112,11 +123,14 @@ export function hasGap(window: MessageWindow): boolean {
   return last !== undefined && last.seq > window.cursor.seq;
 }
 
-/** After a catch-up that had nothing more to give: what is held is everything up to its last seq. */
-export function settleCursor(window: MessageWindow): MessageWindow {
-  const last = window.messages[window.messages.length - 1];
-  if (last === undefined || last.seq <= window.cursor.seq) return window;
-  return { ...window, cursor: { ...window.cursor, seq: last.seq } };
+/**
+ * After a catch-up that had nothing more to give: what is held is everything up to its last seq
+ * (or up to `upTo`, the last seq the catch-up saw, a thread reply kept elsewhere perhaps).
+ */
+export function settleCursor(window: MessageWindow, upTo = 0): MessageWindow {
+  const last = Math.max(window.messages[window.messages.length - 1]?.seq ?? 0, upTo);
+  if (last <= window.cursor.seq) return window;
+  return { ...window, cursor: { ...window.cursor, seq: last } };
 }
 
 /** The message as every reader sees it once deleted for everyone. */

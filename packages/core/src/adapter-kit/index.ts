@@ -4,7 +4,7 @@
  * store, so each rule is written once.
  */
 export { markStoreFailure, storeFailureKind, classifyStoreFailures, type StoreFailureKind } from './store-failure.js';
-export { countsAsUnread, unreadCondition } from './unread.js';
+export { countsAsUnread, countsAsThreadUnread, inTimeline, mentions, unreadCondition, timelineCondition, threadUnreadCondition } from './unread.js';
 export { aroundSplit, pageRange, tally, countBy, type SeqRange } from '../util/collections.js';
 export { foldText, searchTerms, escapeLike } from '../util/text.js';
 export {

@@ -52,6 +52,14 @@ export interface DecodedMessageRow {
   deleted_at: string | null;
   deleted_for_everyone: boolean;
   version: number;
+  /** Threads and mentions (optional: a store without them yet reads as no thread, no mention). */
+  thread_id?: string | null;
+  also_to_conversation?: boolean;
+  reply_count?: number;
+  last_reply_at?: string | null;
+  thread_participants?: string[] | null;
+  mentions?: string[] | null;
+  mention_everyone?: boolean;
 }
 
 export function memberFromRow(row: MemberRow): Member {
@@ -107,6 +115,14 @@ export function messageFromRow(row: DecodedMessageRow, reactions: ReactionSummar
     deletedForEveryone: row.deleted_for_everyone,
     reactions,
     version: row.version,
+    threadId: row.thread_id ?? null,
+    alsoToConversation: row.also_to_conversation ?? false,
+    thread:
+      row.reply_count === undefined || Number(row.reply_count) === 0
+        ? null
+        : { replyCount: Number(row.reply_count), lastReplyAt: row.last_reply_at ?? null, participantIds: row.thread_participants ?? [] },
+    mentions: row.mentions ?? [],
+    mentionEveryone: row.mention_everyone ?? false,
   };
 }
 
@@ -129,15 +145,22 @@ export function insertedMessage(input: NewMessage, seq: number, version: number)
     deletedForEveryone: false,
     reactions: [],
     version,
+    threadId: input.threadId ?? null,
+    alsoToConversation: input.threadId == null ? false : (input.alsoToConversation ?? false),
+    thread: null,
+    mentions: input.mentions ?? [],
+    mentionEveryone: input.mentionEveryone ?? false,
   };
 }
 
 /** Summaries in the order asked for, members only, from rows keyed by user. */
-export function summariesInOrder(userIds: string[], rows: Array<{ user_id: string; unread: number; first: number | null; total: number }>): UnreadSummary[] {
+export function summariesInOrder(userIds: string[], rows: Array<{ user_id: string; unread: number; first: number | null; total: number; mentioned?: number }>): UnreadSummary[] {
   const byUser = new Map(rows.map((r) => [r.user_id, r]));
   return userIds.flatMap((userId) => {
     const row = byUser.get(userId);
-    return row === undefined ? [] : [{ userId, unreadCount: row.unread, firstUnreadSeq: row.first, totalUnread: row.total }];
+    return row === undefined
+      ? []
+      : [{ userId, unreadCount: Number(row.unread), firstUnreadSeq: row.first === null ? null : Number(row.first), totalUnread: Number(row.total), mentionCount: Number(row.mentioned ?? 0) }];
   });
 }
 

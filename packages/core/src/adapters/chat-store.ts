@@ -17,6 +17,8 @@ import type {
   MessageStats,
   MessageType,
   SearchResult,
+  ThreadReadState,
+  ThreadSummary,
 } from '../domain/types.js';
 
 /**
@@ -155,6 +157,24 @@ export interface ChatStore {
    *   `hasMoreChanges` says whether to ask again at once.
    */
   getChangesSince(conversationId: string, viewerId: string, since: ChangeCursor, limit: number): Promise<ChangesSince>;
+
+  /**
+   * A page of one thread's replies (the root excluded), ascending by seq, as `listMessages`
+   * pages a conversation: `before`, `after` and `around` are seqs. Reads only the page (an
+   * index on the thread and seq), never the whole thread.
+   */
+  listThreadMessages(threadId: string, viewerId: string, range: MessageRange): Promise<MessagePage>;
+  /**
+   * Moves the user's read position in a thread forward only, to `upToSeq` or the thread's last
+   * reply, and makes them follow it. Answers as `markRead` does (`markedCount`: the unread
+   * replies the move covered). A thread that does not exist answers all zeros.
+   */
+  markThreadRead(threadId: string, userId: string, upToSeq: number | null, at: string): Promise<ReadMove>;
+  /** The read states of the thread's followers (all of them, or those among `userIds`), by userId. */
+  threadReadStates(threadId: string, userIds?: string[]): Promise<ThreadReadState[]>;
+  /** The threads of a conversation the user follows, with their unread counts; the latest reply first, at most `limit`. */
+  listThreadReadStates(userId: string, conversationId: string, limit: number): Promise<ThreadReadState[]>;
+
   searchMessages(userId: string, query: SearchQuery): Promise<SearchResult>;
   getMessageStats(conversationId: string): Promise<MessageStats>;
 
@@ -339,6 +359,8 @@ export interface UnreadSummary {
   /** The seq of the first message counting as unread, for "jump to first unread"; null when none. */
   firstUnreadSeq: number | null;
   totalUnread: number;
+  /** Of `unreadCount`, the messages that mention the user or everyone. */
+  mentionCount?: number;
 }
 
 /** An attachment whose bytes a purge may delete now. */
@@ -460,12 +482,22 @@ export type NewMessage = Pick<
 > & {
   /** Also write a notification outbox row, in the same transaction. */
   notify: boolean;
+  /**
+   * A thread reply: the root's id (a timeline message of the same conversation, checked by
+   * the service). The insert updates the root's `thread` summary and version (set to the
+   * reply's version: one change), and moves the sender's thread read position to the reply.
+   */
+  threadId?: string | null;
+  alsoToConversation?: boolean;
+  /** Mentioned members (validated by the service); stored so mention counts can be read. */
+  mentions?: string[];
+  mentionEveryone?: boolean;
   /** Builds webhook deliveries from the stored message; written in the same transaction, only when created. */
   webhooks?: WebhookWrite<Message>;
 };
 
 export type InsertResult =
-  | { status: 'created'; message: Message }
+  | { status: 'created'; message: Message; /** A thread reply's root summary after the insert. */ thread?: ThreadSummary }
   | { status: 'duplicate'; message: Message }
   | { status: 'refused'; message: null; reason: 'not_member' | 'attachment' };
 
@@ -599,6 +631,8 @@ export type MessageStoreMethods = Pick<
   | 'setReadPosition'
   | 'getChangesSince'
 >;
+
+export type ThreadStoreMethods = Pick<ChatStore, 'listThreadMessages' | 'markThreadRead' | 'threadReadStates' | 'listThreadReadStates'>;
 
 export type SearchStoreMethods = Pick<ChatStore, 'searchMessages' | 'getMessageStats'>;
 

@@ -162,8 +162,23 @@ export function createSchemas(limits: ChatLimits) {
         })
         .optional(),
       clientMessageId: idSchema.optional(),
+      /** Reply in a thread: the id of its root, a message of the conversation's timeline. */
+      threadId: idSchema.optional(),
+      /** A thread reply also shown in the conversation's timeline. */
+      alsoToConversation: z.boolean({ error: 'must be true or false' }).optional(),
+      /** Members to mention (user ids); repeats are dropped. */
+      mentions: z
+        .array(idSchema, { error: 'must be an array of user ids' })
+        .transform((ids) => [...new Set(ids)])
+        .refine((ids) => ids.length <= limits.maxMentions, `must name at most ${limits.maxMentions} users`)
+        .default([]),
+      /** Mention every member (`@everyone`): needs the mentionEveryone capability. */
+      mentionEveryone: z.boolean({ error: 'must be true or false' }).optional(),
     })
     .superRefine((value, ctx) => {
+      if (value.alsoToConversation === true && value.threadId === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['alsoToConversation'], message: 'needs threadId: only a thread reply is also sent to the conversation' });
+      }
       if (value.type === 'text' && (value.content === undefined || value.content.trim() === '')) {
         ctx.addIssue({ code: 'custom', path: ['content'], message: 'is required for a text message' });
       }
@@ -262,8 +277,11 @@ export function createSchemas(limits: ChatLimits) {
     resolveReport: z.object({ action: z.enum(['dismiss', 'delete', 'ban'], { error: 'must be dismiss, delete or ban' }) }),
   };
 
+  const markThreadRead = z.object({ threadId: idSchema, messageId: idSchema.optional() });
+
   return {
     ...moderation,
+    markThreadRead,
     pageLimit: pageLimit(limits, 50),
     id: idSchema,
     content: content.refine((c) => c.trim() !== '', 'must not be empty'),

@@ -108,6 +108,42 @@ export interface Message {
   reactions: ReactionSummary[];
   /** The conversation's change counter at this message's last change (its seq when new). */
   version: number;
+  /**
+   * Set on a thread reply: the id of the thread's root (a message of the timeline). A reply
+   * stays out of the conversation's timeline unless `alsoToConversation`. Every store sets
+   * it (null when not a reply); optional only so that older stores keep compiling.
+   */
+  threadId?: string | null;
+  /** A thread reply also shown in the conversation's timeline ("also send to the conversation"). */
+  alsoToConversation?: boolean;
+  /** On a thread's root: its replies' count, last reply time and who replied; null before the first reply. */
+  thread?: ThreadSummary | null;
+  /** Members mentioned by the sender (validated members, no repeats). */
+  mentions?: string[];
+  /** `@everyone`: every member is mentioned (needs the `mentionEveryone` capability). */
+  mentionEveryone?: boolean;
+}
+
+/** What a thread's root carries, updated in the same transaction as each reply's insert. */
+export interface ThreadSummary {
+  replyCount: number;
+  lastReplyAt: string | null;
+  /** Who replied, in the order of their first reply. */
+  participantIds: string[];
+}
+
+/**
+ * One user's read state in one thread they follow. A user follows a thread once they reply
+ * in it, start it (its root is theirs and it has a reply) or mark it read.
+ */
+export interface ThreadReadState {
+  conversationId: string;
+  threadId: string;
+  userId: string;
+  /** Replies up to this seq (the conversation's seq) are read. */
+  lastReadSeq: number;
+  /** Replies of others after lastReadSeq, not deleted and not hidden for the user. */
+  unreadCount: number;
 }
 
 export interface Conversation {
@@ -156,6 +192,8 @@ export interface ConversationListItem extends Conversation {
   unreadCount: number;
   /** The seq of the first message counting as unread ("jump to first unread"); null when none. */
   firstUnreadSeq: number | null;
+  /** Unread messages (as `unreadCount` counts them) that mention the user, or everyone. */
+  mentionCount?: number;
   muted: boolean;
   archived: boolean;
   lastReadSeq: number;

@@ -16,6 +16,8 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
       db.messages.delete(message.id);
       db.hidden.delete(message.id);
       db.reactions.delete(message.id);
+      db.threadReplies.delete(message.id);
+      db.threadReads.delete(message.id);
     }
     for (const [key, id] of db.clientIds) if (!db.messages.has(id)) db.clientIds.delete(key);
     for (const [id, entry] of db.outbox) if (entry.conversationId === conversationId) db.outbox.delete(id);
@@ -72,11 +74,13 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
   const listItem = (conversationId: string, userId: string, now: string): ConversationListRow => {
     const row = db.conversations.get(conversationId)!;
     const member = db.members.get(conversationId)!.get(userId)!;
+    const unread = rows.unread(conversationId, member);
     return {
       ...rows.presentConversation(row),
       role: member.role,
-      unreadCount: rows.unreadCount(conversationId, member),
-      firstUnreadSeq: rows.unread(conversationId, member).first,
+      unreadCount: unread.count,
+      firstUnreadSeq: unread.first,
+      mentionCount: unread.mentioned,
       muted: isMuted(member, now),
       archived: member.archivedAt !== null,
       lastReadSeq: member.lastReadSeq,
@@ -177,13 +181,13 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
       return userIds.flatMap((userId) => {
         const member = members?.get(userId);
         if (member === undefined) return [];
-        const { count, first } = rows.unread(conversationId, member);
+        const { count, first, mentioned } = rows.unread(conversationId, member);
         let totalUnread = 0;
         for (const other of db.userConversations.get(userId) ?? []) {
           const membership = db.members.get(other)?.get(userId);
           if (membership !== undefined && membership.archivedAt === null) totalUnread += rows.unreadCount(other, membership);
         }
-        return [{ userId, unreadCount: count, firstUnreadSeq: first, totalUnread }];
+        return [{ userId, unreadCount: count, firstUnreadSeq: first, totalUnread, mentionCount: mentioned }];
       });
     },
 

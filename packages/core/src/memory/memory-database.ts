@@ -1,6 +1,6 @@
 import type { NewWebhookDelivery, OutboxEntry, WebhookDelivery } from '../adapters/chat-store.js';
-import { countsAsUnread } from '../adapter-kit/unread.js';
-import type { AttachmentRecord, AuditEntry, Ban, Conversation, Member, Message, Report } from '../domain/types.js';
+import { countsAsUnread, mentions } from '../adapter-kit/unread.js';
+import type { AttachmentRecord, AuditEntry, Ban, Conversation, Member, Message, Report, ThreadSummary } from '../domain/types.js';
 
 export interface ConversationRow extends Omit<Conversation, 'lastMessage'> {
   directKey: string | null;
@@ -55,6 +55,10 @@ export interface MemoryDatabase {
   blocks: Map<string, Map<string, string>>;
   reports: Map<string, Report>;
   audit: AuditEntry[];
+  /** Thread root id → its replies, ascending by seq. */
+  threadReplies: Map<string, MessageRow[]>;
+  /** Thread root id → follower → their read position in the thread. */
+  threadReads: Map<string, Map<string, { lastReadSeq: number; lastReadAt: string | null }>>;
   /** Webhook deliveries by id; they outlive their conversation, as the tables' rows do. */
   webhooks: Map<string, WebhookDelivery>;
   /** The unique key (event, endpoint) of every delivery row. */
@@ -80,6 +84,8 @@ export function createMemoryDatabase(): MemoryDatabase {
     blocks: new Map(),
     reports: new Map(),
     audit: [],
+    threadReplies: new Map(),
+    threadReads: new Map(),
     webhooks: new Map(),
     webhookKeys: new Set(),
   };
@@ -127,6 +133,8 @@ export class MemoryRows {
       attachments: row.attachments.map((a) => ({ ...a })),
       metadata: row.metadata === null ? null : structuredClone(row.metadata),
       reactions: this.reactionsOf(row.id),
+      mentions: [...(row.mentions ?? [])],
+      thread: row.thread == null ? null : { ...row.thread, participantIds: [...row.thread.participantIds] },
     };
   }
 
@@ -140,16 +148,18 @@ export class MemoryRows {
     return this.db.hidden.get(messageId)?.has(viewerId) ?? false;
   }
 
-  /** How many messages count as unread for the member, and the first of them. */
-  unread(conversationId: string, member: Member): { count: number; first: number | null } {
+  /** How many messages count as unread for the member, the first of them, and how many of them mention the member. */
+  unread(conversationId: string, member: Member): { count: number; first: number | null; mentioned: number } {
     let count = 0;
+    let mentioned = 0;
     let first: number | null = null;
     for (const row of this.timelineAfter(conversationId, member.lastReadSeq)) {
       if (!countsAsUnread(row, member.userId, this.isHidden(row.id, member.userId))) continue;
       count += 1;
+      if (mentions(row, member.userId)) mentioned += 1;
       first ??= row.seq;
     }
-    return { count, first };
+    return { count, first, mentioned };
   }
 
   /** The conversation's messages with `afterSeq < seq <= toSeq`, in seq order. */
@@ -211,6 +221,43 @@ export class MemoryRows {
       row.status = 'purging';
       row.purgeLeaseUntil = null;
     }
+  }
+
+  /**
+   * Files a just-inserted reply under its root: the root's summary moves and takes the
+   * reply's version (one change), the sender follows the thread up to the reply, and the
+   * root's author follows it from the root. Answers the root's summary.
+   */
+  addThreadReply(reply: MessageRow): ThreadSummary | undefined {
+    const root = this.db.messages.get(reply.threadId!);
+    if (root === undefined) return undefined;
+    let replies = this.db.threadReplies.get(root.id);
+    if (replies === undefined) {
+      replies = [];
+      this.db.threadReplies.set(root.id, replies);
+    }
+    replies.push(reply);
+    const before = root.thread ?? { replyCount: 0, lastReplyAt: null, participantIds: [] };
+    root.thread = {
+      replyCount: before.replyCount + 1,
+      lastReplyAt: before.lastReplyAt !== null && before.lastReplyAt > reply.createdAt ? before.lastReplyAt : reply.createdAt,
+      participantIds: before.participantIds.includes(reply.senderId) ? before.participantIds : [...before.participantIds, reply.senderId],
+    };
+    root.version = reply.version;
+    const reads = this.threadReadsOf(root.id);
+    const mine = reads.get(reply.senderId);
+    if (mine === undefined || mine.lastReadSeq < reply.seq) reads.set(reply.senderId, { lastReadSeq: reply.seq, lastReadAt: reply.createdAt });
+    if (!reads.has(root.senderId) && root.type !== 'system') reads.set(root.senderId, { lastReadSeq: root.seq, lastReadAt: null });
+    return { ...root.thread, participantIds: [...root.thread.participantIds] };
+  }
+
+  threadReadsOf(rootId: string): Map<string, { lastReadSeq: number; lastReadAt: string | null }> {
+    let reads = this.db.threadReads.get(rootId);
+    if (reads === undefined) {
+      reads = new Map();
+      this.db.threadReads.set(rootId, reads);
+    }
+    return reads;
   }
 
   /** Moves the conversation's change counter on and stamps the message with it. */

@@ -1,5 +1,5 @@
 import type { InsertResult, MessageStoreMethods, ReactionChange } from '../adapters/chat-store.js';
-import { countsAsUnread } from '../adapter-kit/unread.js';
+import { countsAsUnread, inTimeline } from '../adapter-kit/unread.js';
 import type { ChangesSince } from '../domain/types.js';
 import { pageRange } from '../util/collections.js';
 import { claimable, uploadedIds } from '../adapter-kit/attachments.js';
@@ -41,6 +41,11 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
           deletedAt: null,
           deletedForEveryone: false,
           version: conversation.version + 1,
+          threadId: input.threadId ?? null,
+          alsoToConversation: (input.threadId ?? null) !== null && input.alsoToConversation === true,
+          thread: null,
+          mentions: [...(input.mentions ?? [])],
+          mentionEveryone: input.mentionEveryone ?? false,
         };
         // Built and checked before anything is written, so a failure leaves no half a send.
         if (input.webhooks !== undefined) insertWebhookDeliveries(db, input.webhooks({ ...rows.present(row), reactions: [] }));
@@ -50,8 +55,12 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
         db.messages.set(row.id, row);
         db.timeline.get(input.conversationId)!.push(row);
         if (input.clientMessageId !== null) db.clientIds.set(clientKey(input), row.id);
-        conversation.lastMessageId = row.id;
-        conversation.updatedAt = input.createdAt;
+        const thread = row.threadId === null ? undefined : rows.addThreadReply(row);
+        // A reply kept in its thread is not the conversation's latest activity.
+        if (inTimeline(row)) {
+          conversation.lastMessageId = row.id;
+          conversation.updatedAt = input.createdAt;
+        }
         if (input.notify) {
           db.outboxCounter += 1;
           const id = String(db.outboxCounter);
@@ -67,7 +76,7 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
             lastError: null,
           });
         }
-        return { status: 'created', message: rows.present(row) };
+        return thread === undefined ? { status: 'created', message: rows.present(row) } : { status: 'created', message: rows.present(row), thread };
       });
     },
 
@@ -83,7 +92,7 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
     },
 
     async listMessages(conversationId, viewerId, range) {
-      const visible = (db.timeline.get(conversationId) ?? []).filter((row) => !rows.isHidden(row.id, viewerId));
+      const visible = (db.timeline.get(conversationId) ?? []).filter((row) => inTimeline(row) && !rows.isHidden(row.id, viewerId));
       return pageRange(visible, range, (row) => row.seq, (row) => rows.present(row));
     },
 

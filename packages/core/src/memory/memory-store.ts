@@ -7,6 +7,7 @@ import { memoryMessages } from './memory-messages.js';
 import { memoryOutbox } from './memory-outbox.js';
 import { memoryRetention } from './memory-retention.js';
 import { memorySearch } from './memory-search.js';
+import { memoryThreads } from './memory-threads.js';
 import { memoryWebhooks } from './memory-webhooks.js';
 
 export interface MemoryStoreOptions {
@@ -25,6 +26,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ChatStore {
   return {
     ...memoryConversations(rows),
     ...memoryMessages(rows),
+    ...memoryThreads(rows),
     ...memorySearch(rows),
     ...memoryOutbox(db),
     ...memoryAttachments(db),

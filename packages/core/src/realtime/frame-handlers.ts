@@ -19,7 +19,7 @@ export interface HandlerContext {
   maxSyncConversations: number;
   /** Takes a fresh token for this connection (same user); answers its expiry. */
   reauthenticate(token: string): Promise<{ expiresAt: string | null }>;
-  /** Pushes the user's current `unread_changed` for a conversation to their sockets, soon. */
+  /** Pushes the user's current `unread_changed` for a conversation, and `thread_unread_changed` for the threads they follow there, to their sockets, soon. */
   refreshUnread(conversationId: string): void;
   /** Sends a room event to every node (each delivers to its own sockets in the room). */
   toRoom(conversationId: string, event: string, data: unknown, exceptSocketId?: string): void;
@@ -82,7 +82,11 @@ export const frameHandlers: Handlers = {
     // The sender has the rest: the ack carries what the server decided and what differs from the send.
     const ack = messageAck(message, { ...sent, senderId: ctx.userId, clientMessageId: clientMessageId ?? null });
     const replyTempId = tempId ?? clientMessageId;
-    return replyTempId === undefined ? { message: ack } : { message: ack, tempId: replyTempId };
+    const reply = replyTempId === undefined ? { message: ack } : { message: ack, tempId: replyTempId };
+    // A thread reply's sender learns the root's summary as the other members do from new_message.
+    if ((message.threadId ?? null) === null) return reply;
+    const root = await ctx.services.store.getMessage(message.threadId!);
+    return root?.thread == null ? reply : { ...reply, thread: root.thread };
   },
 
   async edit_message(ctx, { messageId, content }) {
@@ -112,6 +116,18 @@ export const frameHandlers: Handlers = {
 
   async mark_unread(ctx, { conversationId, messageId }) {
     return ctx.services.messages.markAsUnread(conversationId, ctx.userId, messageId, ctx.origin);
+  },
+
+  async get_thread(ctx, { threadId, ...options }) {
+    return ctx.services.threads.getThreadMessages(threadId, ctx.userId, options);
+  },
+
+  async mark_thread_read(ctx, { threadId, messageId }) {
+    return ctx.services.threads.markThreadRead(threadId, ctx.userId, messageId, ctx.origin);
+  },
+
+  async get_thread_unread(ctx, { conversationId }) {
+    return { conversationId, threads: await ctx.services.threads.getThreadReadStates(conversationId, ctx.userId) };
   },
 
   async react_to_message(ctx, { messageId, emoji }) {

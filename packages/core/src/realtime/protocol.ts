@@ -35,6 +35,15 @@ export const clientEventSchemas = {
   typing_stop: conversationRef,
   mark_as_read: z.object({ conversationId: idSchema, messageId: idSchema.optional() }),
   mark_unread: z.object({ conversationId: idSchema, messageId: idSchema }),
+  get_thread: z.object({
+    threadId: idSchema,
+    before: counter.optional(),
+    after: counter.optional(),
+    around: counter.optional(),
+    limit: z.number({ error: 'must be a number' }).optional(),
+  }),
+  mark_thread_read: z.object({ threadId: idSchema, messageId: idSchema.optional() }),
+  get_thread_unread: conversationRef,
   react_to_message: reactionRef,
   remove_reaction: reactionRef,
   sync: z.object({

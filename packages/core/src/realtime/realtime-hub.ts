@@ -15,7 +15,7 @@ import { PresenceKeeper } from './presence-keeper.js';
 import { readClientFrame } from './client-frame.js';
 import type { HubMeter } from './hub-meter.js';
 import { CLIENT_EVENTS, clientEventSchemas, CloseCode, SUCCESS_REPLIES, type ClientEvent, type ServerFrame } from './protocol.js';
-import { MEMBERSHIP_CHANGED, routeServiceEvents } from './service-event-routes.js';
+import { MEMBERSHIP_CHANGED, THREAD_READ, routeServiceEvents } from './service-event-routes.js';
 import { normalizeExpiry, SessionClock } from './session-clock.js';
 import { SocketRegistry, type LocalSocket, type SocketLike } from './socket-registry.js';
 import { TypingTracker } from './typing-tracker.js';
@@ -486,7 +486,10 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       maxSyncConversations: this.maxSyncConversations,
       toRoom: (conversationId, event, data, exceptSocketId) => this.toRoom(conversationId, event, data, exceptSocketId),
       reauthenticate: (token) => this.reauthenticate(entry, token),
-      refreshUnread: (conversationId) => this.unread.touch(conversationId, [entry.userId]),
+      refreshUnread: (conversationId) => {
+        this.unread.touch(conversationId, [entry.userId]);
+        this.unread.touchFollowedThreads(conversationId, entry.userId);
+      },
       userId: entry.userId,
       socketId: entry.id,
     };
@@ -563,7 +566,8 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
   /** Delivers here at once, and to every other node through the broker. */
   private route(event: string, target: BrokerTarget, data: unknown, order?: BrokerEnvelope['order']): void {
     const envelope: BrokerEnvelope = order === undefined ? { origin: this.nodeId, event, target, data } : { origin: this.nodeId, event, target, data, order };
-    this.delivery.deliver(envelope);
+    // An internal envelope is for the unread pushes only, never a frame of its own.
+    if (event !== THREAD_READ) this.delivery.deliver(envelope);
     this.unread.observe(envelope);
     this.cluster.publish(envelope);
   }
@@ -577,7 +581,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       return;
     }
     if (envelope.event === HUB_DISCONNECT) return this.closeUserSockets(envelope.data as { userId: string; code: number; reason: string });
-    this.delivery.deliver(envelope);
+    if (envelope.event !== THREAD_READ) this.delivery.deliver(envelope);
     this.unread.observe(envelope);
   }
 }

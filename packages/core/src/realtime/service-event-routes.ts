@@ -5,6 +5,8 @@ import { compactMessage } from './wire/message-form.js';
 
 /** Internal envelope: membership changed on some node; caches and rooms must follow. */
 export const MEMBERSHIP_CHANGED = 'membership:changed';
+/** Internal envelope: a user read a thread; their sockets get `thread_unread_changed`. */
+export const THREAD_READ = 'thread:read';
 
 export interface EventRouting {
   /** Delivers here and on every other node; `order` puts conversation changes in version order. */
@@ -36,8 +38,9 @@ export function routeServiceEvents(services: ChatServices, routing: EventRouting
     exceptSocketId === undefined ? { kind: 'members', conversationId } : { kind: 'members', conversationId, exceptSocketId };
   const order = (conversationId: string, version: number | null) => (version === null ? undefined : { conversationId, version });
 
-  on('message_created', ({ message, origin }) => {
-    routing.route('new_message', members(message.conversationId, origin.socketId), { message: compactMessage(message) }, order(message.conversationId, message.version));
+  on('message_created', ({ message, thread, origin }) => {
+    const data = thread === undefined ? { message: compactMessage(message) } : { message: compactMessage(message), thread };
+    routing.route('new_message', members(message.conversationId, origin.socketId), data, order(message.conversationId, message.version));
     routing.stopTypingOnSend(message.conversationId, message.senderId);
   });
   on('message_edited', ({ message }) =>
@@ -52,6 +55,8 @@ export function routeServiceEvents(services: ChatServices, routing: EventRouting
   );
   on('messages_read', ({ audience: _audience, origin: _origin, ...data }) => routing.route('messages_read', members(data.conversationId), data));
   on('read_position_changed', ({ audience, origin: _origin, ...data }) => routing.route('read_position_changed', users(audience), data));
+  // Internal: each node pushes the reader's new thread_unread_changed to its own sockets.
+  on('thread_read', ({ audience, origin: _origin, ...data }) => routing.route(THREAD_READ, users(audience), data));
   on('conversation_updated', ({ audience, origin: _origin, ...data }) => routing.route('conversation_updated', users(audience), data));
   on('membership_changed', ({ conversationId, removed }) => {
     for (const userId of removed) routing.evict(userId, conversationId);

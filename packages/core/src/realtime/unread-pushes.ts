@@ -3,6 +3,7 @@ import type { ChatStore } from '../adapters/chat-store.js';
 import type { MembershipCache } from '../services/membership-cache.js';
 import type { Logger } from '../util/logger.js';
 import type { SocketRegistry } from './socket-registry.js';
+import { THREAD_READ } from './service-event-routes.js';
 
 /** Conversation updates after which a member's unread total may have changed. */
 const MEMBERSHIP_UPDATES = new Set(['created', 'members_added', 'member_removed', 'member_left', 'deleted', 'archived', 'unarchived']);
@@ -17,6 +18,8 @@ const MEMBERSHIP_UPDATES = new Set(['created', 'members_added', 'member_removed'
  */
 export class UnreadPushes {
   private readonly pending = new Map<string, Set<string>>();
+  /** Threads whose followers' counts may have moved: all of them (null) or these users. */
+  private readonly pendingThreads = new Map<string, Set<string> | null>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
 
@@ -31,14 +34,29 @@ export class UnreadPushes {
 
   /** Looks at an envelope delivered on this node. */
   observe(envelope: BrokerEnvelope): void {
-    const data = envelope.data as { conversationId?: string; message?: { conversationId: string; senderId: string }; userId?: string; forEveryone?: boolean; updateType?: string };
+    const data = envelope.data as {
+      conversationId?: string;
+      message?: { conversationId: string; senderId: string; threadId?: string | null; alsoToConversation?: boolean };
+      userId?: string;
+      threadId?: string;
+      forEveryone?: boolean;
+      updateType?: string;
+    };
     switch (envelope.event) {
       case 'new_message': {
-        const { conversationId, senderId } = data.message!;
-        void this.members(conversationId).then((ids) => this.touch(conversationId, ids.filter((id) => id !== senderId)));
+        const { conversationId, senderId, threadId, alsoToConversation } = data.message!;
+        if (threadId != null) this.touchThread(threadId, null);
+        // A reply kept in its thread moves no conversation count.
+        if (threadId == null || alsoToConversation === true) {
+          void this.members(conversationId).then((ids) => this.touch(conversationId, ids.filter((id) => id !== senderId)));
+        }
         return;
       }
+      case THREAD_READ:
+        this.touchThread(data.threadId!, [data.userId!]);
+        return;
       case 'message_deleted':
+        if (data.threadId !== undefined) this.touchThread(data.threadId, data.forEveryone === true ? null : envelope.target.kind === 'users' ? envelope.target.userIds : null);
         if (data.forEveryone === true) void this.members(data.conversationId!).then((ids) => this.touch(data.conversationId!, ids));
         else if (envelope.target.kind === 'users') this.touch(data.conversationId!, envelope.target.userIds);
         return;
@@ -57,6 +75,56 @@ export class UnreadPushes {
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.pending.clear();
+    this.pendingThreads.clear();
+  }
+
+  /** Pushes `thread_unread_changed` to the thread's followers (or these users) connected here, soon. */
+  touchThread(threadId: string, userIds: string[] | null): void {
+    if (this.closed) return;
+    if (userIds !== null && !userIds.some((id) => this.registry.socketCount(id) > 0)) return;
+    const current = this.pendingThreads.get(threadId);
+    if (current === null || userIds === null) this.pendingThreads.set(threadId, null);
+    else this.pendingThreads.set(threadId, new Set([...(current ?? []), ...userIds]));
+    this.schedule();
+  }
+
+  /**
+   * After a catch-up: the user's counts in every thread they follow in the conversation (the
+   * latest 100), so counts that moved while they were away are set right, as `unread_changed` is.
+   */
+  touchFollowedThreads(conversationId: string, userId: string): void {
+    if (this.closed || this.registry.socketCount(userId) === 0) return;
+    void this.store
+      .listThreadReadStates(userId, conversationId, 100)
+      .then((states) => {
+        for (const { threadId, unreadCount, lastReadSeq } of states) {
+          this.send(userId, JSON.stringify({ type: 'thread_unread_changed', data: { conversationId, threadId, unreadCount, lastReadSeq } }));
+        }
+      })
+      .catch((error: unknown) => this.logger.warn('could not push thread unread counts', { conversationId, error: String(error) }));
+  }
+
+  private schedule(): void {
+    if (this.timer === null) {
+      this.timer = setTimeout(() => void this.flush(), this.delayMs);
+      this.timer.unref?.();
+    }
+  }
+
+  private async flushThreads(batch: Array<[string, Set<string> | null]>): Promise<void> {
+    await Promise.all(
+      batch.map(async ([threadId, users]) => {
+        try {
+          const states = await this.store.threadReadStates(threadId, users === null ? undefined : [...users]);
+          for (const { userId, conversationId, unreadCount, lastReadSeq } of states) {
+            if (this.registry.socketCount(userId) === 0) continue;
+            this.send(userId, JSON.stringify({ type: 'thread_unread_changed', data: { conversationId, threadId, unreadCount, lastReadSeq } }));
+          }
+        } catch (error) {
+          this.logger.warn('could not push thread unread counts', { threadId, error: String(error) });
+        }
+      }),
+    );
   }
 
   private async members(conversationId: string): Promise<string[]> {
@@ -74,30 +142,30 @@ export class UnreadPushes {
       this.pending.set(conversationId, users);
     }
     for (const id of here) users.add(id);
-    if (this.timer === null) {
-      this.timer = setTimeout(() => void this.flush(), this.delayMs);
-      this.timer.unref?.();
-    }
+    this.schedule();
   }
 
   private async flush(): Promise<void> {
     this.timer = null;
     const batch = [...this.pending];
     this.pending.clear();
+    const threads = [...this.pendingThreads];
+    this.pendingThreads.clear();
+    if (threads.length > 0) void this.flushThreads(threads);
     await Promise.all(
       batch.map(async ([conversationId, users]) => {
         try {
           const summaries = await this.store.unreadSummary(conversationId, [...users]);
           const reported = new Set(summaries.map((s) => s.userId));
-          for (const { userId, unreadCount, firstUnreadSeq, totalUnread } of summaries) {
-            this.send(userId, JSON.stringify({ type: 'unread_changed', data: { conversationId, unreadCount, firstUnreadSeq, totalUnread } }));
+          for (const { userId, unreadCount, firstUnreadSeq, totalUnread, mentionCount } of summaries) {
+            this.send(userId, JSON.stringify({ type: 'unread_changed', data: { conversationId, unreadCount, firstUnreadSeq, totalUnread, mentionCount: mentionCount ?? 0 } }));
           }
           // No longer a member (removed, left, or the group ended): nothing unread there.
           const gone = [...users].filter((id) => !reported.has(id));
           if (gone.length === 0) return;
           const totals = await Promise.all(gone.map((id) => this.totalOf(id)));
           gone.forEach((userId, i) =>
-            this.send(userId, JSON.stringify({ type: 'unread_changed', data: { conversationId, unreadCount: 0, firstUnreadSeq: null, totalUnread: totals[i] } })),
+            this.send(userId, JSON.stringify({ type: 'unread_changed', data: { conversationId, unreadCount: 0, firstUnreadSeq: null, totalUnread: totals[i], mentionCount: 0 } })),
           );
         } catch (error) {
           this.logger.warn('could not push unread counts', { conversationId, error: String(error) });

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import type { Message, ReactionSummary } from '../domain/types.js';
+import type { Message, ReactionSummary, ThreadSummary } from '../domain/types.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 
 /** Who caused a change, so the realtime hub can answer the acting socket differently. */
@@ -44,10 +44,13 @@ export type ConversationUpdateType =
   | 'retention_changed';
 
 export interface ChatEventMap {
-  message_created: [event: Audience & { message: Message; clientMessageId: string | null }];
+  /** `thread`: for a thread reply, its root's summary after the insert. */
+  message_created: [event: Audience & { message: Message; clientMessageId: string | null; thread?: ThreadSummary }];
+  /** A user moved their read position in a thread; only their own devices hear of it. */
+  thread_read: [event: Audience & { conversationId: string; threadId: string; userId: string; lastReadSeq: number; markedCount: number }];
   message_edited: [event: Audience & { message: Message }];
   /** `version`: the conversation's change counter after the delete; null when nothing changed. */
-  message_deleted: [event: Audience & { conversationId: string; messageId: string; forEveryone: boolean; deletedBy: string; version: number | null }];
+  message_deleted: [event: Audience & { conversationId: string; messageId: string; forEveryone: boolean; deletedBy: string; version: number | null; /** Set when the message is a thread reply. */ threadId?: string }];
   reaction_updated: [
     event: Audience & {
       conversationId: string;

@@ -348,6 +348,7 @@ export class ConversationService {
       capabilities: this.ctx.capabilities.list(conversation.type, member.role),
       unreadCount: unread?.unreadCount ?? 0,
       firstUnreadSeq: unread?.firstUnreadSeq ?? null,
+      mentionCount: unread?.mentionCount ?? 0,
       muted: member.mutedUntil !== null && member.mutedUntil > now,
       archived: member.archivedAt !== null,
       lastReadSeq: member.lastReadSeq,

@@ -25,6 +25,7 @@ import { nowIso, type ServiceContext } from './service-context.js';
 import { removeReactionDecision, toggleReactionDecision } from './conversation-rules.js';
 import { MUTED_FOREVER } from '../domain/limits.js';
 import { postSystemMessage } from './system-messages.js';
+import { checkMentions } from './mentions.js';
 
 export interface ReactionResult {
   action: 'added' | 'removed';
@@ -72,6 +73,7 @@ export class MessageService {
     let data = validate(this.ctx.schemas.sendMessage, input, 'input');
     const role = await this.ctx.membership.require(data.conversationId, actor);
     if (data.replyToId !== undefined) await this.requireReplyTarget(data.conversationId, data.replyToId);
+    if (data.threadId !== undefined) await this.requireThreadRoot(data.conversationId, actor, data.threadId);
     // A client resending after a reconnect must get its stored message back, not a refusal —
     // even though its uploads are claimed by that message now.
     const storedAlready = async (error: unknown) => {
@@ -89,6 +91,17 @@ export class MessageService {
       try {
         data = await this.checkedByHooks(actor, role, data);
       } catch (error) {
+        return storedAlready(error);
+      }
+    }
+    let mentioned: { mentions: string[]; mentionEveryone: boolean } = { mentions: [], mentionEveryone: false };
+    if (data.mentions.length > 0 || data.mentionEveryone === true) {
+      try {
+        const facts = await this.ctx.membership.facts(data.conversationId);
+        const memberIds = await this.ctx.membership.memberIds(data.conversationId);
+        mentioned = checkMentions(data, memberIds, { type: facts?.type ?? 'group', role }, this.ctx.capabilities);
+      } catch (error) {
+        // A resend of a stored message whose mentioned member left since gets it back.
         return storedAlready(error);
       }
     }
@@ -112,6 +125,9 @@ export class MessageService {
       clientMessageId: data.clientMessageId ?? null,
       createdAt: nowIso(this.ctx),
       notify: this.ctx.notifications,
+      threadId: data.threadId ?? null,
+      alsoToConversation: data.threadId !== undefined && data.alsoToConversation === true,
+      ...mentioned,
       webhooks: this.ctx.webhooks.message('message.sent'),
     });
     // Its place in the conversation is fixed now: the connection may go on with its next frame.
@@ -130,6 +146,7 @@ export class MessageService {
     if (result.status === 'created') {
       this.ctx.events.emit('message_created', {
         message: result.message,
+        ...(result.thread === undefined ? {} : { thread: result.thread }),
         clientMessageId: result.message.clientMessageId,
         audience: await this.ctx.membership.memberIds(result.message.conversationId),
         origin,
@@ -186,6 +203,17 @@ export class MessageService {
         if (c === null) throw ChatError.notFound('Conversation', 'conversationId');
         return c;
       }));
+  }
+
+  /**
+   * A thread's root: a message of the same conversation that the sender can see, and not a
+   * reply itself (threads do not nest).
+   */
+  private async requireThreadRoot(conversationId: string, actor: string, threadId: string): Promise<void> {
+    const root = await this.ctx.store.getMessage(threadId, actor);
+    if (root === null || root.conversationId !== conversationId) throw ChatError.validation('threadId', 'must name a message of the same conversation');
+    if ((root.threadId ?? null) !== null) throw ChatError.validation('threadId', 'must name a thread root: threads do not nest, reply to the root');
+    if (root.type === 'system') throw ChatError.validation('threadId', 'must not name a system message');
   }
 
   private async requireReplyTarget(conversationId: string, replyToId: string): Promise<void> {
@@ -263,6 +291,7 @@ export class MessageService {
           forEveryone: true,
           deletedBy: actor,
           version: deleted?.version ?? null,
+          ...((message.threadId ?? null) === null ? {} : { threadId: message.threadId! }),
           audience: await this.ctx.membership.memberIds(conversationId),
           origin,
         });
@@ -275,6 +304,7 @@ export class MessageService {
         forEveryone: false,
         deletedBy: actor,
         version: hidden?.version ?? null,
+        ...((message.threadId ?? null) === null ? {} : { threadId: message.threadId! }),
         audience: [actor],
         origin,
       });

@@ -2,13 +2,20 @@ import type { ChatStore, OutboxEntry } from '../adapters/chat-store.js';
 import type { PresenceStore } from '../adapters/presence-store.js';
 import type { Conversation, Message } from '../domain/types.js';
 import type { Logger } from '../util/logger.js';
+import { inTimeline } from '../adapter-kit/unread.js';
 
 /** What the host's notifier receives: one message and the members to push it to. */
 export interface Notification {
   message: Message;
   conversation: Conversation;
-  /** Members other than the sender who are offline and not muted. */
+  /**
+   * Members other than the sender who are offline and not muted — or muted but mentioned by
+   * name (a mention gets through a mute; `@everyone` does not). For a thread reply kept in its
+   * thread: only the thread's followers and those mentioned.
+   */
   recipientIds: string[];
+  /** Of `recipientIds`, those the message mentions (by name or with `@everyone`): push them as mentions. */
+  mentionedIds: string[];
 }
 
 /** The host's push hook. Throwing (or rejecting) makes Parley try again later. */
@@ -120,14 +127,20 @@ export class NotificationDispatcher {
     ]);
     if (message === null || conversation === null || message.deletedForEveryone) return;
     const nowIso = new Date(this.now()).toISOString();
+    const named = new Set(message.mentions ?? []);
+    const mentioned = (userId: string) => message.mentionEveryone === true || named.has(userId);
+    // A reply kept in its thread concerns the thread's followers, not the whole conversation.
+    const followers = inTimeline(message) ? null : new Set((await this.store.threadReadStates(message.threadId!)).map((s) => s.userId));
     const candidates = members
-      .filter((m) => m.userId !== message.senderId && !(m.mutedUntil !== null && m.mutedUntil > nowIso))
+      .filter((m) => m.userId !== message.senderId)
+      .filter((m) => followers === null || followers.has(m.userId) || mentioned(m.userId))
+      .filter((m) => !(m.mutedUntil !== null && m.mutedUntil > nowIso) || named.has(m.userId))
       .map((m) => m.userId);
     if (candidates.length === 0) return;
     const online = new Set(await this.onlineAmong(candidates));
     const recipientIds = candidates.filter((id) => !online.has(id));
     if (recipientIds.length === 0) return;
-    await this.notifier({ message, conversation, recipientIds });
+    await this.notifier({ message, conversation, recipientIds, mentionedIds: recipientIds.filter(mentioned) });
   }
 
   /** With presence down, everyone counts as offline: a push too many beats a push lost. */

@@ -37,6 +37,7 @@ const WRITES = new Set([
   'hideMessageForUser',
   'changeReaction',
   'markRead',
+  'markThreadRead',
   'claimOutbox',
   'completeOutbox',
   'failOutbox',

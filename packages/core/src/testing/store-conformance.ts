@@ -15,6 +15,8 @@ import { readStateCases } from './store/read-state.js';
 import { searchCases } from './store/search.js';
 import { retentionCases, retentionRaceCases } from './store/retention.js';
 import { sendCases } from './store/send.js';
+import { mentionCases } from './store/mentions.js';
+import { threadCases, threadRaceCases } from './store/threads.js';
 import { userDataCases } from './store/user-data.js';
 import { webhookCases, webhookRaceCases } from './store/webhooks.js';
 
@@ -42,6 +44,8 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('notification outbox', () => outboxCases(test));
     options.describe('webhook deliveries', () => webhookCases(test));
     options.describe('attachments', () => attachmentCases(test));
+    options.describe('threads', () => threadCases(test));
+    options.describe('mentions', () => mentionCases(test));
     options.describe('moderation', () => moderationCases(test));
     options.describe('hooks', () => hookCases(test));
     options.describe('retention', () => retentionCases(test));
@@ -50,7 +54,7 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     const { createStores, destroyStores } = options;
     if (createStores !== undefined) {
       options.describe('races between instances on one database', () => {
-        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases, ...retentionRaceCases, ...webhookRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
+        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases, ...retentionRaceCases, ...webhookRaceCases, ...threadRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
       });
     }
   });

@@ -69,6 +69,13 @@ export const reactionSummarySchema = z.object({
 
 export const messageTypeSchema = z.enum(MESSAGE_TYPES);
 
+/** What a thread's root carries. */
+export const threadSummarySchema = z.object({
+  replyCount: count,
+  lastReplyAt: nullableIso,
+  participantIds: z.array(z.string()),
+});
+
 /** A message's fields as `Message` has them, nothing defaulted: the base of the two wire forms below. */
 const messageFields = {
   id: z.string(),
@@ -87,6 +94,13 @@ const messageFields = {
   deletedForEveryone: z.boolean(),
   reactions: z.array(reactionSummarySchema),
   version: count,
+  /** A thread reply: its root's id (null or absent otherwise). */
+  threadId: z.optional(z.nullable(z.string())),
+  alsoToConversation: z.optional(z.boolean()),
+  /** On a thread's root: its summary (null before the first reply). */
+  thread: z.optional(z.nullable(threadSummarySchema)),
+  mentions: z.optional(z.array(z.string())),
+  mentionEveryone: z.optional(z.boolean()),
 };
 
 /**
@@ -121,6 +135,15 @@ export const messageAckSchema = z.extend(z.partial(z.object(messageFields)), {
   createdAt: iso,
 });
 
+/** One user's read state in a thread they follow. */
+export const threadReadStateSchema = z.object({
+  conversationId: z.string(),
+  threadId: z.string(),
+  userId: z.string(),
+  lastReadSeq: count,
+  unreadCount: count,
+});
+
 export const memberRoleSchema = z.enum(['owner', 'admin', 'member']);
 
 export const conversationSchema = z.object({
@@ -147,6 +170,8 @@ export const conversationListItemSchema = z.extend(conversationSchema, {
   capabilities: z.array(capabilitySchema),
   unreadCount: count,
   firstUnreadSeq: z.nullable(count),
+  /** Unread messages mentioning the user or everyone. */
+  mentionCount: z.optional(count),
   muted: z.boolean(),
   archived: z.boolean(),
   lastReadSeq: count,
@@ -188,6 +213,23 @@ export const messagePageSchema = z.object({
 });
 
 /** One conversation of `sync_result`: `ChangesSince` without its `conversationId` (the key says it). */
+/** One page of a thread: its root and replies ascending by seq (`GET /conversations/messages/:id/thread`). */
+export const threadPageSchema = z.object({
+  root: messageSchema,
+  messages: z.array(messageSchema),
+  hasMoreBefore: z.boolean(),
+  hasMoreAfter: z.boolean(),
+});
+
+/** `POST /conversations/messages/:id/thread/read` and `mark_thread_read_success`. */
+export const threadReadResultSchema = z.object({
+  threadId: z.string(),
+  conversationId: z.string(),
+  markedCount: count,
+  lastReadSeq: count,
+  unreadCount: count,
+});
+
 export const syncEntrySchema = z.object({
   messages: z.array(messageSchema),
   hasMore: z.boolean(),

@@ -21,6 +21,8 @@ export type {
   MessageType,
   Page,
   ReactionSummary,
+  ThreadReadState,
+  ThreadSummary,
 } from '../../domain/types.js';
 export type { SendMessageInput, CreateUploadInput } from '../../domain/schemas.js';
 export type { AttachmentInfo, UploadSlot, AttachmentDownload } from '../../attachments/attachment-service.js';

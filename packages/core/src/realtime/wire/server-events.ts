@@ -1,6 +1,19 @@
 import * as z from 'zod/mini';
 import { ERROR_CODES } from '../../domain/errors.js';
-import { attachmentDownloadSchema, attachmentInfoSchema, banSchema, messageAckSchema, messageSchema, reactionSummarySchema, syncEntrySchema, uploadSlotSchema } from './domain.js';
+import {
+  attachmentDownloadSchema,
+  attachmentInfoSchema,
+  banSchema,
+  messageAckSchema,
+  messageSchema,
+  reactionSummarySchema,
+  syncEntrySchema,
+  threadPageSchema,
+  threadReadResultSchema,
+  threadReadStateSchema,
+  threadSummarySchema,
+  uploadSlotSchema,
+} from './domain.js';
 import { auditPageSchema, banListSchema, blockedUsersSchema, blockResultSchema, memberResultSchema, reportPageSchema, reportResultSchema, resolveResultSchema, slowModeResultSchema, unbanResultSchema } from './moderation.js';
 import { deleteResultSchema } from './rest.js';
 
@@ -37,13 +50,19 @@ const reactionResult = z.object({
 export const replySchemas = {
   joined_conversation: z.object({ conversationId: id, typingUserIds: z.array(id), onlineUserIds: z.array(id) }),
   left_conversation: z.object({ conversationId: id }),
-  /** `message` holds only what the sender does not already have (see `messageAck`); `tempId` is left out when the send had none. */
-  message_sent: z.object({ message: messageAckSchema, tempId: z._default(z.nullable(id), null) }),
+  /**
+   * `message` holds only what the sender does not already have (see `messageAck`); `tempId` is
+   * left out when the send had none; `thread`, for a thread reply, is its root's summary now.
+   */
+  message_sent: z.object({ message: messageAckSchema, tempId: z._default(z.nullable(id), null), thread: z.optional(threadSummarySchema) }),
   message_edit_success: z.object({ message: messageSchema }),
   message_delete_success: deleteResultSchema,
   ack: z.object({ conversationId: id }),
   mark_as_read_success: z.object({ markedCount: count, lastReadSeq: count }),
   mark_unread_success: z.object({ lastReadSeq: count }),
+  thread_messages: threadPageSchema,
+  mark_thread_read_success: threadReadResultSchema,
+  thread_unread_result: z.object({ conversationId: id, threads: z.array(threadReadStateSchema) }),
   react_to_message_success: reactionResult,
   remove_reaction_success: reactionResult,
   sync_result: z.object({
@@ -77,7 +96,8 @@ export const broadcastSchemas = {
   connection_error: z.object({ code: errorCode, message: z.string() }),
   error: errorPayloadSchema,
   resync: z.object({ reason: z.enum(RESYNC_REASONS) }),
-  new_message: z.object({ message: messageSchema }),
+  /** `thread`: on a thread reply, its root's summary after it (the root's id is `message.threadId`). */
+  new_message: z.object({ message: messageSchema, thread: z.optional(threadSummarySchema) }),
   message_edited: z.object({ message: messageSchema }),
   message_deleted: z.object({
     conversationId: id,
@@ -86,6 +106,8 @@ export const broadcastSchemas = {
     deletedBy: id,
     /** Null on a delete for me that changed nothing. */
     version: z.nullable(count),
+    /** Set when the message is a thread reply: the thread's unread counts may have moved. */
+    threadId: z.optional(id),
   }),
   message_reaction_updated: z.object({
     conversationId: id,
@@ -98,7 +120,16 @@ export const broadcastSchemas = {
   }),
   messages_read: z.object({ conversationId: id, userId: id, lastReadSeq: count, markedCount: count }),
   read_position_changed: z.object({ conversationId: id, userId: id, lastReadSeq: count }),
-  unread_changed: z.object({ conversationId: id, unreadCount: count, firstUnreadSeq: z.nullable(count), totalUnread: count }),
+  unread_changed: z.object({
+    conversationId: id,
+    unreadCount: count,
+    firstUnreadSeq: z.nullable(count),
+    totalUnread: count,
+    /** Unread messages mentioning the user or everyone. */
+    mentionCount: z.optional(count),
+  }),
+  /** A thread's unread count for a follower, as an absolute value, to every socket of theirs. */
+  thread_unread_changed: z.object({ conversationId: id, threadId: id, unreadCount: count, lastReadSeq: count }),
   /** `updateType` is one of ConversationUpdateType, or a host's own type sent with `hub.notifyConversationUpdate`. */
   conversation_updated: z.object({ conversationId: id, updateType: z.string(), data: z.record(z.string(), z.unknown()) }),
   user_online: z.object({ userId: id, online: z.boolean(), at: z.string() }),

@@ -15,6 +15,13 @@ export interface ModelMessage {
   deleted: boolean;
   hiddenFor: Set<string>;
   reactions: Map<string, Set<string>>;
+  /** A thread reply: its root. */
+  root: ModelMessage | null;
+  /** A thread reply also shown in the timeline. */
+  also: boolean;
+  mentions: string[];
+  /** On a root: how many replies it has had. */
+  replies: number;
 }
 
 export interface ModelMember {
@@ -116,6 +123,27 @@ export class ChatModel {
     return done(this.post(c, actor, false, content));
   }
 
+  /** A mention of a member by name; anyone else is refused. */
+  sendMention(c: ModelConversation, actor: string, content: string, mentioned: string): Verdict<ModelMessage> {
+    if (this.member(c, actor) === undefined) return refuse('NOT_FOUND');
+    if (!c.members.has(mentioned)) return refuse('VALIDATION_FAILED');
+    const message = this.post(c, actor, false, content);
+    message.mentions = [mentioned];
+    return done(message);
+  }
+
+  /** A reply in the thread of `root`: a timeline message the sender sees, not a system message. */
+  reply(root: ModelMessage, actor: string, content: string, also: boolean): Verdict<ModelMessage> {
+    const c = this.conversationOf(root);
+    if (this.member(c, actor) === undefined) return refuse('NOT_FOUND');
+    if (root.hiddenFor.has(actor) || root.root !== null || root.system) return refuse('VALIDATION_FAILED');
+    const message = this.post(c, actor, false, content);
+    message.root = root;
+    message.also = also;
+    root.replies += 1;
+    return done(message);
+  }
+
   edit(m: ModelMessage, actor: string, content: string): Verdict {
     if (!this.canSee(m, actor)) return refuse('NOT_FOUND');
     if (m.sender !== actor || m.system) return refuse('FORBIDDEN');
@@ -160,15 +188,34 @@ export class ChatModel {
     return done(me.readSeq);
   }
 
-  /** Others' live, non-system messages after the read position that the user has not hidden. */
+  /** Others' live, non-system messages of the timeline after the read position that the user has not hidden. */
   unread(c: ModelConversation, user: string): number {
-    const me = c.members.get(user);
-    if (me === undefined) return 0;
-    return c.messages.filter((m) => m.seq > me.readSeq && m.sender !== user && !m.system && !m.deleted && !m.hiddenFor.has(user)).length;
+    return this.unreadMessages(c, user).length;
   }
 
+  /** Of those, the ones mentioning the user. */
+  mentionCount(c: ModelConversation, user: string): number {
+    return this.unreadMessages(c, user).filter((m) => m.mentions.includes(user)).length;
+  }
+
+  private unreadMessages(c: ModelConversation, user: string): ModelMessage[] {
+    const me = c.members.get(user);
+    if (me === undefined) return [];
+    return c.messages.filter((m) => this.inTimeline(m) && m.seq > me.readSeq && m.sender !== user && !m.system && !m.deleted && !m.hiddenFor.has(user));
+  }
+
+  /** The timeline as the user sees it: thread replies kept in their thread are not in it. */
   visible(c: ModelConversation, user: string): ModelMessage[] {
-    return c.messages.filter((m) => !m.hiddenFor.has(user));
+    return c.messages.filter((m) => this.inTimeline(m) && !m.hiddenFor.has(user));
+  }
+
+  /** A thread's replies as the user sees them, by seq. */
+  thread(root: ModelMessage, user: string): ModelMessage[] {
+    return this.conversationOf(root).messages.filter((m) => m.root === root && !m.hiddenFor.has(user));
+  }
+
+  private inTimeline(m: ModelMessage): boolean {
+    return m.root === null || m.also;
   }
 
   conversationOf(m: ModelMessage): ModelConversation {
@@ -196,6 +243,10 @@ export class ChatModel {
       deleted: false,
       hiddenFor: new Set(),
       reactions: new Map(),
+      root: null,
+      also: false,
+      mentions: [],
+      replies: 0,
     };
     c.messages.push(message);
     this.messages.push(message);

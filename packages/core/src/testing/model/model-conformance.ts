@@ -112,6 +112,36 @@ const COMMANDS = {
       r.messages.set(verdict.value.key, sent!.id);
     }
   }),
+  sendMention: command<{ c: number; actor: number; target: number }>('sendMention', async (m, r, p) => {
+    const c = pickConversation(m, p.c);
+    if (c === null) return;
+    const verdict = m.sendMention(c, user(r, p.actor), `@${p.target}`, user(r, p.target));
+    const sent = (await agree(
+      verdict,
+      r.chat.messages.sendMessage(user(r, p.actor), { conversationId: r.conversations.get(c.key)!, content: `@${p.target}`, mentions: [user(r, p.target)] }),
+      'sendMessage(mentions)',
+    )) as { id: string; seq: number } | undefined;
+    if (verdict.ok) {
+      assert.equal(sent!.seq, verdict.value.seq, 'seq as the model counts it');
+      r.messages.set(verdict.value.key, sent!.id);
+    }
+  }),
+  reply: command<{ msg: number; actor: number; text: string; also: boolean }>('reply', async (m, r, p) => {
+    const root = pickMessage(m, p.msg);
+    if (root === null) return;
+    const c = m.conversationOf(root);
+    const content = `r ${p.text}`;
+    const verdict = m.reply(root, user(r, p.actor), content, p.also);
+    const sent = (await agree(
+      verdict,
+      r.chat.messages.sendMessage(user(r, p.actor), { conversationId: r.conversations.get(c.key)!, content, threadId: r.messages.get(root.key)!, alsoToConversation: p.also }),
+      'sendMessage(threadId)',
+    )) as { id: string; seq: number } | undefined;
+    if (verdict.ok) {
+      assert.equal(sent!.seq, verdict.value.seq, 'seq as the model counts it');
+      r.messages.set(verdict.value.key, sent!.id);
+    }
+  }),
   edit: command<{ msg: number; actor: number; text: string }>('edit', async (m, r, p) => {
     const msg = pickMessage(m, p.msg);
     if (msg === null) return;
@@ -165,6 +195,16 @@ async function compare(m: ChatModel, r: Real): Promise<void> {
       const item = await r.chat.conversations.getConversationById(id, u);
       assert.equal(item.role, member.role, `${u}'s role in g${c.key}`);
       assert.equal(item.unreadCount, m.unread(c, u), `${u}'s unread count in g${c.key}`);
+      assert.equal(item.mentionCount, m.mentionCount(c, u), `${u}'s mention count in g${c.key}`);
+      for (const root of c.messages.filter((x) => x.replies > 0 && !x.hiddenFor.has(u))) {
+        const thread = await r.chat.threads.getThreadMessages(r.messages.get(root.key)!, u, { limit: 100 });
+        assert.equal(thread.root.thread?.replyCount ?? 0, root.replies, `replies of message ${root.seq} in g${c.key}`);
+        assert.deepEqual(
+          thread.messages.map((x) => [x.seq, x.deletedForEveryone ? null : x.content]),
+          m.thread(root, u).map((x) => [x.seq, x.deleted ? null : x.content]),
+          `the thread of message ${root.seq} in g${c.key} as ${u} sees it`,
+        );
+      }
       const page = await r.chat.messages.getConversationMessages(id, u, { limit: 100 });
       assert.deepEqual(
         page.messages.map((x) => [x.seq, x.deletedForEveryone, x.deletedForEveryone ? null : x.type === 'system' ? 'system' : x.content]),
@@ -205,6 +245,9 @@ export function runModelConformance(options: ModelConformanceOptions): void {
     fc.record({ msg: fc.nat(), actor: index }),
     fc.record({ msg: fc.nat(), actor: index, emoji: fc.constantFrom(...EMOJI) }),
     fc.record({ c: fc.nat(), actor: index }),
+    fc.record({ c: fc.nat(), actor: index, target: index }),
+    fc.record({ msg: fc.nat(), actor: index, text: fc.string({ minLength: 1, maxLength: 8, unit: 'grapheme-ascii' }), also: fc.constantFrom(false, false, true) }),
+    fc.record({ msg: fc.nat(), actor: index, text: fc.string({ minLength: 1, maxLength: 8, unit: 'grapheme-ascii' }), also: fc.constantFrom(false, true) }),
   ];
   const builders = [
     COMMANDS.createGroup,
@@ -218,6 +261,9 @@ export function runModelConformance(options: ModelConformanceOptions): void {
     COMMANDS.deleteForMe,
     COMMANDS.react,
     COMMANDS.markRead,
+    COMMANDS.sendMention,
+    COMMANDS.reply,
+    COMMANDS.reply,
   ];
   const commandArbitraries = arbitraries.map((arbitrary, i) => (arbitrary as { map(f: (v: unknown) => unknown): unknown }).map(builders[i] as (v: unknown) => unknown));
   options.describe(`model-based conformance${options.name === undefined ? '' : `: ${options.name}`}`, () => {

@@ -116,12 +116,12 @@ export function readStateCases(test: CaseFn): void {
     await send(a, g, 'mine');
     await send(b, d, 'direct');
     const [summary] = await store.unreadSummary(g, [a]);
-    assert.deepEqual(summary, { userId: a, unreadCount: 2, firstUnreadSeq: 2, totalUnread: 3 });
+    assert.deepEqual(summary, { userId: a, unreadCount: 2, firstUnreadSeq: 2, totalUnread: 3, mentionCount: 0 });
     const item = await chat.conversations.getConversationById(g, a);
     assert.equal(item.firstUnreadSeq, 2);
     assert.equal((await chat.conversations.getUserConversations(a)).items.find((i) => i.id === d)?.firstUnreadSeq, 1);
     await chat.messages.markAsRead(g, a, two.id);
-    assert.deepEqual((await store.unreadSummary(g, [a]))[0], { userId: a, unreadCount: 0, firstUnreadSeq: null, totalUnread: 1 });
+    assert.deepEqual((await store.unreadSummary(g, [a]))[0], { userId: a, unreadCount: 0, firstUnreadSeq: null, totalUnread: 1, mentionCount: 0 });
     await chat.conversations.archiveConversation(d, a);
     assert.equal((await store.unreadSummary(g, [a]))[0]!.totalUnread, 0, 'archived conversations are left out of the total');
     assert.deepEqual(await store.unreadSummary(g, ['stranger']), [], 'non-members are left out');
