@@ -435,6 +435,30 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       $fn$;
     `,
   },
+  {
+    version: 5,
+    name: 'pins and edit history',
+    sql: `
+      -- One pin per message; a conversation's pins are counted and listed through the index.
+      CREATE TABLE {s}.pins (
+        message_id      text COLLATE "C" PRIMARY KEY REFERENCES {s}.messages (id) ON DELETE CASCADE,
+        conversation_id text COLLATE "C" NOT NULL REFERENCES {s}.conversations (id) ON DELETE CASCADE,
+        pinned_by       text COLLATE "C" NOT NULL,
+        pinned_at       timestamptz NOT NULL,
+        expires_at      timestamptz
+      );
+      CREATE INDEX pins_by_conversation ON {s}.pins (conversation_id, pinned_at, message_id);
+      -- A message's earlier texts; id orders them as the edits were stored.
+      CREATE TABLE {s}.message_edits (
+        id          bigserial PRIMARY KEY,
+        message_id  text COLLATE "C" NOT NULL REFERENCES {s}.messages (id) ON DELETE CASCADE,
+        content     text,
+        created_at  timestamptz NOT NULL,
+        replaced_at timestamptz NOT NULL
+      );
+      CREATE INDEX message_edits_by_message ON {s}.message_edits (message_id, id);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

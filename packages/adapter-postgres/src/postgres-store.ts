@@ -10,6 +10,7 @@ import { pgOutbox } from './pg-outbox.js';
 import { pgSearch } from './pg-search.js';
 import { pgAttachments } from './pg-attachments.js';
 import { pgModeration } from './pg-moderation.js';
+import { pgPins } from './pg-pins.js';
 
 export interface PostgresStoreOptions {
   /** A pool the host owns; Parley then never ends it. Give this or `connectionString`. */
@@ -65,6 +66,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       ...pgOutbox(db),
       ...pgAttachments(db),
       ...pgModeration(db),
+      ...pgPins(db),
       async ping() {
         await pool.query('SELECT 1');
       },

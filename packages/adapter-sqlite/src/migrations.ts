@@ -187,6 +187,30 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX audit_by_conversation ON audit_log (conversation_id, created_at, id);
     `,
   },
+  {
+    version: 6,
+    name: 'pins and edit history',
+    sql: `
+      -- One pin per message; the conversation's pins are counted and listed through the index.
+      CREATE TABLE pins (
+        message_id      TEXT PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        pinned_by       TEXT NOT NULL,
+        pinned_at       TEXT NOT NULL,
+        expires_at      TEXT
+      ) WITHOUT ROWID;
+      CREATE INDEX pins_by_conversation ON pins (conversation_id, pinned_at, message_id);
+      -- A message's earlier texts; id orders them as the edits were stored.
+      CREATE TABLE message_edits (
+        id          INTEGER PRIMARY KEY,
+        message_id  TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        content     TEXT,
+        created_at  TEXT NOT NULL,
+        replaced_at TEXT NOT NULL
+      );
+      CREATE INDEX message_edits_by_message ON message_edits (message_id, id);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

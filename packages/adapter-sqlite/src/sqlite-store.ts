@@ -11,6 +11,7 @@ import { sqliteModeration } from './sqlite-moderation.js';
 import { sqliteConversations } from './sqlite-conversations.js';
 import { sqliteMessages } from './sqlite-messages.js';
 import { sqliteOutbox } from './sqlite-outbox.js';
+import { sqlitePins } from './sqlite-pins.js';
 import { sqliteSearch } from './search.js';
 
 export interface SqliteStoreOptions {
@@ -64,6 +65,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       ...sqliteOutbox(context),
       ...sqliteAttachments(context),
       ...sqliteModeration(context),
+      ...sqlitePins(context),
       async ping() {
         context.sql('SELECT 1').get();
       },

@@ -18,6 +18,7 @@ import { ConversationService } from './services/conversation-service.js';
 import { MembershipCache } from './services/membership-cache.js';
 import { MessageService } from './services/message-service.js';
 import { ModerationService } from './services/moderation-service.js';
+import { PinService } from './services/pin-service.js';
 import {
   DEFAULT_NOTIFICATION_RETRY,
   NotificationDispatcher,
@@ -64,6 +65,8 @@ export interface ChatServices {
   messages: MessageService;
   /** Bans, muting members, slow mode, blocks, reports and the audit log. */
   moderation: ModerationService;
+  /** Pinned messages: pin, unpin, list. */
+  pins: PinService;
   events: ChatEvents;
   membership: MembershipCache;
   store: ChatStore;
@@ -117,6 +120,7 @@ const optionsSchema = z.object({
       maxGroupMembers: z.number().int().min(2),
       maxMetadataBytes: positive,
       maxMetadataDepth: positive,
+      maxPinsPerConversation: positive,
       messageRate: z.object({ limit: positive, windowMs: positive }).partial(),
     })
     .partial()
@@ -215,6 +219,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
     conversations: new ConversationService(ctx),
     messages,
     moderation: new ModerationService(ctx, messages),
+    pins: new PinService(ctx, messages),
     attachments,
     attachmentPurge,
     events,

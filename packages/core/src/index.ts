@@ -1,5 +1,7 @@
 export * from './domain/errors.js';
 export * from './domain/types.js';
+export type * from './domain/pins.js';
+export type * from './domain/edit-history.js';
 export * from './domain/limits.js';
 export * from './domain/schemas.js';
 export { validate } from './domain/validate.js';
@@ -44,6 +46,7 @@ export { ConversationService, MUTED_FOREVER, type MemberWithProfile } from './se
 export { MessageService, type ReactionResult, type ChangeCursorInput } from './services/message-service.js';
 export { MembershipCache, type ConversationFacts } from './services/membership-cache.js';
 export { ModerationService } from './services/moderation-service.js';
+export { PinService, type UnpinResult } from './services/pin-service.js';
 export { Capabilities, DEFAULT_CAPABILITIES, type CapabilityTable, type CapabilityOverrides } from './domain/capabilities.js';
 export {
   NotificationDispatcher,

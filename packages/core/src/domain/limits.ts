@@ -11,6 +11,8 @@ export interface ChatLimits {
   maxMetadataBytes: number;
   /** …and nested at most this deep (an object or array is one level). */
   maxMetadataDepth: number;
+  /** Pins in force per conversation; pinning one more is refused with CONFLICT. */
+  maxPinsPerConversation: number;
   /** Messages per user per window, enforced by MessageService (REST and WebSocket alike). */
   messageRate: { limit: number; windowMs: number };
 }
@@ -25,6 +27,7 @@ export const DEFAULT_LIMITS: ChatLimits = {
   maxGroupMembers: 1_000,
   maxMetadataBytes: 16 * 1024,
   maxMetadataDepth: 8,
+  maxPinsPerConversation: 50,
   messageRate: { limit: 20, windowMs: 10_000 },
 };
 

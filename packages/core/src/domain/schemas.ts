@@ -271,6 +271,8 @@ export function createSchemas(limits: ChatLimits) {
     role: z.enum(['owner', 'admin', 'member'], { error: 'must be owner, admin or member' }),
     memberIds: z.array(idSchema).min(1, 'must name at least one user').max(limits.maxGroupMembers),
     mutedUntil: isoDate.nullable().optional(),
+    /** `pinMessage` options: until when the pin holds (absent or null: until unpinned). */
+    pin: z.object({ expiresAt: isoDate.nullable().optional() }),
     seq: seqCursor,
     forEveryone: z.boolean({ error: 'must be true or false' }),
     sendMessage,
@@ -295,4 +297,5 @@ export type MessagePageOptions = z.input<Schemas['messagePage']>;
 export type ListConversationsOptions = z.input<Schemas['listConversations']>;
 export type CreateGroupInput = z.input<Schemas['createGroup']>;
 export type UpdateConversationInput = z.input<Schemas['updateConversation']>;
+export type PinInput = z.input<Schemas['pin']>;
 export type SearchOptions = Omit<z.input<Schemas['search']>, 'query'>;

@@ -1,5 +1,7 @@
 import type { OutboxEntry } from '../adapters/chat-store.js';
 import { countsAsUnread } from '../adapter-kit/unread.js';
+import type { MessageVersion } from '../domain/edit-history.js';
+import type { PinRecord } from '../domain/pins.js';
 import type { AttachmentRecord, AuditEntry, Ban, Conversation, Member, Message, Report } from '../domain/types.js';
 
 export interface ConversationRow extends Omit<Conversation, 'lastMessage'> {
@@ -48,6 +50,10 @@ export interface MemoryDatabase {
   blocks: Map<string, Map<string, string>>;
   reports: Map<string, Report>;
   audit: AuditEntry[];
+  /** conversationId → messageId → pin (expired ones stay until the next pin of the conversation drops them). */
+  pins: Map<string, Map<string, PinRecord>>;
+  /** messageId → its earlier texts, oldest first. */
+  edits: Map<string, MessageVersion[]>;
 }
 
 export function createMemoryDatabase(): MemoryDatabase {
@@ -68,6 +74,8 @@ export function createMemoryDatabase(): MemoryDatabase {
     blocks: new Map(),
     reports: new Map(),
     audit: [],
+    pins: new Map(),
+    edits: new Map(),
   };
 }
 

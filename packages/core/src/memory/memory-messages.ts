@@ -85,6 +85,12 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
     async updateMessageContent(messageId, content, editedAt) {
       const row = db.messages.get(messageId);
       if (row === undefined || row.deletedForEveryone) return null;
+      let history = db.edits.get(messageId);
+      if (history === undefined) {
+        history = [];
+        db.edits.set(messageId, history);
+      }
+      history.push({ messageId, content: row.content, createdAt: row.editedAt ?? row.createdAt, replacedAt: editedAt });
       row.content = content;
       row.editedAt = editedAt;
       rows.bumpVersion(row);
@@ -101,6 +107,8 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
         row.deletedAt = deletedAt;
         row.deletedForEveryone = true;
         db.reactions.delete(messageId);
+        db.edits.delete(messageId);
+        db.pins.get(row.conversationId)?.delete(messageId);
         rows.purgeAttachments((a) => a.messageId === messageId);
         rows.bumpVersion(row);
       }

@@ -5,6 +5,7 @@ import { memoryConversations } from './memory-conversations.js';
 import { createMemoryDatabase, MemoryRows, type MemoryDatabase } from './memory-database.js';
 import { memoryMessages } from './memory-messages.js';
 import { memoryOutbox } from './memory-outbox.js';
+import { memoryPins } from './memory-pins.js';
 import { memorySearch } from './memory-search.js';
 
 export interface MemoryStoreOptions {
@@ -27,6 +28,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ChatStore {
     ...memoryOutbox(db),
     ...memoryAttachments(db),
     ...memoryModeration(db),
+    ...memoryPins(rows),
     async ping() {},
   };
 }

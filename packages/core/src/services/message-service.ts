@@ -1,4 +1,5 @@
 import type { ChangeCursor } from '../adapters/chat-store.js';
+import type { MessageHistory } from '../domain/edit-history.js';
 import { ChatError } from '../domain/errors.js';
 import type { MessagePageOptions, ParsedSendMessage, SearchOptions, SendMessageInput } from '../domain/schemas.js';
 import type { SendDraft } from '../extensions/hooks.js';
@@ -283,6 +284,16 @@ export class MessageService {
 
   async getMessageById(messageId: string, userId: string): Promise<Message> {
     return (await this.requireMessage(messageId, userId)).message;
+  }
+
+  /**
+   * Every earlier text of a message, oldest first, with the current one (members only). A
+   * delete for everyone clears the history with the content.
+   */
+  async getMessageHistory(messageId: string, userId: string): Promise<MessageHistory> {
+    const { message } = await this.requireMessage(messageId, userId);
+    const versions = message.deletedForEveryone ? [] : await this.ctx.store.listMessageHistory(message.id);
+    return { messageId: message.id, conversationId: message.conversationId, content: message.content, editedAt: message.editedAt, versions };
   }
 
   /**

@@ -40,6 +40,8 @@ const WRITES = new Set([
   'claimOutbox',
   'completeOutbox',
   'failOutbox',
+  'pinMessage',
+  'unpinMessage',
 ]);
 const UNHEALTHY_AFTER = 3;
 

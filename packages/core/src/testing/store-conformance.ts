@@ -3,10 +3,12 @@ import { attachmentCases, attachmentRaceCases } from './store/attachments.js';
 import { changesCases } from './store/changes.js';
 import { conversationCases } from './store/conversations.js';
 import { editDeleteCases } from './store/edit-delete.js';
+import { editHistoryCases } from './store/edit-history.js';
 import { memberCases } from './store/members.js';
 import { outboxCases } from './store/outbox.js';
 import { raceCases } from './store/races.js';
 import { paginationCases } from './store/pagination.js';
+import { pinCases, pinRaceCases } from './store/pins.js';
 import { rawRowCases } from './store/raw-rows.js';
 import { reactionCases } from './store/reactions.js';
 import { readStateCases } from './store/read-state.js';
@@ -36,11 +38,13 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('search', () => searchCases(test));
     options.describe('notification outbox', () => outboxCases(test));
     options.describe('attachments', () => attachmentCases(test));
+    options.describe('pins', () => pinCases(test));
+    options.describe('edit history', () => editHistoryCases(test));
     if (options.inspect !== undefined) options.describe('raw rows', () => rawRowCases(test));
     const { createStores, destroyStores } = options;
     if (createStores !== undefined) {
       options.describe('races between instances on one database', () => {
-        for (const race of [...raceCases, ...attachmentRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
+        for (const race of [...raceCases, ...attachmentRaceCases, ...pinRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
       });
     }
   });
