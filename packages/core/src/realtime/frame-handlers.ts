@@ -152,6 +152,22 @@ export const frameHandlers: Handlers = {
     return ctx.services.attachments.getDownload(ctx.userId, attachmentId);
   },
 
+  async pin_message(ctx, { messageId, expiresAt }) {
+    return { pin: await ctx.services.pins.pinMessage(messageId, ctx.userId, expiresAt === undefined ? {} : { expiresAt }, ctx.origin) };
+  },
+
+  async unpin_message(ctx, { messageId }) {
+    return ctx.services.pins.unpinMessage(messageId, ctx.userId, ctx.origin);
+  },
+
+  async list_pins(ctx, { conversationId }) {
+    return { conversationId, pins: await ctx.services.pins.listPins(conversationId, ctx.userId) };
+  },
+
+  async get_message_history(ctx, { messageId }) {
+    return ctx.services.messages.getMessageHistory(messageId, ctx.userId);
+  },
+
   async authenticate(ctx, { token }) {
     return ctx.reauthenticate(token);
   },

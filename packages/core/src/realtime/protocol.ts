@@ -43,6 +43,14 @@ export const clientEventSchemas = {
   create_upload: z.looseObject({ conversationId: idSchema }),
   complete_upload: z.object({ attachmentId: idSchema }),
   get_attachment: z.object({ attachmentId: idSchema }),
+  pin_message: z.object({
+    messageId: idSchema,
+    // The services check the date itself and name the field.
+    expiresAt: z.union([z.string(), z.null()], { error: 'must be an ISO-8601 date-time or null' }).optional(),
+  }),
+  unpin_message: z.object({ messageId: idSchema }),
+  list_pins: conversationRef,
+  get_message_history: z.object({ messageId: idSchema }),
   authenticate: z.object({ token: text().min(1, 'must not be empty').max(16_384, 'must be at most 16384 characters') }),
   ping: z.looseObject({}),
 } as const;
@@ -68,6 +76,10 @@ export const SUCCESS_REPLIES: Record<ClientEvent, string> = {
   create_upload: 'upload_created',
   complete_upload: 'upload_completed',
   get_attachment: 'attachment_download',
+  pin_message: 'pin_message_success',
+  unpin_message: 'unpin_message_success',
+  list_pins: 'pins_result',
+  get_message_history: 'message_history',
   authenticate: 'authenticated',
   ping: 'pong',
 };

@@ -24,6 +24,10 @@ export const REPLY_OF = {
   create_upload: 'upload_created',
   complete_upload: 'upload_completed',
   get_attachment: 'attachment_download',
+  pin_message: 'pin_message_success',
+  unpin_message: 'unpin_message_success',
+  list_pins: 'pins_result',
+  get_message_history: 'message_history',
   authenticate: 'authenticated',
   ping: 'pong',
 } as const satisfies Record<ClientEvent, ReplyType>;

@@ -26,6 +26,7 @@ export type { SendMessageInput, CreateUploadInput } from '../../domain/schemas.j
 export type { AttachmentInfo, UploadSlot, AttachmentDownload } from '../../attachments/attachment-service.js';
 export * from './domain.js';
 export * from './rest.js';
+export * from './pins.js';
 export * from './server-events.js';
 export * from './client-events.js';
 export * from './frames.js';

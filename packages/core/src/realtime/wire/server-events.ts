@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { ERROR_CODES } from '../../domain/errors.js';
 import { attachmentDownloadSchema, attachmentInfoSchema, messageSchema, reactionSummarySchema, syncEntrySchema, uploadSlotSchema } from './domain.js';
 import { deleteResultSchema } from './rest.js';
+import { messageHistorySchema, pinListSchema, pinSchema, unpinResultSchema } from './pins.js';
 
 /**
  * Every server → client frame's `data`, as `realtime-hub.ts`, `frame-handlers.ts`,
@@ -52,6 +53,10 @@ export const replySchemas = {
   upload_created: uploadSlotSchema,
   upload_completed: z.object({ attachment: attachmentInfoSchema }),
   attachment_download: attachmentDownloadSchema,
+  pin_message_success: z.object({ pin: pinSchema }),
+  unpin_message_success: unpinResultSchema,
+  pins_result: pinListSchema,
+  message_history: messageHistorySchema,
   authenticated: z.object({ expiresAt: z.nullable(z.string()) }),
   pong: z.object({ serverTime: z.string() }),
 } as const;
@@ -81,6 +86,8 @@ export const broadcastSchemas = {
     action: z.enum(['added', 'removed']),
     version: count,
   }),
+  message_pinned: z.object({ conversationId: id, pin: pinSchema }),
+  message_unpinned: z.object({ conversationId: id, messageId: id, unpinnedBy: id }),
   messages_read: z.object({ conversationId: id, userId: id, lastReadSeq: count, markedCount: count }),
   read_position_changed: z.object({ conversationId: id, userId: id, lastReadSeq: count }),
   unread_changed: z.object({ conversationId: id, unreadCount: count, firstUnreadSeq: z.nullable(count), totalUnread: count }),
