@@ -39,6 +39,8 @@ function restRequest(place: Place, value: unknown, f: Fixture): { method: string
       return { method: 'GET', path: `/conversations/${f.conversationId}/messages?limit=${encodeURIComponent(String(value))}` };
     case 'cursor':
       return { method: 'GET', path: `/conversations?cursor=${encodeURIComponent(String(value))}` };
+    case 'pinExpiry':
+      return { method: 'POST', path: `/conversations/messages/${f.messageId}/pin`, body: field('expiresAt') };
     case 'since':
       return { method: 'GET', path: `/conversations/${f.conversationId}/changes?since=${encodeURIComponent(String(value))}` };
   }
@@ -58,6 +60,8 @@ function wsFrame(place: Place, value: unknown, f: Fixture): { type: string; data
       return { type: 'send_message', data: { conversationId: f.conversationId, content: 'x', ...field('clientMessageId') } };
     case 'metadata':
       return { type: 'send_message', data: { conversationId: f.conversationId, content: 'x', ...field('metadata') } };
+    case 'pinExpiry':
+      return { type: 'pin_message', data: { messageId: f.messageId, ...field('expiresAt') } };
     case 'since':
       return { type: 'sync', data: { since: { [f.conversationId]: Number(value) } }, field: () => `since.${f.conversationId}` };
     default:
