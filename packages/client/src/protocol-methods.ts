@@ -1,4 +1,4 @@
-import type { ClientEvent, ClientEventData, ClientEventReply, Message, ServerEventData } from '@parley/core/protocol';
+import type { ClientEvent, ClientEventData, ClientEventReply, Message, MessageHistory, Pin, ServerEventData } from '@parley/core/protocol';
 
 /**
  * A typed method for each client event that needs nothing but a request: each resolves with
@@ -38,6 +38,16 @@ export abstract class ProtocolMethods {
 
   sync(since: ClientEventData['sync']['since']): Promise<ServerEventData['sync_result']> {
     return this.request('sync', { since });
+  }
+
+  /** A conversation's pins in force, newest first (without keeping them in the state: `loadPins` does). */
+  async listPins(conversationId: string): Promise<Pin[]> {
+    return (await this.request('list_pins', { conversationId })).pins;
+  }
+
+  /** A message's current text and every earlier one, oldest first (members only). */
+  getMessageHistory(messageId: string): Promise<MessageHistory> {
+    return this.request('get_message_history', { messageId });
   }
 
   /** Who of `userIds` is online now (only people you share a conversation with are reported). */

@@ -1,4 +1,4 @@
-import type { ConversationListItem, Message } from '@parley/core/protocol';
+import type { ConversationListItem, Message, Pin } from '@parley/core/protocol';
 import type { ConnectionStatus } from '../connection.js';
 import type { OutboxRecord } from '../storage/outbox-storage.js';
 
@@ -77,6 +77,11 @@ export interface ParleyState {
   online: Readonly<Record<string, true>>;
   /** Every send not yet stored, in order. */
   outbox: readonly OutboxEntry[];
+  /**
+   * Pinned messages in force, newest first, of the conversations whose pins were loaded
+   * (`loadPins`); kept live by `message_pinned`, `message_unpinned`, deletes and expiry.
+   */
+  pins: Readonly<Record<string, readonly Pin[]>>;
 }
 
 export const initialState: ParleyState = {
@@ -90,4 +95,5 @@ export const initialState: ParleyState = {
   typing: {},
   online: {},
   outbox: [],
+  pins: {},
 };

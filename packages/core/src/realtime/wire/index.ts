@@ -22,6 +22,8 @@ export type {
   Page,
   ReactionSummary,
 } from '../../domain/types.js';
+export type { Pin, PinRecord } from '../../domain/pins.js';
+export type { MessageHistory, MessageVersion } from '../../domain/edit-history.js';
 export type { SendMessageInput, CreateUploadInput } from '../../domain/schemas.js';
 export type { AttachmentInfo, UploadSlot, AttachmentDownload } from '../../attachments/attachment-service.js';
 export * from './domain.js';
