@@ -195,6 +195,11 @@ export function buildOpenApi(): JsonSchema {
         description:
           'File uploads, when the host configured `attachments: { storage }`. The bytes go straight to the URL of the upload slot, not through these routes; with `@parley/attachments-local` those URLs are under its `publicUrl` (`PUT …/u/<token>` and `GET …/d/<token>/<name>`), served by the same handler.',
       },
+      {
+        name: 'Moderation',
+        description:
+          'Bans, muting members, slow mode, blocks between users, reports and the audit log. Conversation-level actions need the `moderate` capability (admins and the owner by default; `capabilities` in a conversation says what the caller may do). Every action is written to the audit log in its own transaction.',
+      },
       { name: 'Operations', description: 'Health and metrics, for load balancers and monitoring. They need no token: keep them off the public internet.' },
     ],
     paths,

@@ -26,13 +26,24 @@ import {
   replySchemas,
   searchResultSchema,
   uploadSlotSchema,
+  banSchema,
+  banListSchema,
+  unbanResultSchema,
+  memberResultSchema,
+  slowModeResultSchema,
+  reportPageSchema,
+  auditPageSchema,
+  reportResultSchema,
+  resolveResultSchema,
+  blockedUsersSchema,
+  blockResultSchema,
 } from '@parley/core/protocol';
 
 /** The request schemas the services validate with, at the default limits. */
 export const requestSchemas = createSchemas(DEFAULT_LIMITS);
 const s = requestSchemas;
 
-export type Tag = 'Conversations' | 'Members' | 'Messages' | 'Attachments';
+export type Tag = 'Conversations' | 'Members' | 'Messages' | 'Attachments' | 'Moderation';
 
 /**
  * What the OpenAPI document says about one route of `routes.ts` beyond its method, path and
@@ -274,4 +285,64 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     response: ref(attachmentDownloadSchema, 'AttachmentDownload'),
     conflict: true,
   },
+  banMember: {
+    tag: 'Moderation',
+    summary: 'Ban a user from a group',
+    description: 'Removes them when a member (with a system message); every later add is refused (`FORBIDDEN`) until the ban is lifted or `until` passes. Direct conversations have no bans.',
+    body: ref(s.ban, 'BanRequest'),
+    response: ref(banSchema, 'Ban'),
+  },
+  listBans: { tag: 'Moderation', summary: 'The bans in force', response: ref(banListSchema, 'BanList') },
+  unbanMember: { tag: 'Moderation', summary: 'Lift a ban', response: ref(unbanResultSchema, 'UnbanResult') },
+  silenceMember: {
+    tag: 'Moderation',
+    summary: 'Mute a member',
+    description: 'They keep reading but cannot send or edit (`FORBIDDEN`) until `until`, or until lifted when it is absent or null. Nobody mutes the owner; an admin mutes no other admin.',
+    body: ref(s.silence.omit({ userId: true }), 'SilenceRequest'),
+    response: ref(memberResultSchema, 'MemberResult'),
+  },
+  unsilenceMember: { tag: 'Moderation', summary: 'Let a muted member send again', response: ref(memberResultSchema, 'MemberResult') },
+  setSlowMode: {
+    tag: 'Moderation',
+    summary: 'Set slow mode',
+    description: 'Each member sends at most one message per `seconds` (0: off); moderators are exempt. A send too soon is 429 `RATE_LIMITED` with `details.retryAfterMs`.',
+    body: ref(s.slowMode, 'SlowModeRequest'),
+    response: ref(slowModeResultSchema, 'SlowModeResult'),
+  },
+  listReports: {
+    tag: 'Moderation',
+    summary: "A conversation's reports, oldest first",
+    query: z.object({ status: z.enum(['open', 'resolved']).optional(), limit: s.pageLimit.optional(), cursor: z.string().optional() }),
+    response: ref(reportPageSchema, 'ReportPage'),
+  },
+  auditLog: {
+    tag: 'Moderation',
+    summary: "A conversation's moderation log, newest first",
+    query: z.object({ limit: s.pageLimit.optional(), cursor: z.string().optional() }),
+    response: ref(auditPageSchema, 'AuditPage'),
+  },
+  reportMessage: {
+    tag: 'Moderation',
+    summary: "Report someone else's message to the conversation's moderators",
+    description: 'One report per user and message: reporting again answers the first report.',
+    body: ref(s.report, 'ReportRequest'),
+    response: ref(reportResultSchema, 'ReportResult'),
+  },
+  resolveReport: {
+    tag: 'Moderation',
+    summary: 'Resolve a report',
+    description: '`dismiss` resolves this report; `delete` deletes the message for everyone and `ban` also bans its author, and both resolve every open report of the message. 409 when another moderator resolved it first.',
+    body: ref(s.resolveReport, 'ResolveReportRequest'),
+    response: ref(resolveResultSchema, 'ResolveReportResult'),
+    conflict: true,
+  },
+  listBlocked: { tag: 'Moderation', summary: 'The users the caller blocks', response: ref(blockedUsersSchema, 'BlockedUsers') },
+  blockUser: {
+    tag: 'Moderation',
+    summary: 'Block a user',
+    description: 'While either blocks the other, their direct conversation takes no messages and none can be opened (`FORBIDDEN`). The other user is not told.',
+    body: ref(z.object({ userId: s.id }), 'BlockRequest'),
+    response: ref(blockResultSchema, 'BlockResult'),
+  },
+  unblockUser: { tag: 'Moderation', summary: 'Unblock a user', response: ref(blockResultSchema, 'BlockResult') },
 };

@@ -16,8 +16,23 @@ export function clientDataSchema(event: ClientEvent): $ZodType {
     return z.object({ ...requestSchemas.sendMessage.shape, tempId: idSchema.optional() });
   }
   if (event === 'create_upload') return requestSchemas.createUpload;
+  const moderation = MODERATION_DATA[event as keyof typeof MODERATION_DATA];
+  if (moderation !== undefined) return moderation;
   return clientEventSchemas[event];
 }
+
+const conversationId = z.object({ conversationId: idSchema });
+const s = requestSchemas;
+/** The moderation frames pass reasons, times and counts on to the services, which validate them with these. */
+const MODERATION_DATA = {
+  ban_member: z.object({ ...conversationId.shape, ...s.ban.shape }),
+  silence_member: z.object({ ...conversationId.shape, ...s.silence.shape }),
+  set_slow_mode: z.object({ ...conversationId.shape, ...s.slowMode.shape }),
+  report_message: z.object({ messageId: idSchema, ...s.report.shape }),
+  resolve_report: z.object({ reportId: idSchema, ...s.resolveReport.shape }),
+  list_reports: z.object({ ...conversationId.shape, status: z.enum(['open', 'resolved']).optional(), limit: s.pageLimit.optional(), cursor: z.string().optional() }),
+  get_audit_log: z.object({ ...conversationId.shape, limit: s.pageLimit.optional(), cursor: z.string().optional() }),
+} satisfies Partial<Record<ClientEvent, $ZodType>>;
 
 /** What each client event does, and what it broadcasts; a test fails when an event has no entry. */
 export const CLIENT_EVENT_DOCS = {
@@ -50,6 +65,28 @@ export const CLIENT_EVENT_DOCS = {
   unpin_message: { summary: 'Unpin a message', broadcast: '`message_unpinned` to every member, when it was pinned.' },
   list_pins: { summary: 'A conversation’s pins in force, newest first, each with its message', broadcast: 'None.' },
   get_message_history: { summary: 'A message’s current text and every earlier one, oldest first (members only)', broadcast: 'None.' },
+  ban_member: {
+    summary: 'Ban a user from a group (moderators): removed when a member, refused by every later add until lifted or `until`',
+    broadcast: '`conversation_updated` `member_removed` (with `banned: true`) to the members and the banned user, a system message, and `member_banned` to the moderators.',
+  },
+  unban_member: { summary: 'Lift a ban (moderators)', broadcast: '`conversation_updated` `member_unbanned` to the moderators.' },
+  list_bans: { summary: 'The bans in force (moderators)', broadcast: 'None.' },
+  silence_member: { summary: 'Mute a member (moderators): they read but cannot send, until `until` or until lifted', broadcast: '`conversation_updated` `member_silenced` to the members.' },
+  unsilence_member: { summary: 'Let a muted member send again (moderators)', broadcast: '`conversation_updated` `member_unsilenced` to the members.' },
+  set_slow_mode: {
+    summary: 'Slow mode (moderators): each member sends at most one message per `seconds`; 0 turns it off',
+    broadcast: '`conversation_updated` `slow_mode_changed` to the members and a system message. A send too soon is `RATE_LIMITED` with `details.retryAfterMs`; moderators are exempt.',
+  },
+  block_user: { summary: 'Block a user: no messages in your direct conversation and no new one while either blocks the other', broadcast: 'None: the other user is not told.' },
+  unblock_user: { summary: 'Unblock a user', broadcast: 'None.' },
+  list_blocked: { summary: 'The users the caller blocks', broadcast: 'None.' },
+  report_message: { summary: 'Report someone else’s message to the conversation’s moderators (once per user and message)', broadcast: '`conversation_updated` `message_reported` to the moderators.' },
+  list_reports: { summary: 'A conversation’s reports, oldest first (moderators)', broadcast: 'None.' },
+  resolve_report: {
+    summary: 'Resolve a report (moderators): `dismiss`, `delete` the message for everyone, or `ban` its author (and delete)',
+    broadcast: '`conversation_updated` `report_resolved` to the moderators, plus the delete’s and ban’s own events. Another moderator’s earlier resolution is `CONFLICT`.',
+  },
+  get_audit_log: { summary: 'A conversation’s moderation log, newest first (moderators)', broadcast: 'None.' },
   authenticate: { summary: 'Replace an expiring token with a fresh one of the same user', broadcast: 'None. Without it the socket is closed with 4401 at the token’s expiry.' },
   ping: { summary: 'Application-level ping', broadcast: 'None.' },
 } as const satisfies Record<ClientEvent, { summary: string; broadcast: string }>;
@@ -75,6 +112,19 @@ export const SERVER_EVENT_DOCS = {
   unpin_message_success: 'Reply to `unpin_message`: `unpinned` is false when it was not pinned.',
   pins_result: 'Reply to `list_pins`.',
   message_history: 'Reply to `get_message_history`: `versions` are the earlier texts, oldest first; empty when never edited or deleted for everyone.',
+  ban_member_success: 'Reply to `ban_member`: the ban.',
+  unban_member_success: 'Reply to `unban_member`.',
+  bans_result: 'Reply to `list_bans`.',
+  silence_member_success: 'Reply to `silence_member`: the member, with `silencedUntil`.',
+  unsilence_member_success: 'Reply to `unsilence_member`: the member.',
+  set_slow_mode_success: 'Reply to `set_slow_mode`.',
+  block_user_success: 'Reply to `block_user`.',
+  unblock_user_success: 'Reply to `unblock_user`.',
+  blocked_result: 'Reply to `list_blocked`.',
+  report_message_success: 'Reply to `report_message`: the caller’s report (the first one, when reported again).',
+  reports_result: 'Reply to `list_reports`: a page of reports.',
+  resolve_report_success: 'Reply to `resolve_report`: every report the action resolved.',
+  audit_result: 'Reply to `get_audit_log`: a page of audit entries.',
   authenticated: 'Reply to `authenticate`: when the new token expires.',
   pong: 'Reply to `ping`.',
   connected: 'The first frame of an accepted connection. `expiresAt`: when the token ends, or null.',
@@ -90,7 +140,7 @@ export const SERVER_EVENT_DOCS = {
   messages_read: 'A member’s read position moved forward.',
   read_position_changed: 'The caller’s read position moved back (`mark_unread`), to the caller’s own sockets.',
   unread_changed: 'Absolute unread counts, to every socket of the user, whenever they may have moved. `totalUnread` is over conversations that are not archived.',
-  conversation_updated: 'A conversation or its membership changed (`updateType`: created, updated, deleted, members_added, member_removed, member_left, role_changed, archived, unarchived, muted, unmuted, or a host’s own type).',
+  conversation_updated: 'A conversation or its membership changed (`updateType`: created, updated, deleted, members_added, member_removed, member_left, role_changed, archived, unarchived, muted, unmuted, member_banned, member_unbanned, member_silenced, member_unsilenced, slow_mode_changed, message_reported, report_resolved, or a host’s own type; moderation types other than slow mode and silencing go to moderators only).',
   user_online: 'A user who shares a conversation with you connected their first socket.',
   user_offline: 'A user who shares a conversation with you closed their last socket (or their node died).',
   user_typing: 'Someone started typing in a room you joined.',

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { access, link, mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
@@ -15,6 +15,7 @@ export type WriteOutcome =
   | { kind: 'too-large' }
   | { kind: 'short'; size: number }
   | { kind: 'aborted' }
+  | { kind: 'exists' }
   | { kind: 'failed'; error: Error };
 
 /**
@@ -82,6 +83,7 @@ export class FileFolder {
   async write(key: string, size: number, body: Readable): Promise<WriteOutcome> {
     const target = this.path(key);
     await this.ensure();
+    if (await exists(target)) return { kind: 'exists' };
     const temp = join(this.tmp, `${key}.${randomUUID()}`);
     const out = createWriteStream(temp, { flags: 'wx' });
     let received = 0;
@@ -123,12 +125,31 @@ export class FileFolder {
       await handle.close();
     }
     await mkdir(join(this.directory, key.slice(-2)), { recursive: true });
-    await rename(temp, target);
+    // Write once: link() fails when the name exists, where rename() would replace it, so two
+    // uploads racing under one ticket store the first and refuse the second, and bytes checked
+    // by completeUpload are never swapped afterwards.
+    try {
+      await link(temp, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { kind: 'exists' };
+      throw error;
+    } finally {
+      await rm(temp, { force: true });
+    }
     return outcome;
   }
 
   async remove(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

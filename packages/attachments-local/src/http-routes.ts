@@ -64,6 +64,8 @@ export class LocalFileRoutes {
     switch (outcome.kind) {
       case 'stored':
         return this.reply(res, { status: 200, code: 'OK', message: 'Stored' }, {}, { ok: true, size: outcome.size });
+      case 'exists':
+        return this.refuse(req, res, { status: 409, code: 'CONFLICT', message: 'This file is uploaded already; its bytes cannot be replaced' });
       case 'too-large':
         return this.refuse(req, res, { status: 413, code: 'PAYLOAD_TOO_LARGE', message: `This upload takes exactly ${grant.size} bytes` });
       case 'short':

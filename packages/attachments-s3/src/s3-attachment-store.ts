@@ -17,7 +17,7 @@ export interface S3AttachmentStore extends AttachmentStore {
 }
 
 /** The content headers a signed PUT covers, so S3 refuses a body of another size or type. */
-const SIGNED_UPLOAD_HEADERS = ['content-length', 'content-type'];
+const SIGNED_UPLOAD_HEADERS = ['content-length', 'content-type', 'if-none-match'];
 
 /**
  * Attachments on S3 or any S3-compatible service. Clients upload with a presigned PUT whose
@@ -43,10 +43,12 @@ export function createS3AttachmentStore(options: S3AttachmentStoreOptions): S3At
 
     async createUpload({ key, size, contentType, expiresAt }) {
       if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`An upload's size must be a whole number of bytes, not ${size}`);
-      const command = new PutObjectCommand({ Bucket: bucket, Key: objectKey(key), ContentLength: size, ContentType: contentType });
+      // `If-None-Match: *` (signed, so a client cannot drop it) makes the PUT write once: bytes
+      // that completeUpload checked cannot be replaced later under the same ticket.
+      const command = new PutObjectCommand({ Bucket: bucket, Key: objectKey(key), ContentLength: size, ContentType: contentType, IfNoneMatch: '*' });
       const url = await presign(client, command, expiresAt, new Set(SIGNED_UPLOAD_HEADERS));
       // Content-Length is signed too, but a browser sets it from the body and may not be told to.
-      return { method: 'PUT', url, headers: { 'content-type': contentType } };
+      return { method: 'PUT', url, headers: { 'content-type': contentType, 'if-none-match': '*' } };
     },
 
     async inspect(key, headBytes) {

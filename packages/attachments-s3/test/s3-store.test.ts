@@ -93,24 +93,26 @@ describe('S3 attachment store: keys and prefixes', () => {
 });
 
 describe('S3 attachment store: signed requests', () => {
-  it('signs the size and type of an upload, so S3 refuses another body size or type', async () => {
+  it('signs the size, the type and the write-once condition of an upload, so S3 refuses another body size or type, or a PUT without the condition', async () => {
     const store = createS3AttachmentStore({ bucket: BUCKET, prefix: freshPrefix(), ...connection(s3.gateway.url) });
     const ticket = await store.createUpload({ key: 'sized', size: 100, contentType: 'image/png', expiresAt: inAMinute() });
     const signed = new URL(ticket.url).searchParams.get('X-Amz-SignedHeaders')?.split(';');
-    expect(signed).toEqual(expect.arrayContaining(['content-length', 'content-type', 'host']));
-    expect(ticket.headers).toEqual({ 'content-type': 'image/png' });
+    expect(signed).toEqual(expect.arrayContaining(['content-length', 'content-type', 'host', 'if-none-match']));
+    expect(ticket.headers).toEqual({ 'content-type': 'image/png', 'if-none-match': '*' });
 
     const before = s3.gateway.refused.get('SignatureDoesNotMatch') ?? 0;
     for (const attempt of [
       { headers: ticket.headers, body: bytes(99) },
       { headers: ticket.headers, body: bytes(101) },
-      { headers: { 'content-type': 'text/html' }, body: bytes(100) },
+      { headers: { 'content-type': 'text/html', 'if-none-match': '*' }, body: bytes(100) },
+      // Without the condition the PUT could replace checked bytes: refused.
+      { headers: { 'content-type': 'image/png' }, body: bytes(100) },
     ]) {
       const response = await fetch(ticket.url, { method: 'PUT', ...attempt });
       expect(response.status).toBe(403);
       expect(await response.text()).toContain('SignatureDoesNotMatch');
     }
-    expect(s3.gateway.refused.get('SignatureDoesNotMatch')).toBe(before + 3);
+    expect(s3.gateway.refused.get('SignatureDoesNotMatch')).toBe(before + 4);
     expect(await store.inspect('sized', 1)).toBeNull();
     expect((await uploadTo(ticket, bytes(100))).status).toBe(200);
     expect((await store.inspect('sized', 1))?.size).toBe(100);

@@ -27,14 +27,26 @@ export async function startSigV4Gateway(target: string, secrets: Record<string, 
   const upstream = new URL(target);
   const refused = new Map<string, number>();
 
-  const server: Server = createServer((req, res) => {
-    const problem = verify(req, secrets);
+  // Keys with a conditional PUT in flight: S3 answers a second one 409 ConditionalRequestConflict.
+  const writing = new Set<string>();
+  const server: Server = createServer(async (req, res) => {
+    let problem = verify(req, secrets);
+    const path = (req.url ?? '/').split('?')[0]!;
+    const writeOnce = problem === null && req.method === 'PUT' && req.headers['if-none-match'] === '*';
+    if (writeOnce) {
+      if (writing.has(path)) problem = { status: 409, code: 'ConditionalRequestConflict', message: 'A conflicting conditional operation is in progress' };
+      else if (await objectExists(upstream, path)) problem = { status: 412, code: 'PreconditionFailed', message: 'At least one of the preconditions you specified did not hold' };
+    }
     if (problem !== null) {
       refused.set(problem.code, (refused.get(problem.code) ?? 0) + 1);
       req.resume(); // S3 answers before reading the body; drain it so the connection stays usable
       const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${problem.code}</Code><Message>${problem.message}</Message></Error>`;
       res.writeHead(problem.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) }).end(body);
       return;
+    }
+    if (writeOnce) {
+      writing.add(path);
+      res.once('close', () => writing.delete(path));
     }
     proxy(req, res, upstream);
   });
@@ -49,6 +61,23 @@ export async function startSigV4Gateway(target: string, secrets: Record<string, 
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * s3rver ignores `If-None-Match` on PUT (conditional writes came to S3 in 2024); the gateway
+ * enforces it as S3 does, asking s3rver whether the object exists (an unsigned HEAD straight
+ * to s3rver, which has no ACLs), and answering 409 to a second conditional PUT of a key while
+ * one is in flight, as S3 does.
+ */
+function objectExists(upstream: URL, path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const head = forward({ host: upstream.hostname, port: upstream.port, method: 'HEAD', path, headers: { host: upstream.host } }, (answer) => {
+      answer.resume();
+      resolve(answer.statusCode === 200);
+    });
+    head.on('error', () => resolve(false));
+    head.end();
+  });
 }
 
 function proxy(req: IncomingMessage, res: ServerResponse, upstream: URL): void {

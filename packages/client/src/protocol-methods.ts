@@ -1,4 +1,6 @@
-import type { ClientEvent, ClientEventData, ClientEventReply, Message, MessageHistory, Pin, ServerEventData } from '@parley/core/protocol';
+import type { ClientEvent, ClientEventData, ClientEventReply, Member, Message, MessageHistory, Pin, ServerEventData } from '@parley/core/protocol';
+
+type Reply<E extends ClientEvent> = Promise<ClientEventReply[E]>;
 
 /**
  * A typed method for each client event that needs nothing but a request: each resolves with
@@ -53,6 +55,63 @@ export abstract class ProtocolMethods {
   /** Who of `userIds` is online now (only people you share a conversation with are reported). */
   async getPresence(userIds: string[]): Promise<string[]> {
     return (await this.request('get_presence', { userIds })).online;
+  }
+
+  // The moderation kit (moderators only, except reports and blocks; see PROTOCOL.md).
+
+  /** Bans a user from a group; `until` (ISO time) ends the ban by itself. */
+  banMember(conversationId: string, userId: string, options: { reason?: string; until?: string | null } = {}): Reply<'ban_member'> {
+    return this.request('ban_member', { conversationId, userId, ...options });
+  }
+
+  unbanMember(conversationId: string, userId: string): Reply<'unban_member'> {
+    return this.request('unban_member', { conversationId, userId });
+  }
+
+  async listBans(conversationId: string): Promise<ClientEventReply['list_bans']['items']> {
+    return (await this.request('list_bans', { conversationId })).items;
+  }
+
+  /** Mutes a member: they read but cannot send until `until`, or until unmuted. */
+  async muteMember(conversationId: string, userId: string, options: { until?: string | null } = {}): Promise<Member> {
+    return (await this.request('silence_member', { conversationId, userId, ...options })).member;
+  }
+
+  async unmuteMember(conversationId: string, userId: string): Promise<Member> {
+    return (await this.request('unsilence_member', { conversationId, userId })).member;
+  }
+
+  /** One message per `seconds` per member (moderators exempt); 0 turns slow mode off. */
+  setSlowMode(conversationId: string, seconds: number): Reply<'set_slow_mode'> {
+    return this.request('set_slow_mode', { conversationId, seconds });
+  }
+
+  blockUser(userId: string): Reply<'block_user'> {
+    return this.request('block_user', { userId });
+  }
+
+  unblockUser(userId: string): Reply<'unblock_user'> {
+    return this.request('unblock_user', { userId });
+  }
+
+  async listBlocked(): Promise<string[]> {
+    return (await this.request('list_blocked', {})).userIds;
+  }
+
+  async reportMessage(messageId: string, reason: string, note?: string): Promise<ClientEventReply['report_message']['report']> {
+    return (await this.request('report_message', { messageId, reason, ...(note === undefined ? {} : { note }) })).report;
+  }
+
+  listReports(conversationId: string, options: { status?: 'open' | 'resolved'; limit?: number; cursor?: string } = {}): Reply<'list_reports'> {
+    return this.request('list_reports', { conversationId, ...options });
+  }
+
+  async resolveReport(reportId: string, action: 'dismiss' | 'delete' | 'ban'): Promise<ClientEventReply['resolve_report']['reports']> {
+    return (await this.request('resolve_report', { reportId, action })).reports;
+  }
+
+  getAuditLog(conversationId: string, options: { limit?: number; cursor?: string } = {}): Reply<'get_audit_log'> {
+    return this.request('get_audit_log', { conversationId, ...options });
   }
 
   ping(): Promise<ServerEventData['pong']> {

@@ -43,6 +43,36 @@ describe('requests and replies', () => {
     expect(bad).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: expect.stringContaining('messageId') } });
   });
 
+  it('moderates through typed methods: slow mode, mute, report, resolve with a ban, audit, blocks', async () => {
+    const group = await server.chat.conversations.createGroupConversation('alice', { name: 'G', memberIds: ['bob', 'carol'] });
+    const alice = open('alice');
+    const bob = open('bob');
+    const carol = open('carol');
+    await waitFor(() => alice.status === 'open' && bob.status === 'open' && carol.status === 'open', 3_000, 'open');
+    expect(await alice.setSlowMode(group.id, 20)).toEqual({ conversationId: group.id, slowModeSeconds: 20 });
+    await bob.sendMessage({ conversationId: group.id, content: 'first' });
+    const slow = await bob.request('send_message', { conversationId: group.id, content: 'second' }).catch((e: unknown) => e);
+    expect(slow).toMatchObject({ code: 'RATE_LIMITED', details: { slowModeSeconds: 20 } });
+    await alice.setSlowMode(group.id, 0);
+    expect((await alice.muteMember(group.id, 'carol')).silencedUntil).not.toBeNull();
+    await expect(carol.request('send_message', { conversationId: group.id, content: 'muted' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect((await alice.unmuteMember(group.id, 'carol')).silencedUntil).toBeNull();
+    const spam = await bob.sendMessage({ conversationId: group.id, content: 'spam' });
+    const report = await carol.reportMessage(spam.id, 'spam', 'twice today');
+    expect((await alice.listReports(group.id, { status: 'open' })).items.map((r) => r.id)).toEqual([report.id]);
+    await expect(carol.listReports(group.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const [resolved] = await alice.resolveReport(report.id, 'ban');
+    expect(resolved).toMatchObject({ resolution: 'banned', resolvedBy: 'alice' });
+    expect((await alice.listBans(group.id)).map((b) => b.userId)).toEqual(['bob']);
+    const log = await alice.getAuditLog(group.id, { limit: 3 });
+    expect(log.items.map((e) => e.action)).toEqual(['report_resolved', 'member_banned', 'message_deleted']);
+    await alice.unbanMember(group.id, 'bob');
+    expect(await alice.listBans(group.id)).toEqual([]);
+    expect(await carol.blockUser('bob')).toEqual({ userId: 'bob', blocked: true });
+    expect(await carol.listBlocked()).toEqual(['bob']);
+    expect(await carol.unblockUser('bob')).toEqual({ userId: 'bob', blocked: false });
+  });
+
   it('rejects at once with DISCONNECTED when not connected', async () => {
     const alice = open('alice');
     alice.close();

@@ -11,6 +11,11 @@ describe('newId', () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(newId() > before).toBe(true);
   });
+
+  it('is strictly increasing within one process, even many ids in one millisecond', () => {
+    const ids = Array.from({ length: 20_000 }, () => newId());
+    for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!, `${ids[i - 1]} then ${ids[i]}`).toBe(true);
+  });
 });
 
 describe('directKey', () => {

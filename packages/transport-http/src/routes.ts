@@ -4,6 +4,7 @@ import type { MemberRemoved } from '@parley/core/protocol';
 import { query } from './http-io.js';
 import type { Route } from './router.js';
 import { attachmentRoutes } from './attachment-routes.js';
+import { moderationRoutes } from './moderation-routes.js';
 
 const str = (value: unknown) => value as string;
 
@@ -191,5 +192,6 @@ export function chatRoutes(chat: ChatServices): Route[] {
       },
     },
     ...attachmentRoutes(chat),
+    ...moderationRoutes(chat),
   ];
 }

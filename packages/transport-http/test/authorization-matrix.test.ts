@@ -27,6 +27,12 @@ interface Fixture {
   sentFile: string;
   /** A file the owner uploaded and has not sent. */
   unsentFile: string;
+  /** A message of `target`, which anyone else may report. */
+  targetMessage: string;
+  /** An open report (by `target`, of the member's message). */
+  report: string;
+  /** A user banned from the group. */
+  banned: string;
 }
 
 interface Operation {
@@ -161,6 +167,73 @@ const OPERATIONS: Operation[] = [
     ws: (f) => ({ type: 'get_attachment', data: { attachmentId: f.unsentFile } }),
     expect: { owner: 'ok', admin: 'NOT_FOUND', member: 'NOT_FOUND' },
   },
+  // The moderation kit: the `moderate` capability (owner and admins by default).
+  {
+    name: 'ban a member',
+    rest: (f) => ({ method: 'POST', path: `/conversations/${f.id}/bans`, body: { userId: f.target } }),
+    ws: (f) => ({ type: 'ban_member', data: { conversationId: f.id, userId: f.target } }),
+    expect: MANAGERS_OK,
+  },
+  {
+    name: 'lift a ban',
+    rest: (f) => ({ method: 'DELETE', path: `/conversations/${f.id}/bans/${f.banned}` }),
+    ws: (f) => ({ type: 'unban_member', data: { conversationId: f.id, userId: f.banned } }),
+    expect: MANAGERS_OK,
+  },
+  {
+    name: 'list bans',
+    rest: (f) => ({ method: 'GET', path: `/conversations/${f.id}/bans` }),
+    ws: (f) => ({ type: 'list_bans', data: { conversationId: f.id } }),
+    expect: MANAGERS_OK,
+  },
+  {
+    name: 'mute a member',
+    rest: (f) => ({ method: 'POST', path: `/conversations/${f.id}/members/${f.target}/silence`, body: {} }),
+    ws: (f) => ({ type: 'silence_member', data: { conversationId: f.id, userId: f.target } }),
+    expect: MANAGERS_OK,
+  },
+  {
+    name: 'unmute a member',
+    rest: (f) => ({ method: 'DELETE', path: `/conversations/${f.id}/members/${f.target}/silence` }),
+    ws: (f) => ({ type: 'unsilence_member', data: { conversationId: f.id, userId: f.target } }),
+    expect: MANAGERS_OK,
+  },
+  {
+    name: 'set slow mode',
+    rest: (f) => ({ method: 'PUT', path: `/conversations/${f.id}/slow-mode`, body: { seconds: 10 } }),
+    ws: (f) => ({ type: 'set_slow_mode', data: { conversationId: f.id, seconds: 10 } }),
+    expect: MANAGERS_OK,
+  },
+  {
+    name: 'report a message',
+    rest: (f) => ({ method: 'POST', path: `/conversations/messages/${f.targetMessage}/report`, body: { reason: 'spam' } }),
+    ws: (f) => ({ type: 'report_message', data: { messageId: f.targetMessage, reason: 'spam' } }),
+    expect: MEMBERS_OK,
+  },
+  {
+    name: 'list reports',
+    rest: (f) => ({ method: 'GET', path: `/conversations/${f.id}/reports` }),
+    ws: (f) => ({ type: 'list_reports', data: { conversationId: f.id } }),
+    expect: MANAGERS_OK,
+  },
+  {
+    name: 'resolve a report',
+    rest: (f) => ({ method: 'POST', path: `/reports/${f.report}/resolve`, body: { action: 'dismiss' } }),
+    ws: (f) => ({ type: 'resolve_report', data: { reportId: f.report, action: 'dismiss' } }),
+    expect: MANAGERS_OK,
+  },
+  {
+    name: 'read the audit log',
+    rest: (f) => ({ method: 'GET', path: `/conversations/${f.id}/audit` }),
+    ws: (f) => ({ type: 'get_audit_log', data: { conversationId: f.id } }),
+    expect: MANAGERS_OK,
+  },
+  {
+    name: 'block a user (not about a conversation)',
+    rest: (f) => ({ method: 'POST', path: '/blocks', body: { userId: f.target } }),
+    ws: (f) => ({ type: 'block_user', data: { userId: f.target } }),
+    expect: { ...MEMBERS_OK, removed: 'ok', outsider: 'ok' },
+  },
   { name: 'list own conversations', rest: () => ({ method: 'GET', path: '/conversations' }), expect: { ...MEMBERS_OK, removed: 'ok', outsider: 'ok' } },
   { name: 'own stats', rest: () => ({ method: 'GET', path: '/conversations/stats' }), expect: { ...MEMBERS_OK, removed: 'ok', outsider: 'ok' } },
   { name: 'create a group', rest: () => ({ method: 'POST', path: '/conversations/group', body: { name: 'mine' } }), expect: { ...MEMBERS_OK, removed: 'ok', outsider: 'ok' } },
@@ -221,8 +294,12 @@ for (const [storeName, makeStore] of STORES) {
       const unsentFile = await uploadFile(chat, files, users.owner, group.id, SAMPLE_FILES.pdf, 'plan.pdf', 'application/pdf');
       await chat.messages.sendMessage(users.owner, { conversationId: group.id, type: 'image', attachmentIds: [sentFile] });
       await chat.conversations.removeMember(group.id, users.owner, users.removed);
+      const targetMessage = await chat.messages.sendMessage(target, { conversationId: group.id, content: 'secret target note' });
+      const report = await chat.moderation.reportMessage(memberMessage.id, target, { reason: 'spam' });
+      const banned = `banned-${run}`;
+      await chat.moderation.ban(group.id, users.owner, { userId: banned });
       return {
-        f: { id: group.id, ownerMessage: ownerMessage.id, memberMessage: memberMessage.id, target, newcomer: `new-${run}`, sentFile, unsentFile },
+        f: { id: group.id, ownerMessage: ownerMessage.id, memberMessage: memberMessage.id, target, newcomer: `new-${run}`, sentFile, unsentFile, targetMessage: targetMessage.id, report: report.id, banned },
         users,
       };
     }

@@ -6,8 +6,8 @@ import { createLocalAttachmentStore } from '@parley/attachments-local';
 import type { ChatServices } from '@parley/core';
 import { SAMPLE_FILES } from '@parley/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { startApiServer, STORES, type ApiServer } from './stores.js';
+import { connect } from './ws-frames.js';
 
 /** Bearer tokens are the user id: these tests are about files, not authentication. */
 const authenticate = (token: string | null) => (token === null ? null : { id: token, name: token, status: 'active' });
@@ -201,43 +201,4 @@ for (const [storeName, makeStore] of STORES) {
       expect(((await refused.json()) as Json).error.code).toBe('FORBIDDEN');
     });
   });
-}
-
-interface Frame {
-  type: string;
-  data: Json;
-  replyTo?: string;
-}
-
-/** A bare WebSocket client: request/reply by id, and waiting for a pushed frame. */
-async function connect(base: string, user: string) {
-  const ws = new WebSocket(`${base.replace('http', 'ws')}/chat?token=${user}`);
-  const frames: Frame[] = [];
-  const waiters: Array<{ match: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
-  ws.on('message', (raw) => {
-    const frame = JSON.parse(raw.toString()) as Frame;
-    frames.push(frame);
-    for (const waiter of [...waiters]) {
-      if (!waiter.match(frame)) continue;
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.resolve(frame);
-    }
-  });
-  const next = (match: (f: Frame) => boolean) =>
-    new Promise<Frame>((resolve) => {
-      const seen = frames.find(match);
-      if (seen !== undefined) resolve(seen);
-      else waiters.push({ match, resolve });
-    });
-  await next((f) => f.type === 'connected');
-  let counter = 0;
-  return {
-    next,
-    request(type: string, data: unknown): Promise<Frame> {
-      const id = `${user}-${(counter += 1)}`;
-      ws.send(JSON.stringify({ type, id, data }));
-      return next((f) => f.replyTo === id);
-    },
-    close: () => ws.close(),
-  };
 }

@@ -13,7 +13,9 @@
 export interface AttachmentStore {
   /**
    * A signed, expiring request with which a client uploads exactly `size` bytes under `key`.
-   * Uploading again under the same key before `expiresAt` replaces what was there.
+   * Bytes are written once: an upload under a key that holds bytes is refused (a 4xx), so what
+   * `completeUpload` checked is what members download. Of two uploads racing, one is stored
+   * whole.
    */
   createUpload(request: UploadRequest): Promise<UploadTicket>;
   /**

@@ -59,6 +59,8 @@ export function createMemoryAttachmentStore(options: { now?: () => number } = {}
       if (grant.expiresAt.getTime() <= now()) return json(403, 'FORBIDDEN', 'This link has expired');
       if (grant.op === 'put') {
         if (method !== 'PUT') return json(405, 'METHOD_NOT_ALLOWED', 'Upload with PUT');
+        // Write once: bytes checked by completeUpload must not be swapped under the same ticket.
+        if (files.has(grant.key)) return json(409, 'CONFLICT', 'This file is uploaded already; its bytes cannot be replaced');
         const body = init.body ?? new Uint8Array(0);
         const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : new Uint8Array(body instanceof ArrayBuffer ? body : body.slice());
         if (bytes.length > grant.size) return json(413, 'PAYLOAD_TOO_LARGE', `This upload takes exactly ${grant.size} bytes`);

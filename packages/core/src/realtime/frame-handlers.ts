@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ChatServices } from '../create-chat-services.js';
 import { ChatError } from '../domain/errors.js';
-import type { CreateUploadInput, SendMessageInput } from '../domain/schemas.js';
+import type { BanInput, CreateUploadInput, ReportInput, ResolveAction, SendMessageInput, SilenceInput } from '../domain/schemas.js';
 import type { RateLimitRule } from '../adapters/rate-limiter.js';
 import type { ActionContext } from '../services/chat-events.js';
 import type { ClientEvent, clientEventSchemas } from './protocol.js';
@@ -166,6 +166,59 @@ export const frameHandlers: Handlers = {
 
   async get_message_history(ctx, { messageId }) {
     return ctx.services.messages.getMessageHistory(messageId, ctx.userId);
+  },
+
+  async ban_member(ctx, { conversationId, ...input }) {
+    return ctx.services.moderation.ban(conversationId, ctx.userId, input as BanInput, ctx.origin);
+  },
+
+  async unban_member(ctx, { conversationId, userId }) {
+    await ctx.services.moderation.unban(conversationId, ctx.userId, userId, ctx.origin);
+    return { conversationId, userId };
+  },
+
+  async list_bans(ctx, { conversationId }) {
+    return { items: await ctx.services.moderation.listBans(conversationId, ctx.userId) };
+  },
+
+  async silence_member(ctx, { conversationId, ...input }) {
+    return { member: await ctx.services.moderation.silenceMember(conversationId, ctx.userId, input as SilenceInput, ctx.origin) };
+  },
+
+  async unsilence_member(ctx, { conversationId, userId }) {
+    return { member: await ctx.services.moderation.unsilenceMember(conversationId, ctx.userId, userId, ctx.origin) };
+  },
+
+  async set_slow_mode(ctx, { conversationId, seconds }) {
+    return ctx.services.moderation.setSlowMode(conversationId, ctx.userId, seconds as number, ctx.origin);
+  },
+
+  async block_user(ctx, { userId }) {
+    return ctx.services.moderation.blockUser(ctx.userId, userId);
+  },
+
+  async unblock_user(ctx, { userId }) {
+    return ctx.services.moderation.unblockUser(ctx.userId, userId);
+  },
+
+  async list_blocked(ctx) {
+    return { userIds: await ctx.services.moderation.listBlockedUsers(ctx.userId) };
+  },
+
+  async report_message(ctx, { messageId, ...input }) {
+    return { report: await ctx.services.moderation.reportMessage(messageId, ctx.userId, input as ReportInput, ctx.origin) };
+  },
+
+  async list_reports(ctx, { conversationId, ...options }) {
+    return ctx.services.moderation.listReports(conversationId, ctx.userId, options as Parameters<ChatServices['moderation']['listReports']>[2]);
+  },
+
+  async resolve_report(ctx, { reportId, action }) {
+    return { reports: await ctx.services.moderation.resolveReport(reportId, ctx.userId, action as ResolveAction, ctx.origin) };
+  },
+
+  async get_audit_log(ctx, { conversationId, ...options }) {
+    return ctx.services.moderation.auditLog(conversationId, ctx.userId, options as Parameters<ChatServices['moderation']['auditLog']>[2]);
   },
 
   async authenticate(ctx, { token }) {

@@ -7,6 +7,7 @@ import { counterSchema, idSchema, text } from '../domain/schemas.js';
  */
 
 export { CloseCode } from './wire/close-codes.js';
+import { REPLY_OF } from './wire/client-events.js';
 
 /** Every client frame: `{ type, id?, data? }`. */
 export const clientFrameSchema = z.object({
@@ -51,6 +52,20 @@ export const clientEventSchemas = {
   unpin_message: z.object({ messageId: idSchema }),
   list_pins: conversationRef,
   get_message_history: z.object({ messageId: idSchema }),
+  // The moderation kit. Reasons, notes, times and counts are validated by the services.
+  ban_member: z.looseObject({ conversationId: idSchema, userId: idSchema }),
+  unban_member: z.object({ conversationId: idSchema, userId: idSchema }),
+  list_bans: conversationRef,
+  silence_member: z.looseObject({ conversationId: idSchema, userId: idSchema }),
+  unsilence_member: z.object({ conversationId: idSchema, userId: idSchema }),
+  set_slow_mode: z.object({ conversationId: idSchema, seconds: z.unknown() }),
+  block_user: z.object({ userId: idSchema }),
+  unblock_user: z.object({ userId: idSchema }),
+  list_blocked: z.looseObject({}),
+  report_message: z.looseObject({ messageId: idSchema }),
+  list_reports: z.object({ conversationId: idSchema, status: z.unknown().optional(), limit: z.unknown().optional(), cursor: z.unknown().optional() }),
+  resolve_report: z.object({ reportId: idSchema, action: z.unknown() }),
+  get_audit_log: z.object({ conversationId: idSchema, limit: z.unknown().optional(), cursor: z.unknown().optional() }),
   authenticate: z.object({ token: text().min(1, 'must not be empty').max(16_384, 'must be at most 16384 characters') }),
   ping: z.looseObject({}),
 } as const;
@@ -58,31 +73,8 @@ export const clientEventSchemas = {
 export type ClientEvent = keyof typeof clientEventSchemas;
 export const CLIENT_EVENTS = Object.keys(clientEventSchemas) as ClientEvent[];
 
-/** What each client event answers with on success. */
-export const SUCCESS_REPLIES: Record<ClientEvent, string> = {
-  join_conversation: 'joined_conversation',
-  leave_conversation: 'left_conversation',
-  send_message: 'message_sent',
-  edit_message: 'message_edit_success',
-  delete_message: 'message_delete_success',
-  typing_start: 'ack',
-  typing_stop: 'ack',
-  mark_as_read: 'mark_as_read_success',
-  mark_unread: 'mark_unread_success',
-  react_to_message: 'react_to_message_success',
-  remove_reaction: 'remove_reaction_success',
-  sync: 'sync_result',
-  get_presence: 'presence_result',
-  create_upload: 'upload_created',
-  complete_upload: 'upload_completed',
-  get_attachment: 'attachment_download',
-  pin_message: 'pin_message_success',
-  unpin_message: 'unpin_message_success',
-  list_pins: 'pins_result',
-  get_message_history: 'message_history',
-  authenticate: 'authenticated',
-  ping: 'pong',
-};
+/** What each client event answers with on success (the literal table is `REPLY_OF`). */
+export const SUCCESS_REPLIES: Record<ClientEvent, string> = REPLY_OF;
 
 /** Server → client: `{ type, data, replyTo? }`. */
 export interface ServerFrame {

@@ -157,13 +157,34 @@ export function runAttachmentStorageConformance(options: AttachmentStorageConfor
       assert.equal((await storage.inspect(k, 1))!.head[0], bytes(1)[0], 'the late upload changed nothing');
     });
 
-    test('uploading again under a key replaces the bytes', async (storage, key) => {
+    test('bytes are written once: the same ticket or a new one cannot replace them', async (storage, key) => {
+      // completeUpload checks size and type once; bytes swapped afterwards would go out unchecked.
       const k = key();
-      await uploadWith(await storage.createUpload({ key: k, size: 8, contentType: 'text/plain', expiresAt: inAMinute() }), bytes(8, 1));
-      await uploadWith(await storage.createUpload({ key: k, size: 12, contentType: 'text/plain', expiresAt: inAMinute() }), bytes(12, 2));
+      const ticket = await storage.createUpload({ key: k, size: 8, contentType: 'text/plain', expiresAt: inAMinute() });
+      const first = await uploadWith(ticket, bytes(8, 1));
+      await first.arrayBuffer();
+      assert.ok(first.ok, `the first upload answered ${first.status}`);
+      const again = await uploadWith(ticket, bytes(8, 2));
+      await again.arrayBuffer();
+      assert.ok(!again.ok, `uploading again with the same ticket answered ${again.status}`);
+      const other = await uploadWith(await storage.createUpload({ key: k, size: 12, contentType: 'text/plain', expiresAt: inAMinute() }), bytes(12, 3));
+      await other.arrayBuffer();
+      assert.ok(!other.ok, `uploading again with a new ticket answered ${other.status}`);
       const stored = await storage.inspect(k, 100);
-      assert.equal(stored!.size, 12);
-      assert.deepEqual([...stored!.head], [...bytes(12, 2)]);
+      assert.equal(stored!.size, 8);
+      assert.deepEqual([...stored!.head], [...bytes(8, 1)]);
+    });
+
+    test('two uploads racing under one ticket: one is stored whole, the other refused', async (storage, key) => {
+      const k = key();
+      const ticket = await storage.createUpload({ key: k, size: 4096, contentType: 'application/octet-stream', expiresAt: inAMinute() });
+      const answers = await Promise.all([uploadWith(ticket, bytes(4096, 4)), uploadWith(ticket, bytes(4096, 5))]);
+      for (const answer of answers) await answer.arrayBuffer();
+      const stored = await storage.inspect(k, 4096);
+      assert.equal(stored!.size, 4096);
+      const winner = stored!.head[0] === bytes(4096, 4)[0] ? 4 : 5;
+      assert.deepEqual([...stored!.head], [...bytes(4096, winner)], 'the stored bytes are one upload, whole');
+      assert.ok(answers.some((a) => a.ok), 'one upload succeeded');
     });
 
     test('delete removes the bytes, ignores keys with nothing stored, and the old links stop serving', async (storage, key) => {

@@ -5,6 +5,7 @@ import { conversationCases } from './store/conversations.js';
 import { editDeleteCases } from './store/edit-delete.js';
 import { editHistoryCases } from './store/edit-history.js';
 import { memberCases } from './store/members.js';
+import { moderationCases, moderationRaceCases } from './store/moderation.js';
 import { outboxCases } from './store/outbox.js';
 import { raceCases } from './store/races.js';
 import { paginationCases } from './store/pagination.js';
@@ -40,11 +41,12 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('attachments', () => attachmentCases(test));
     options.describe('pins', () => pinCases(test));
     options.describe('edit history', () => editHistoryCases(test));
+    options.describe('moderation', () => moderationCases(test));
     if (options.inspect !== undefined) options.describe('raw rows', () => rawRowCases(test));
     const { createStores, destroyStores } = options;
     if (createStores !== undefined) {
       options.describe('races between instances on one database', () => {
-        for (const race of [...raceCases, ...attachmentRaceCases, ...pinRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
+        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases, ...pinRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
       });
     }
   });

@@ -32,3 +32,4 @@ export * from './pins.js';
 export * from './server-events.js';
 export * from './client-events.js';
 export * from './frames.js';
+export * from './moderation.js';

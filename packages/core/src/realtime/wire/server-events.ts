@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ERROR_CODES } from '../../domain/errors.js';
-import { attachmentDownloadSchema, attachmentInfoSchema, messageSchema, reactionSummarySchema, syncEntrySchema, uploadSlotSchema } from './domain.js';
+import { attachmentDownloadSchema, banSchema, attachmentInfoSchema, messageSchema, reactionSummarySchema, syncEntrySchema, uploadSlotSchema } from './domain.js';
+import { auditPageSchema, banListSchema, blockedUsersSchema, blockResultSchema, memberResultSchema, reportPageSchema, reportResultSchema, resolveResultSchema, slowModeResultSchema, unbanResultSchema } from './moderation.js';
 import { deleteResultSchema } from './rest.js';
 import { messageHistorySchema, pinListSchema, pinSchema, unpinResultSchema } from './pins.js';
 
@@ -57,6 +58,19 @@ export const replySchemas = {
   unpin_message_success: unpinResultSchema,
   pins_result: pinListSchema,
   message_history: messageHistorySchema,
+  ban_member_success: banSchema,
+  unban_member_success: unbanResultSchema,
+  bans_result: banListSchema,
+  silence_member_success: memberResultSchema,
+  unsilence_member_success: memberResultSchema,
+  set_slow_mode_success: slowModeResultSchema,
+  block_user_success: blockResultSchema,
+  unblock_user_success: blockResultSchema,
+  blocked_result: blockedUsersSchema,
+  report_message_success: reportResultSchema,
+  reports_result: reportPageSchema,
+  resolve_report_success: resolveResultSchema,
+  audit_result: auditPageSchema,
   authenticated: z.object({ expiresAt: z.nullable(z.string()) }),
   pong: z.object({ serverTime: z.string() }),
 } as const;
