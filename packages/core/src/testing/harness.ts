@@ -33,6 +33,10 @@ export interface StoreInspector {
   memberRow(conversationId: string, userId: string): Promise<{ role: string; lastReadSeq: number } | null>;
   outboxCount(): Promise<number>;
   reactionCount(messageId: string): Promise<number>;
+  /** Rows of a message's edit history (issue 14); optional, so inspectors written before it still fit. */
+  editCount?(messageId: string): Promise<number>;
+  /** Pin rows of a conversation, expired ones included. */
+  pinCount?(conversationId: string): Promise<number>;
 }
 
 export interface StoreConformanceOptions extends ConformanceRunner {

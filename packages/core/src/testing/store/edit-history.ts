@@ -41,16 +41,18 @@ export function editHistoryCases(test: CaseFn): void {
     }
   });
 
-  test('a delete for everyone clears the history, in the store too', async ({ chat, users, direct, send, store }) => {
+  test('a delete for everyone clears the history, in the store too', async ({ chat, users, direct, send, store, inspect }) => {
     const [a, b] = users(2) as [string, string];
     const id = await direct(a, b);
     const message = await send(a, id, 'regret');
     await chat.messages.editMessage(message.id, a, 'more regret');
     assert.equal((await store.listMessageHistory(message.id)).length, 1);
+    if (inspect?.editCount !== undefined) assert.equal(await inspect.editCount(message.id), 1, 'the earlier text is a row of its own');
     await chat.messages.deleteMessage(message.id, a, true);
     assert.deepEqual((await chat.messages.getMessageHistory(message.id, b)).versions, []);
     assert.equal((await chat.messages.getMessageHistory(message.id, b)).content, null);
     assert.deepEqual(await store.listMessageHistory(message.id), [], 'the earlier texts are gone from the database, not only hidden');
+    if (inspect?.editCount !== undefined) assert.equal(await inspect.editCount(message.id), 0, 'no row of them is left');
   });
 
   test('a delete for me keeps the history for the others and hides it from me', async ({ chat, users, direct, send }) => {

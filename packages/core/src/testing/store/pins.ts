@@ -64,7 +64,7 @@ export function pinCases(test: CaseFn): void {
     assert.equal((await chat.pins.listPins(id, people[0]!)).length, 2);
   }, { limits: { maxPinsPerConversation: 2 } });
 
-  test('an expired pin is neither listed nor counted; an expiry in the past is refused', async ({ chat, users, direct, send, clock }) => {
+  test('an expired pin is neither listed nor counted; an expiry in the past is refused', async ({ chat, users, direct, send, clock, inspect }) => {
     const [a, b] = users(2) as [string, string];
     const id = await direct(a, b);
     const brief = await send(a, id, 'for a minute');
@@ -77,12 +77,13 @@ export function pinCases(test: CaseFn): void {
     assert.deepEqual(await chat.pins.listPins(id, b), [], 'expired: not listed');
     await chat.pins.pinMessage(lasting.id, b);
     assert.deepEqual((await chat.pins.listPins(id, a)).map((p) => p.messageId), [lasting.id], 'expired: not counted');
+    if (inspect?.pinCount !== undefined) assert.equal(await inspect.pinCount(id), 1, 'the next pin dropped the expired row');
     assert.equal((await chat.pins.unpinMessage(brief.id, a)).unpinned, false, 'an expired pin is not there to unpin');
     await rejectsWith(chat.pins.pinMessage(brief.id, a, { expiresAt: clock.iso(-1_000) }), 'VALIDATION_FAILED', 'expiresAt');
     await rejectsWith(chat.pins.pinMessage(brief.id, a, { expiresAt: 'tomorrow' }), 'VALIDATION_FAILED', 'expiresAt');
   }, { limits: { maxPinsPerConversation: 1 } });
 
-  test('a delete for everyone unpins the message; a deleted message cannot be pinned', async ({ chat, users, group, send, store, clock }) => {
+  test('a delete for everyone unpins the message; a deleted message cannot be pinned', async ({ chat, users, group, send, store, clock, inspect }) => {
     const [owner, b] = users(2) as [string, string];
     const id = await group(owner, [b]);
     const doomed = await send(b, id, 'doomed');
@@ -93,6 +94,7 @@ export function pinCases(test: CaseFn): void {
     assert.deepEqual(unpinEvents, [], 'the delete itself tells clients (message_deleted)');
     assert.deepEqual((await chat.pins.listPins(id, owner)).map((p) => p.messageId), [kept.id]);
     assert.deepEqual((await store.listPins(id, clock.iso())).map((p) => p.messageId), [kept.id], 'gone from the store, not filtered');
+    if (inspect?.pinCount !== undefined) assert.equal(await inspect.pinCount(id), 1, 'its row is gone');
     assert.equal(await store.unpinMessage(doomed.id, clock.iso()), null);
     await rejectsWith(chat.pins.pinMessage(doomed.id, owner), 'CONFLICT', 'messageId');
     const outcome = await store.pinMessage({ conversationId: id, messageId: doomed.id, pinnedBy: owner, pinnedAt: clock.iso(), expiresAt: null }, 10);
