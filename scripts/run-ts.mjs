@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { bundleForNode } from './bundle-for-node.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [entry, ...args] = process.argv.slice(2);
@@ -17,24 +17,7 @@ if (entry === undefined) {
 const outdir = join(root, 'node_modules', '.cache', 'parley-scripts');
 mkdirSync(outdir, { recursive: true });
 const outfile = join(outdir, `${basename(entry).replace(/\.ts$/, '')}.mjs`);
-await build({
-  entryPoints: [resolve(entry)],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  conditions: ['source'],
-  logLevel: 'error',
-  plugins: [
-    {
-      name: 'external-dependencies',
-      setup(b) {
-        b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@parley/') ? undefined : { path: args.path, external: true }));
-      },
-    },
-  ],
-});
+await bundleForNode(resolve(entry), outfile);
 const { main } = await import(pathToFileURL(outfile).href);
 try {
   await main(...args);

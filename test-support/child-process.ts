@@ -3,43 +3,25 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleForNode as bundle } from '../scripts/bundle-for-node.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'node_modules', '.cache', 'parley-test-processes');
 const bundles = new Map<string, Promise<string>>();
 
 /**
- * Bundles a TypeScript entry for a child process: Parley's own packages from their sources
- * (the `source` condition, as vitest reads them), every other package left to Node. The file
- * lands under node_modules so those imports resolve from the repository.
+ * Bundles a TypeScript entry for a child process, once per entry (see bundle-for-node.mjs).
+ * The file lands under node_modules so its imports resolve from the repository.
  */
 export function bundleForNode(entry: string): Promise<string> {
-  let bundle = bundles.get(entry);
-  if (bundle === undefined) {
+  let bundled = bundles.get(entry);
+  if (bundled === undefined) {
     const outfile = join(outDir, `${entry.replace(/[^\w]+/g, '_')}-${process.pid}.mjs`);
     mkdirSync(outDir, { recursive: true });
-    bundle = build({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      conditions: ['source'],
-      logLevel: 'error',
-      plugins: [
-        {
-          name: 'external-dependencies',
-          setup(b) {
-            b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@parley/') ? undefined : { path: args.path, external: true }));
-          },
-        },
-      ],
-    }).then(() => outfile);
-    bundles.set(entry, bundle);
+    bundled = bundle(entry, outfile).then(() => outfile);
+    bundles.set(entry, bundled);
   }
-  return bundle;
+  return bundled;
 }
 
 /**

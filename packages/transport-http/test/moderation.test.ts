@@ -1,6 +1,5 @@
-import type { ChatServices } from '@parley/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer, STORES, type ApiServer } from './stores.js';
+import { describe, expect, it } from 'vitest';
+import { STORES, useApiServer } from './stores.js';
 import { connect } from './ws-frames.js';
 
 /** Bearer tokens are the user id: these tests are about moderation, not authentication. */
@@ -14,43 +13,20 @@ type Json = Record<string, any>;
  */
 for (const [storeName, makeStore] of STORES) {
   describe(`moderation over REST and WebSocket on ${storeName}`, () => {
-    let running: ApiServer | null = null;
-    let chat: ChatServices;
-    let base = '';
-    let skipped = false;
+    const server = useApiServer(makeStore, authenticate);
+    const { api } = server;
     let n = 0;
-
-    beforeAll(async () => {
-      running = await startApiServer(makeStore, authenticate);
-      if (running === null) {
-        skipped = true;
-        return;
-      }
-      ({ chat, base } = running);
-    });
-    afterAll(async () => {
-      await running?.close();
-    });
-
-    const api = async (user: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${user}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: res.status, json: (await res.json()) as Json };
-    };
     /** A group of `own` (owner), `adm` (admin), `amy` and `bo`, with fresh names per test. */
     const group = async () => {
       const k = (n += 1);
       const people = { own: `own${k}`, adm: `adm${k}`, amy: `amy${k}`, bo: `bo${k}` };
-      const id = (await chat.conversations.createGroupConversation(people.own, { name: `mod ${k}`, memberIds: [people.adm, people.amy, people.bo] })).id;
-      await chat.conversations.updateMemberRole(id, people.own, people.adm, 'admin');
+      const id = (await server.chat.conversations.createGroupConversation(people.own, { name: `mod ${k}`, memberIds: [people.adm, people.amy, people.bo] })).id;
+      await server.chat.conversations.updateMemberRole(id, people.own, people.adm, 'admin');
       return { id, ...people };
     };
 
     it('REST: ban, list, refuse the re-add, lift; members get 403, strangers 404', async () => {
-      if (skipped) return;
+      if (server.skipped) return;
       const { id, own, adm, amy, bo } = await group();
       expect((await api(amy, 'POST', `/conversations/${id}/bans`, { userId: bo })).status).toBe(403);
       expect((await api('stranger', 'POST', `/conversations/${id}/bans`, { userId: bo })).status).toBe(404);
@@ -73,7 +49,7 @@ for (const [storeName, makeStore] of STORES) {
     });
 
     it('REST: mute and unmute a member, slow mode with the wait in 429', async () => {
-      if (skipped) return;
+      if (server.skipped) return;
       const { id, adm, amy } = await group();
       const muted = await api(adm, 'POST', `/conversations/${id}/members/${amy}/silence`, {});
       expect(muted.status).toBe(200);
@@ -102,7 +78,7 @@ for (const [storeName, makeStore] of STORES) {
     });
 
     it('REST: reports into the queue, resolved once, and the audit log', async () => {
-      if (skipped) return;
+      if (server.skipped) return;
       const { id, own, adm, amy, bo } = await group();
       const message = (await api(bo, 'POST', '/conversations/messages', { conversationId: id, content: 'spam spam' })).json;
       const reported = await api(amy, 'POST', `/conversations/messages/${message.id}/report`, { reason: 'spam' });
@@ -126,7 +102,7 @@ for (const [storeName, makeStore] of STORES) {
     });
 
     it('REST: blocks stop a direct conversation both ways, privately', async () => {
-      if (skipped) return;
+      if (server.skipped) return;
       const k = (n += 1);
       const [cal, dee] = [`cal${k}`, `dee${k}`];
       const direct = (await api(cal, 'POST', '/conversations/direct', { recipientId: dee })).json;
@@ -140,11 +116,11 @@ for (const [storeName, makeStore] of STORES) {
     });
 
     it('WebSocket: every moderation frame answers its reply, and members hear what they should', async () => {
-      if (skipped) return;
+      if (server.skipped) return;
       const { id, adm, amy, bo } = await group();
-      const admin = await connect(base, adm);
-      const amySocket = await connect(base, amy);
-      const boSocket = await connect(base, bo);
+      const admin = await connect(server.base, adm);
+      const amySocket = await connect(server.base, amy);
+      const boSocket = await connect(server.base, bo);
       try {
         const slow = await admin.request('set_slow_mode', { conversationId: id, seconds: 30 });
         expect(slow).toMatchObject({ type: 'set_slow_mode_success', data: { conversationId: id, slowModeSeconds: 30 } });

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { createSqliteStore } from '@parley/adapter-sqlite';
 import { createChatServices, createMemoryStore, RealtimeHub, type Authenticate, type ChatServices, type ChatServicesOptions, type ChatStore } from '@parley/core';
@@ -55,7 +56,7 @@ export interface ApiServer {
 export async function startApiServer(
   make: () => Promise<StoreUnderTest | null>,
   authenticate: Authenticate,
-  options: Pick<ChatServicesOptions, 'attachments'> = {},
+  options: Pick<ChatServicesOptions, 'attachments' | 'hooks' | 'capabilities'> = {},
 ): Promise<ApiServer | null> {
   const made = await make();
   if (made === null) return null;
@@ -74,6 +75,61 @@ export async function startApiServer(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await made.cleanup();
+    },
+  };
+}
+
+type Json = Record<string, any>;
+
+/** A server on one store for a `describe` block: started before its tests, closed after. */
+export interface ApiFixture {
+  /** True when the store is not there (Postgres down without PARLEY_REQUIRE_SERVICES): each test returns at once. */
+  readonly skipped: boolean;
+  readonly chat: ChatServices;
+  readonly base: string;
+  /** A REST call as `user` (the bearer token), answering the status and the JSON body. */
+  api(user: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }>;
+}
+
+/**
+ * Registers beforeAll/afterAll for a server on `make`'s store; `options` is called in
+ * beforeAll, so it may create what the server needs (a folder, a storage).
+ */
+export function useApiServer(
+  make: () => Promise<StoreUnderTest | null>,
+  authenticate: Authenticate,
+  options: () => Pick<ChatServicesOptions, 'attachments' | 'hooks' | 'capabilities'> = () => ({}),
+): ApiFixture {
+  let running: ApiServer | null = null;
+  let skipped = false;
+  beforeAll(async () => {
+    running = await startApiServer(make, authenticate, options());
+    skipped = running === null;
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  const server = () => {
+    if (running === null) throw new Error('the API server is not running');
+    return running;
+  };
+  return {
+    get skipped() {
+      return skipped;
+    },
+    get chat() {
+      return server().chat;
+    },
+    get base() {
+      return server().base;
+    },
+    async api(user, method, path, body) {
+      const res = await fetch(`${server().base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${user}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, json: (await res.json()) as Json };
     },
   };
 }

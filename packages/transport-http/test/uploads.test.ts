@@ -3,10 +3,9 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalAttachmentStore } from '@parley/attachments-local';
-import type { ChatServices } from '@parley/core';
 import { SAMPLE_FILES } from '@parley/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer, STORES, type ApiServer } from './stores.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { STORES, useApiServer } from './stores.js';
 import { connect } from './ws-frames.js';
 
 /** Bearer tokens are the user id: these tests are about files, not authentication. */
@@ -15,43 +14,24 @@ type Json = Record<string, any>;
 
 for (const [storeName, makeStore] of STORES) {
   describe(`uploads over REST and WebSocket, local disk, on ${storeName}`, () => {
-    let running: ApiServer | null = null;
-    let chat: ChatServices;
-    let base = '';
-    let skipped = false;
-    let n = 0;
     const directory = mkdtempSync(join(tmpdir(), 'parley-uploads-'));
-
-    beforeAll(async () => {
-      const storage = createLocalAttachmentStore({ directory, publicUrl: '/files', secret: 'uploads-test-secret-that-is-long-enough' });
-      running = await startApiServer(makeStore, authenticate, { attachments: { storage, purgeIntervalMs: 3_600_000 } });
-      if (running === null) {
-        skipped = true;
-        return;
-      }
-      ({ chat, base } = running);
-    });
-    afterAll(async () => {
-      await running?.close();
-      rmSync(directory, { recursive: true, force: true });
-    });
-
-    const api = async (user: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${user}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: res.status, json: (await res.json()) as Json };
-    };
-    const group = async () => (await chat.conversations.createGroupConversation('ann', { name: `files ${(n += 1)}`, memberIds: ['ben'] })).id;
+    const server = useApiServer(makeStore, authenticate, () => ({
+      attachments: {
+        storage: createLocalAttachmentStore({ directory, publicUrl: '/files', secret: 'uploads-test-secret-that-is-long-enough' }),
+        purgeIntervalMs: 3_600_000,
+      },
+    }));
+    afterAll(() => rmSync(directory, { recursive: true, force: true }));
+    const { api } = server;
+    let n = 0;
+    const group = async () => (await server.chat.conversations.createGroupConversation('ann', { name: `files ${(n += 1)}`, memberIds: ['ben'] })).id;
     const slot = async (conversationId: string, name: string, mimeType: string, size: number) => {
       const created = await api('ann', 'POST', '/attachments', { conversationId, name, mimeType, size });
       expect(created.status, JSON.stringify(created.json)).toBe(201);
       return created.json as { attachment: Json; upload: { method: string; url: string; headers: Record<string, string> } };
     };
     const put = (upload: { method: string; url: string; headers: Record<string, string> }, body: Uint8Array) =>
-      fetch(new URL(upload.url, base), { method: upload.method, headers: upload.headers, body });
+      fetch(new URL(upload.url, server.base), { method: upload.method, headers: upload.headers, body });
     const uploaded = async (conversationId: string, bytes: Uint8Array, name: string, mimeType: string) => {
       const s = await slot(conversationId, name, mimeType, bytes.length);
       const res = await put(s.upload, bytes);
@@ -60,7 +40,7 @@ for (const [storeName, makeStore] of STORES) {
     };
 
     it('a file goes up, is checked, sent, and only members of the conversation download it', async () => {
-      if (skipped) return;
+      if (server.skipped) return;
       const id = await group();
       const s = await slot(id, 'cat.png', 'image/png', SAMPLE_FILES.png.length);
       expect(s.upload.url).toMatch(/^\/files\/u\//);
@@ -75,14 +55,14 @@ for (const [storeName, makeStore] of STORES) {
       const link = await api('ben', 'GET', `/attachments/${s.attachment.id}`);
       expect(link.status).toBe(200);
       expect(link.json).toMatchObject({ attachmentId: s.attachment.id, name: 'cat.png', mimeType: 'image/png', inline: true });
-      const file = await fetch(new URL(link.json.url, base));
+      const file = await fetch(new URL(link.json.url, server.base));
       expect(file.status).toBe(200);
       expect(file.headers.get('content-type')).toBe('image/png');
       expect(file.headers.get('content-disposition')).toMatch(/^inline; filename="?cat\.png"?$/);
       expect(file.headers.get('x-content-type-options')).toBe('nosniff');
       expect(file.headers.get('content-security-policy')).toContain('sandbox');
       expect(new Uint8Array(await file.arrayBuffer())).toEqual(SAMPLE_FILES.png);
-      const ranged = await fetch(new URL(link.json.url, base), { headers: { range: 'bytes=1-3' } });
+      const ranged = await fetch(new URL(link.json.url, server.base), { headers: { range: 'bytes=1-3' } });
       expect(ranged.status).toBe(206);
       expect(ranged.headers.get('content-range')).toBe(`bytes 1-3/${SAMPLE_FILES.png.length}`);
       expect([...new Uint8Array(await ranged.arrayBuffer())]).toEqual([...SAMPLE_FILES.png.subarray(1, 4)]);
@@ -94,16 +74,16 @@ for (const [storeName, makeStore] of STORES) {
       // Deleted for everyone: no new links, and the purge takes the bytes.
       await api('ann', 'DELETE', `/conversations/messages/${sent.json.id}?forEveryone=true`);
       expect((await api('ben', 'GET', `/attachments/${s.attachment.id}`)).status).toBe(404);
-      await chat.attachmentPurge!.idle();
-      await chat.attachmentPurge!.runOnce();
-      expect((await fetch(new URL(link.json.url, base))).status).toBe(404);
+      await server.chat.attachmentPurge!.idle();
+      await server.chat.attachmentPurge!.runOnce();
+      expect((await fetch(new URL(link.json.url, server.base))).status).toBe(404);
     });
 
     it('the same flow over WebSocket frames, announced to the other member', async () => {
-      if (skipped) return;
+      if (server.skipped) return;
       const id = await group();
-      const ann = await connect(base, 'ann');
-      const ben = await connect(base, 'ben');
+      const ann = await connect(server.base, 'ann');
+      const ben = await connect(server.base, 'ben');
       try {
         await ben.request('join_conversation', { conversationId: id });
         const created = await ann.request('create_upload', { conversationId: id, name: 'report.pdf', mimeType: 'application/pdf', size: SAMPLE_FILES.pdf.length });
@@ -117,7 +97,7 @@ for (const [storeName, makeStore] of STORES) {
         expect(announced.data.message.attachments).toEqual([{ id: created.data.attachment.id, name: 'report.pdf', mimeType: 'application/pdf', size: SAMPLE_FILES.pdf.length }]);
         const link = await ben.request('get_attachment', { attachmentId: created.data.attachment.id });
         expect(link).toMatchObject({ type: 'attachment_download', data: { inline: false, mimeType: 'application/pdf' } });
-        const file = await fetch(new URL(link.data.url, base));
+        const file = await fetch(new URL(link.data.url, server.base));
         expect(file.headers.get('content-disposition')).toMatch(/^attachment; filename="?report\.pdf"?$/);
         expect(new Uint8Array(await file.arrayBuffer())).toEqual(SAMPLE_FILES.pdf);
         const refused = await ann.request('get_attachment', { attachmentId: 'no-such' });
@@ -131,7 +111,7 @@ for (const [storeName, makeStore] of STORES) {
     });
 
     it('lying types are served as what they are: HTML and SVG download, never render', async () => {
-      if (skipped) return;
+      if (server.skipped) return;
       const id = await group();
       for (const [bytes, declared, real] of [
         [SAMPLE_FILES.html, 'image/png', 'text/html'],
@@ -141,7 +121,7 @@ for (const [storeName, makeStore] of STORES) {
         await api('ann', 'POST', '/conversations/messages', { conversationId: id, type: 'image', attachmentIds: [attachmentId] });
         const link = await api('ben', 'GET', `/attachments/${attachmentId}`);
         expect(link.json).toMatchObject({ mimeType: real, inline: false });
-        const file = await fetch(new URL(link.json.url, base));
+        const file = await fetch(new URL(link.json.url, server.base));
         expect(file.headers.get('content-type')).toBe(real);
         expect(file.headers.get('content-disposition')).toMatch(/^attachment;/);
         expect(file.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
@@ -150,7 +130,7 @@ for (const [storeName, makeStore] of STORES) {
     });
 
     it('uploads of the wrong size store nothing: too many bytes, a short Content-Length, a dropped connection', async () => {
-      if (skipped) return;
+      if (server.skipped) return;
       const id = await group();
       const tooMany = await slot(id, 'a.bin', 'application/octet-stream', 100);
       const over = await put(tooMany.upload, new Uint8Array(5_000));
@@ -166,7 +146,7 @@ for (const [storeName, makeStore] of STORES) {
       // The client announces the full size, sends half, and drops the connection.
       const dropped = await slot(id, 'c.bin', 'application/octet-stream', 200_000);
       await new Promise<void>((resolve) => {
-        const target = new URL(dropped.upload.url, base);
+        const target = new URL(dropped.upload.url, server.base);
         const req = request(target, { method: 'PUT', headers: { 'content-length': '200000', 'content-type': 'application/octet-stream' } });
         req.on('error', () => resolve());
         req.write(new Uint8Array(100_000), () => setTimeout(() => {
@@ -182,7 +162,7 @@ for (const [storeName, makeStore] of STORES) {
     });
 
     it('slots refuse oversize files and bad names, and links refuse the wrong method or a forged token', async () => {
-      if (skipped) return;
+      if (server.skipped) return;
       const id = await group();
       const big = await api('ann', 'POST', '/attachments', { conversationId: id, name: 'huge.iso', mimeType: 'application/octet-stream', size: 100 * 1024 * 1024 + 1 });
       expect(big.json.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'size' } });
@@ -194,7 +174,7 @@ for (const [storeName, makeStore] of STORES) {
       const bidi = await slot(id, 'invoice\u202Efdp.exe', 'application/pdf', 3);
       expect(bidi.attachment.name).toBe('invoicefdp.exe');
 
-      expect((await fetch(new URL(traversal.upload.url, base))).status).toBe(405);
+      expect((await fetch(new URL(traversal.upload.url, server.base))).status).toBe(405);
       const forged = traversal.upload.url.slice(0, -4) + (traversal.upload.url.endsWith('AAAA') ? 'BBBB' : 'AAAA');
       const refused = await put({ ...traversal.upload, url: forged }, new Uint8Array(3));
       expect(refused.status).toBe(403);

@@ -34,8 +34,11 @@ describe('several nodes: every socket sees a conversation’s changes in version
     const store = createMemoryStore();
     const presence = createMemoryPresence();
     const services = () => createChatServices({ store, presence, limits: { messageRate: { limit: 10_000, windowMs: 1_000 } } });
-    const a = await startNode({ chat: services(), hub: { broker: jitteryBroker(bus) } });
-    const b = await startNode({ chat: services(), hub: { broker: jitteryBroker(bus) } });
+    // The order is under test, not giving up on a gap: a generous gapMs keeps a starved CI
+    // machine (a timer late by more than 250 ms) from skipping a gap that is only slow.
+    const hub = () => ({ broker: jitteryBroker(bus), eventOrder: { gapMs: 5_000 } });
+    const a = await startNode({ chat: services(), hub: hub() });
+    const b = await startNode({ chat: services(), hub: hub() });
     nodes.push(a, b);
     await waitFor(async () => (await a.hub.healthCheck()).broker && (await b.hub.healthCheck()).broker, 2_000, 'subscribed');
     const id = (await a.chat.conversations.createGroupConversation('ann', { name: 'g', memberIds: ['ben', 'cat'] })).id;

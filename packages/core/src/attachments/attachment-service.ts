@@ -168,6 +168,11 @@ export class AttachmentService {
     const stored = await storage.inspect(record.storageKey, SNIFF_BYTES);
     if (stored === null) throw new ChatError('CONFLICT', 'Nothing was uploaded for this attachment yet', { field });
     if (stored.size !== record.size) {
+      // Storages write once, so bytes of the wrong size (kept by a lenient storage) would block
+      // the upload for good: drop them, so the whole file can be uploaded again with the link.
+      await storage.delete([record.storageKey]).catch((error: unknown) => {
+        this.ctx.logger.warn('could not delete an upload of the wrong size', { attachmentId: record.id, error: String(error) });
+      });
       throw new ChatError('CONFLICT', `The upload has ${stored.size} bytes, not the ${record.size} announced; upload the whole file again`, {
         field,
         received: stored.size,

@@ -4,6 +4,7 @@ import { changesCases } from './store/changes.js';
 import { conversationCases } from './store/conversations.js';
 import { editDeleteCases } from './store/edit-delete.js';
 import { editHistoryCases } from './store/edit-history.js';
+import { hookCases } from './store/hooks.js';
 import { memberCases } from './store/members.js';
 import { moderationCases, moderationRaceCases } from './store/moderation.js';
 import { outboxCases } from './store/outbox.js';
@@ -42,6 +43,7 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('pins', () => pinCases(test));
     options.describe('edit history', () => editHistoryCases(test));
     options.describe('moderation', () => moderationCases(test));
+    options.describe('hooks', () => hookCases(test));
     if (options.inspect !== undefined) options.describe('raw rows', () => rawRowCases(test));
     const { createStores, destroyStores } = options;
     if (createStores !== undefined) {

@@ -159,6 +159,7 @@ export function attachmentCases(test: CaseFn): void {
     assert.equal(refused.details?.received, SAMPLE_FILES.binary.length);
     assert.equal(refused.details?.expected, 1000);
     assert.equal((await h.store.getAttachment(slot.attachment.id))?.status, 'pending');
+    assert.equal(files.keys().includes(slot.attachment.id), false, 'the wrong bytes are dropped, so the link can be used again');
     // …and one with more bytes than announced.
     files.put(slot.attachment.id, new Uint8Array(1001));
     await rejectsWith(h.chat.attachments.completeUpload(a, slot.attachment.id), 'CONFLICT', 'attachmentId');
