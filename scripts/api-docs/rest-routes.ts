@@ -229,7 +229,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   messageHistory: {
     tag: 'Messages',
     summary: "A message's edit history",
-    description: 'The current text and every earlier one, oldest first, each with when it was written and when an edit replaced it. Members only; a delete for everyone clears it.',
+    description:
+      'The current text and the earlier ones, oldest first, each with when it was written and when an edit replaced it, a page at a time: while `hasMore`, ask again with `offset` + the versions received. Members only; a delete for everyone clears it.',
+    query: s.historyPage,
     response: ref(messageHistorySchema, 'MessageHistory'),
   },
   pinMessage: {

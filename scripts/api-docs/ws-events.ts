@@ -16,6 +16,7 @@ export function clientDataSchema(event: ClientEvent): $ZodType {
     return z.object({ ...requestSchemas.sendMessage.shape, tempId: idSchema.optional() });
   }
   if (event === 'create_upload') return requestSchemas.createUpload;
+  if (event === 'get_message_history') return z.object({ messageId: idSchema, ...requestSchemas.historyPage.shape });
   const moderation = MODERATION_DATA[event as keyof typeof MODERATION_DATA];
   if (moderation !== undefined) return moderation;
   return clientEventSchemas[event];
@@ -64,7 +65,7 @@ export const CLIENT_EVENT_DOCS = {
   },
   unpin_message: { summary: 'Unpin a message', broadcast: '`message_unpinned` to every member, when it was pinned.' },
   list_pins: { summary: 'A conversation’s pins in force, newest first, each with its message', broadcast: 'None.' },
-  get_message_history: { summary: 'A message’s current text and every earlier one, oldest first (members only)', broadcast: 'None.' },
+  get_message_history: { summary: 'A message’s current text and its earlier ones, oldest first, a page at a time (members only)', broadcast: 'None.' },
   ban_member: {
     summary: 'Ban a user from a group (moderators): removed when a member, refused by every later add until lifted or `until`',
     broadcast: '`conversation_updated` `member_removed` (with `banned: true`) to the members and the banned user, a system message, and `member_banned` to the moderators.',

@@ -73,10 +73,10 @@ export function pgPins(db: Database): PinHistoryStoreMethods {
       return rows.map((row) => ({ ...toPin(row), message: toMessage(row) }));
     },
 
-    async listMessageHistory(messageId) {
+    async listMessageHistory(messageId, offset, limit) {
       const rows = await db.query<{ content: string | null; created_at: string; replaced_at: string }>(
-        'SELECT content, created_at, replaced_at FROM {s}.message_edits WHERE message_id = $1 ORDER BY id',
-        [messageId],
+        'SELECT content, created_at, replaced_at FROM {s}.message_edits WHERE message_id = $1 ORDER BY id LIMIT $2 OFFSET $3',
+        [messageId, limit, offset],
       );
       return rows.map((row) => ({ messageId, content: row.content, createdAt: row.created_at, replacedAt: row.replaced_at }));
     },

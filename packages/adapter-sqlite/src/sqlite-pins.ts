@@ -37,8 +37,8 @@ export function sqlitePins(context: SqliteContext): PinHistoryStoreMethods {
        ORDER BY p.pinned_at DESC, p.message_id DESC`,
     ),
     messages: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?))'),
-    history: db.prepare<[string], { content: string | null; created_at: string; replaced_at: string }>(
-      'SELECT content, created_at, replaced_at FROM message_edits WHERE message_id = ? ORDER BY id',
+    history: db.prepare<[string, number, number], { content: string | null; created_at: string; replaced_at: string }>(
+      'SELECT content, created_at, replaced_at FROM message_edits WHERE message_id = ? ORDER BY id LIMIT ? OFFSET ?',
     ),
   };
 
@@ -70,8 +70,8 @@ export function sqlitePins(context: SqliteContext): PinHistoryStoreMethods {
       })();
     },
 
-    async listMessageHistory(messageId) {
-      return q.history.all(messageId).map((row) => ({ messageId, content: row.content, createdAt: row.created_at, replacedAt: row.replaced_at }));
+    async listMessageHistory(messageId, offset, limit) {
+      return q.history.all(messageId, limit, offset).map((row) => ({ messageId, content: row.content, createdAt: row.created_at, replacedAt: row.replaced_at }));
     },
   };
 }

@@ -47,9 +47,9 @@ export abstract class ProtocolMethods {
     return (await this.request('list_pins', { conversationId })).pins;
   }
 
-  /** A message's current text and every earlier one, oldest first (members only). */
-  getMessageHistory(messageId: string): Promise<MessageHistory> {
-    return this.request('get_message_history', { messageId });
+  /** A message's current text and its earlier ones, oldest first, a page at a time (members only): while `hasMore`, ask again from `offset` + the versions received. */
+  getMessageHistory(messageId: string, options: { offset?: number; limit?: number } = {}): Promise<MessageHistory> {
+    return this.request('get_message_history', { messageId, ...options });
   }
 
   /** Who of `userIds` is online now (only people you share a conversation with are reported). */

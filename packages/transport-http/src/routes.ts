@@ -161,7 +161,7 @@ export function chatRoutes(chat: ChatServices): Route[] {
       method: 'GET',
       path: '/conversations/messages/:id/history',
       name: 'messageHistory',
-      handle: async ({ user, params }) => messages.getMessageHistory(str(params.id), user.id),
+      handle: async ({ user, params, query: q }) => messages.getMessageHistory(str(params.id), user.id, { offset: query.number(q, 'offset'), limit: query.number(q, 'limit') }),
     },
     {
       method: 'POST',

@@ -119,8 +119,12 @@ export interface ChatStore {
    * it replaces is kept as a `MessageVersion` in the same transaction (edit history).
    */
   updateMessageContent(messageId: string, content: string, editedAt: string): Promise<Message | null>;
-  /** A message's earlier texts, oldest first (in the order the edits were stored); empty when never edited. */
-  listMessageHistory(messageId: string): Promise<MessageVersion[]>;
+  /**
+   * A message's earlier texts, oldest first (in the order the edits were stored), skipping the
+   * first `offset` and at most `limit`; empty when never edited. A history only grows at its
+   * end (or is cleared whole), so an offset names the same version on every call.
+   */
+  listMessageHistory(messageId: string, offset: number, limit: number): Promise<MessageVersion[]>;
   /**
    * Clears content, attachments, metadata and reactions; keeps the row as a tombstone. The
    * uploaded attachments it used become `purging` in the same transaction, so their bytes go;

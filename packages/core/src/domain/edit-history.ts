@@ -14,5 +14,8 @@ export interface MessageHistory {
   /** The current text (null once deleted for everyone, which also clears the history). */
   content: string | null;
   editedAt: string | null;
+  /** Earlier texts, oldest first, from the `offset` asked for. */
   versions: MessageVersion[];
+  /** More versions follow: ask again with `offset` + `versions.length`. */
+  hasMore: boolean;
 }

@@ -44,8 +44,8 @@ export function memoryPins(rows: MemoryRows): PinHistoryStoreMethods {
         .map((pin) => ({ ...pin, message: rows.present(db.messages.get(pin.messageId)!) }));
     },
 
-    async listMessageHistory(messageId) {
-      return (db.edits.get(messageId) ?? []).map((version) => ({ ...version }));
+    async listMessageHistory(messageId, offset, limit) {
+      return (db.edits.get(messageId) ?? []).slice(offset, offset + limit).map((version) => ({ ...version }));
     },
   };
 }

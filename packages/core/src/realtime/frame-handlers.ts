@@ -164,8 +164,8 @@ export const frameHandlers: Handlers = {
     return { conversationId, pins: await ctx.services.pins.listPins(conversationId, ctx.userId) };
   },
 
-  async get_message_history(ctx, { messageId }) {
-    return ctx.services.messages.getMessageHistory(messageId, ctx.userId);
+  async get_message_history(ctx, { messageId, offset, limit }) {
+    return ctx.services.messages.getMessageHistory(messageId, ctx.userId, { offset: offset as number | undefined, limit: limit as number | undefined });
   },
 
   async ban_member(ctx, { conversationId, ...input }) {

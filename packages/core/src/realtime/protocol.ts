@@ -51,7 +51,8 @@ export const clientEventSchemas = {
   }),
   unpin_message: z.object({ messageId: idSchema }),
   list_pins: conversationRef,
-  get_message_history: z.object({ messageId: idSchema }),
+  // Offset and limit are checked by the service, which names them.
+  get_message_history: z.object({ messageId: idSchema, offset: z.unknown().optional(), limit: z.unknown().optional() }),
   // The moderation kit. Reasons, notes, times and counts are validated by the services.
   ban_member: z.looseObject({ conversationId: idSchema, userId: idSchema }),
   unban_member: z.object({ conversationId: idSchema, userId: idSchema }),

@@ -45,4 +45,5 @@ export const messageHistorySchema = z.object({
   content: z.nullable(z.string()),
   editedAt: z.nullable(iso),
   versions: z.array(messageVersionSchema),
+  hasMore: z.boolean(),
 });

@@ -20,9 +20,31 @@ export function editHistoryCases(test: CaseFn): void {
         { messageId: original.id, content: 'one', createdAt: original.createdAt, replacedAt: second.editedAt },
         { messageId: original.id, content: 'two', createdAt: second.editedAt, replacedAt: third.editedAt },
       ],
+      hasMore: false,
     });
     await rejectsWith(chat.messages.getMessageHistory(original.id, outsider), 'NOT_FOUND', 'messageId');
     await rejectsWith(chat.messages.getMessageHistory('missing', owner), 'NOT_FOUND', 'messageId');
+  });
+
+  test('a long history comes a page at a time, oldest first', async ({ chat, users, direct, send }) => {
+    const [a, b] = users(2) as [string, string];
+    const id = await direct(a, b);
+    const message = await send(a, id, 'e0');
+    for (let i = 1; i <= 5; i++) await chat.messages.editMessage(message.id, a, `e${i}`);
+    const seen: string[] = [];
+    let offset = 0;
+    for (;;) {
+      const page = await chat.messages.getMessageHistory(message.id, b, { offset, limit: 2 });
+      assert.ok(page.versions.length <= 2);
+      seen.push(...page.versions.map((v) => v.content!));
+      offset += page.versions.length;
+      if (!page.hasMore) break;
+    }
+    assert.deepEqual(seen, ['e0', 'e1', 'e2', 'e3', 'e4']);
+    assert.deepEqual((await chat.messages.getMessageHistory(message.id, b, { offset: 5 })).versions, []);
+    await rejectsWith(chat.messages.getMessageHistory(message.id, b, { limit: 101 }), 'VALIDATION_FAILED', 'limit');
+    await rejectsWith(chat.messages.getMessageHistory(message.id, b, { offset: -1 }), 'VALIDATION_FAILED', 'offset');
+    await rejectsWith(chat.messages.getMessageHistory(message.id, b, { offset: 'x' as never }), 'VALIDATION_FAILED', 'offset');
   });
 
   test('concurrent edits each keep the text they replaced: nothing is lost or kept twice', async ({ chat, users, direct, send }) => {
@@ -46,12 +68,12 @@ export function editHistoryCases(test: CaseFn): void {
     const id = await direct(a, b);
     const message = await send(a, id, 'regret');
     await chat.messages.editMessage(message.id, a, 'more regret');
-    assert.equal((await store.listMessageHistory(message.id)).length, 1);
+    assert.equal((await store.listMessageHistory(message.id, 0, 100)).length, 1);
     if (inspect?.editCount !== undefined) assert.equal(await inspect.editCount(message.id), 1, 'the earlier text is a row of its own');
     await chat.messages.deleteMessage(message.id, a, true);
     assert.deepEqual((await chat.messages.getMessageHistory(message.id, b)).versions, []);
     assert.equal((await chat.messages.getMessageHistory(message.id, b)).content, null);
-    assert.deepEqual(await store.listMessageHistory(message.id), [], 'the earlier texts are gone from the database, not only hidden');
+    assert.deepEqual(await store.listMessageHistory(message.id, 0, 100), [], 'the earlier texts are gone from the database, not only hidden');
     if (inspect?.editCount !== undefined) assert.equal(await inspect.editCount(message.id), 0, 'no row of them is left');
   });
 
@@ -82,6 +104,6 @@ export function editHistoryCases(test: CaseFn): void {
     const message = await send(owner, id, 'x');
     await chat.messages.editMessage(message.id, owner, 'y');
     await chat.conversations.leaveConversation(id, owner);
-    assert.deepEqual(await store.listMessageHistory(message.id), []);
+    assert.deepEqual(await store.listMessageHistory(message.id, 0, 100), []);
   });
 }
