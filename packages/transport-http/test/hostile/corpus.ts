@@ -4,7 +4,7 @@
  * WebSocket. A case is `refused` — VALIDATION_FAILED naming `field`, as the request names it —
  * or `stored` — accepted, and read back exactly as sent and as acknowledged.
  */
-export type Place = 'content' | 'groupName' | 'avatarUrl' | 'attachmentUrl' | 'emoji' | 'clientMessageId' | 'metadata' | 'memberIds' | 'search' | 'limit' | 'cursor' | 'since' | 'pinExpiry';
+export type Place = 'content' | 'groupName' | 'avatarUrl' | 'attachmentUrl' | 'emoji' | 'clientMessageId' | 'metadata' | 'memberIds' | 'search' | 'limit' | 'cursor' | 'since' | 'pinExpiry' | 'historyOffset';
 
 export interface HostileCase {
   place: Place;
@@ -143,6 +143,13 @@ export const CORPUS: HostileCase[] = [
   ...refused('since', 'since', [
     ['negative', '-1'],
     ['a fraction', '1.5'],
+    ['beyond safe integers', '100000000000000000000'],
+  ]),
+  // A page of edit history.
+  ...refused('historyOffset', 'offset', [
+    ['negative', '-1'],
+    ['a fraction', '0.5'],
+    ['text', 'abc'],
     ['beyond safe integers', '100000000000000000000'],
   ]),
   // A pin's expiry: an ISO date-time in the future, or null.
