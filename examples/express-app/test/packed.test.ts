@@ -11,12 +11,14 @@ import { driveHost } from '../../support/host-scenario.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKAGES = ['core', 'adapter-sqlite', 'transport-http', 'transport-ws'];
+/** Every package of the workspace, as published. */
+const PACKAGES = readdirSync(join(root, 'packages')).filter((name) => existsSync(join(root, 'packages', name, 'package.json'))).sort((a, b) => (a === 'core' ? -1 : b === 'core' ? 1 : a.localeCompare(b)));
 
 /**
- * The packages as a user gets them: built, packed with `npm pack`, installed from the
- * tarballs into an app outside the workspace, and the README's Express example run from the
- * README's own text — over REST and WebSocket, and again with express.json() mounted first.
+ * The packages as a user gets them: every one built, packed with `npm pack`, installed from
+ * the tarballs into an app outside the workspace; each loads with `import` and `require` and
+ * shares one copy of core; the README's Express example runs from the README's own text —
+ * over REST and WebSocket, and again with express.json() mounted first.
  */
 let app: string;
 beforeAll(async () => {
@@ -69,6 +71,39 @@ async function runExample(file: string, port: number, secret: string) {
   for (let i = 0; i < 100 && !(await fetch(`${url}/api/health`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
   return { url, child };
 }
+
+it('every package loads from its tarball with import and with require, on one copy of core', async () => {
+  const names = PACKAGES.map((name) => `@parley/${name}`);
+  const probe = `
+    import { createRequire } from 'node:module';
+    const require = createRequire(import.meta.url);
+    const names = ${JSON.stringify(names)};
+    const out = {};
+    for (const name of names) {
+      const esm = await import(name);
+      const cjs = require(name);
+      out[name] = { esm: Object.keys(esm).length, cjs: Object.keys(cjs).length };
+    }
+    // An adapter's errors are core's ChatError class, whichever way each was loaded.
+    const core = await import('@parley/core');
+    const coreCjs = require('@parley/core');
+    const store = (await import('@parley/adapter-sqlite')).createSqliteStore({ filename: ':memory:' });
+    const chat = core.createChatServices({ store });
+    const error = await chat.conversations.getConversationById('nope', 'ann').catch((e) => e);
+    out.instanceOf = { esm: error instanceof core.ChatError, cjs: error instanceof coreCjs.ChatError };
+    await chat.close();
+    console.log(JSON.stringify(out));
+  `;
+  writeFileSync(join(app, 'probe.mjs'), probe);
+  const { stdout } = await run(process.execPath, ['probe.mjs'], { cwd: app });
+  const loaded = JSON.parse(stdout) as Record<string, { esm: number; cjs: number } | { esm: boolean; cjs: boolean }>;
+  for (const name of names) {
+    const counts = loaded[name] as { esm: number; cjs: number };
+    expect(counts.esm, `${name} exports something under import`).toBeGreaterThan(0);
+    expect(counts.cjs, `${name} exports the same under require`).toBe(counts.esm);
+  }
+  expect(loaded.instanceOf).toEqual({ esm: true, cjs: true });
+}, 60_000);
 
 it('the README Express example runs verbatim from the packed packages', async () => {
   writeFileSync(join(app, 'readme.mjs'), await readmeExample());

@@ -2,6 +2,7 @@ import { createChatServices, createMemoryStore } from '@parley/core';
 import { sleep, waitFor } from '@parley/core/testing';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { jwtAuthenticator } from '../src/index.js';
 import { startNode, type Node } from './setup.js';
 import { TestClient } from './ws-client.js';
@@ -105,6 +106,23 @@ describe('limits that hold over time and across sockets', () => {
     await open[0]!.close();
     await waitFor(async () => (await node!.hub.countUserSockets('ann')) === 2, 2_000, 'a socket freed');
     const again = await node.connect('ann');
+    await again.close();
+  });
+
+  it('one address may hold only so many sockets, whoever they belong to', async () => {
+    node = await startNode({ ws: { maxConnectionsPerAddress: 2, maxConnectionsPerUser: 10 } });
+    const first = await node.connect('ann');
+    await node.connect('ben');
+    const refused = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`${node!.url}?token=tok-cat`);
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once('open', () => reject(new Error('a third socket from one address was accepted')));
+      ws.once('error', () => {});
+    });
+    expect(refused).toBe(429);
+    await first.close();
+    await waitFor(() => node!.hub.connectionCount === 1, 2_000, 'a socket freed');
+    const again = await node.connect('cat');
     await again.close();
   });
 

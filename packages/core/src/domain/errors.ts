@@ -35,15 +35,29 @@ export interface ChatErrorDetails {
   [key: string]: unknown;
 }
 
+/** Marks every ChatError, whichever copy of core made it (see `Symbol.hasInstance` below). */
+const CHAT_ERROR = Symbol.for('parley.ChatError');
+
 export class ChatError extends Error {
   override readonly name = 'ChatError';
   readonly code: ErrorCode;
   readonly details: ChatErrorDetails | undefined;
+  private readonly [CHAT_ERROR] = true;
 
   constructor(code: ErrorCode, message: string, details?: ChatErrorDetails, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.details = details;
+  }
+
+  /**
+   * `instanceof ChatError` holds for a ChatError of any copy of core in the process: the
+   * ESM and the CommonJS build loaded side by side (an app that both imports and requires
+   * Parley), or two versions after a skew. Otherwise an adapter's error would fail the check
+   * and a client's bad input would become a 500.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CHAT_ERROR] === true;
   }
 
   /** The JSON shape used by REST (`{ error: … }`) and by wire `error` frames. */
