@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSqliteStore } from '@parley/adapter-sqlite';
 import { createParleyClient, type ConversationListItem, type ParleyClient } from '@parley/client';
-import { createChatServices, createMemoryStore, RealtimeHub } from '@parley/core';
+import { createChatServices, createMemoryStore, RealtimeHub, signWebhook, type WebhookEvent } from '@parley/core';
 import { createHttpHandler } from '@parley/transport-http';
 import { attachWebSocket } from '@parley/transport-ws';
 import { SignJWT } from 'jose';
@@ -17,6 +17,8 @@ import { freePort } from '../../test-support/private-services.js';
 import { backUpSqlite } from '../../docs/snippets/backup.js';
 import { attachmentUrl, sendFile } from '../../docs/snippets/upload.js';
 import { authenticate, resolveUsers } from '../../docs/snippets/users.js';
+import { createWebhookReceiver } from '../../docs/snippets/webhook-receiver.js';
+import { createServicesWithWebhooks, redeliverDeadWebhooks } from '../../docs/snippets/webhooks.js';
 
 /**
  * The code of docs/getting-started.md and docs/deployment.md: every TypeScript block is a file
@@ -25,7 +27,7 @@ import { authenticate, resolveUsers } from '../../docs/snippets/users.js';
  */
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const DOCS = ['docs/getting-started.md', 'docs/deployment.md'];
+const DOCS = ['docs/getting-started.md', 'docs/deployment.md', 'docs/webhooks.md'];
 const SECRET = 'a-secret-of-at-least-32-characters!!';
 const FILES_SECRET = 'another-secret-of-at-least-32-bytes!';
 
@@ -278,6 +280,44 @@ describe('docs: the snippets, run', () => {
       expect(messages.map((m) => m.seq)).toEqual(messages.map((_, i) => i + 1)); // whole, no gaps
     } finally {
       await restored.close();
+    }
+  });
+  it('webhooks.ts and webhook-receiver.ts: events arrive signed, forgeries are refused, a replayed delivery is handled once', async () => {
+    const secret = 'whsec-docs-0123456789abcdef0123456789';
+    const handled: WebhookEvent[] = [];
+    const receiver = createWebhookReceiver(secret, async (event) => {
+      handled.push(event);
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/parley`;
+    const dir = mkdtempSync(join(tmpdir(), 'parley-webhooks-doc-'));
+    const chat = createServicesWithWebhooks(url, secret, join(dir, 'chat.db'));
+    try {
+      const group = await chat.conversations.createGroupConversation('alice', { name: 'Hooks', memberIds: ['bob'] });
+      await chat.messages.sendMessage('bob', { conversationId: group.id, content: 'hello, webhooks' });
+      const sent = () => handled.find((e) => e.type === 'message.sent' && e.data.message.content === 'hello, webhooks');
+      for (let i = 0; i < 500 && sent() === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(sent()).toBeDefined();
+      expect(handled.map((e) => e.type)).toContain('conversation.created');
+      const delivered = (await chat.webhooks!.listDeliveries({ status: 'delivered' })).items.find((d) => d.eventId === sent()!.id)!;
+
+      const post = (body: string, headers: Record<string, string>) => fetch(url, { method: 'POST', body, headers }).then((r) => r.status);
+      const now = Math.floor(Date.now() / 1000);
+      const headers = (body: string, at: number, key = secret) => ({ 'parley-delivery': delivered.id, 'parley-timestamp': String(at), 'parley-signature': signWebhook(body, key, at) });
+      const count = handled.length;
+      // The same delivery again (its answer was lost, say): answered, not handled twice.
+      expect(await post(delivered.body, headers(delivered.body, now))).toBe(204);
+      expect(handled.length).toBe(count);
+      // Signed with another secret, altered, or replayed later than 5 minutes: refused.
+      expect(await post(delivered.body, headers(delivered.body, now, 'not-the-secret'))).toBe(401);
+      expect(await post(delivered.body.replace('hello', 'HELLO'), headers(delivered.body, now))).toBe(401);
+      expect(await post(delivered.body, headers(delivered.body, now - 600))).toBe(401);
+      expect(handled.length).toBe(count);
+      expect(await redeliverDeadWebhooks(chat)).toBe(0);
+    } finally {
+      await chat.close();
+      await new Promise((resolve) => receiver.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

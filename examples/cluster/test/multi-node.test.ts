@@ -157,9 +157,15 @@ describeWithService('several nodes: three processes on one Postgres and one Redi
     }
     // Read receipts: every socket of every member of the group hears each read once.
     const reads = (s: { client: TestClient }) => s.client.frames.filter((f: Frame) => f.type === 'messages_read' && f.data.conversationId === group);
-    for (const s of all.filter((x) => memberships[group]!.includes(x.user))) {
-      const keys = reads(s).map((f) => `${f.data.userId}:${f.data.lastReadSeq}`);
+    const readers = all.filter((x) => memberships[group]!.includes(x.user));
+    const readKey = (f: Frame) => `${f.data.userId}:${f.data.lastReadSeq}`;
+    const everyRead = new Set(readers.flatMap((s) => reads(s).map(readKey)));
+    for (const s of readers) {
+      const keys = reads(s).map(readKey);
       expect(new Set(keys).size, `${s.user} read receipts are not repeated`).toBe(keys.length);
+      // Every socket hears every other user's reads: the same receipts on every node.
+      const others = (k: string) => !k.startsWith(`${s.user}:`);
+      expect(keys.filter(others).sort(), `${s.user}@node${s.node} heard every other member's reads`).toEqual([...everyRead].filter(others).sort());
       expect(new Set(reads(s).map((f) => f.data.userId)).size).toBeGreaterThanOrEqual(5);
     }
     // Typing: each other socket in the room heard each start and stop exactly once.
@@ -182,6 +188,14 @@ describeWithService('several nodes: three processes on one Postgres and one Redi
     const offlineAfterMs = Date.now() - crashedAt;
     const online = await Promise.all(watchers.map((s) => s.client.frames.filter((f) => f.type === 'user_offline' && f.data.userId !== 'solo').length));
     expect(online.every((n) => n === 0), 'users with a socket on a live node stay online').toBe(true);
+    await sleep(300);
+    for (const s of watchers) expect(s.client.frames.filter((f) => f.type === 'user_offline' && f.data.userId === 'solo').length, `${s.user} told once`).toBe(1);
+    // Back on a live node: everyone who shares a conversation hears it once.
+    const soloAgain = await connect('solo', 1);
+    await Promise.all(watchers.map((s) => s.client.next('user_online', (f) => f.data.userId === 'solo', 5_000)));
+    await sleep(300);
+    for (const s of watchers) expect(s.client.frames.filter((f) => f.type === 'user_online' && f.data.userId === 'solo').length, `${s.user} told once`).toBe(1);
+    await soloAgain.client.close();
 
     // A removed member is refused on every node at once: u6 holds a socket on each live node,
     // and each node has just seen u6 send (its cache counts u6 in).

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Authenticate, ChatUser } from '@parley/core';
 import { jwtAuthenticator } from '@parley/transport-ws';
 import { SignJWT } from 'jose';
@@ -6,13 +5,16 @@ import type { DemoUsers } from './demo-users.js';
 
 const DEMO_ISSUER = 'parley-demo (not for production)';
 
+/** How long a demo token lives; the page asks for a new one before it ends. */
+export const DEMO_TOKEN_TTL_S = 12 * 3600;
+
 /**
- * DEMO ONLY. Anyone can get a token for any name: the demo signs dev tokens with a key made
- * at start-up. With PARLEY_JWT_SECRET set, HS256 tokens signed with that secret (`sub` = user
- * id, `name` claim) are accepted as well, so any client can connect.
+ * DEMO ONLY. Anyone can get a token for any name: the demo signs dev tokens with `devKey`,
+ * which survives restarts (see demo-secrets.ts), so open pages stay signed in. With
+ * PARLEY_JWT_SECRET set, HS256 tokens signed with that secret (`sub` = user id, `name` claim)
+ * are accepted as well, so any client can connect.
  */
-export function createDemoAuth(users: DemoUsers, hostSecret: string | undefined) {
-  const devKey = randomBytes(32);
+export function createDemoAuth(users: DemoUsers, hostSecret: string | undefined, devKey: Uint8Array) {
   const dev = jwtAuthenticator({ secret: devKey, algorithms: ['HS256'], issuer: DEMO_ISSUER, toUser: (p) => (typeof p.sub === 'string' ? users.get(p.sub) : null) });
   const host = hostSecret === undefined ? null : jwtAuthenticator({ secret: hostSecret, algorithms: ['HS256'] });
 
@@ -35,7 +37,7 @@ export function createDemoAuth(users: DemoUsers, hostSecret: string | undefined)
       .setSubject(user.id)
       .setIssuer(DEMO_ISSUER)
       .setIssuedAt()
-      .setExpirationTime('12h')
+      .setExpirationTime(`${DEMO_TOKEN_TTL_S}s`)
       .sign(devKey);
 
   return { authenticate, issue };

@@ -2,15 +2,17 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { createPostgresStore } from '@parley/adapter-postgres';
 import { createRedisBroker, createRedisPresence, createRedisRateLimiter } from '@parley/adapter-redis';
 import { createSqliteStore } from '@parley/adapter-sqlite';
-import { createChatServices, RealtimeHub, type Logger } from '@parley/core';
+import { createLocalAttachmentStore } from '@parley/attachments-local';
+import { createChatServices, RealtimeHub, type ChatLimits, type Logger } from '@parley/core';
 import { createHttpHandler } from '@parley/transport-http';
 import { attachWebSocket } from '@parley/transport-ws';
 import BetterSqlite3 from 'better-sqlite3';
 import { createDemoAuth } from './demo-auth.js';
+import { loadDemoSecrets } from './demo-secrets.js';
 import { DemoUsers } from './demo-users.js';
 
 export interface DemoOptions {
@@ -26,20 +28,30 @@ export interface DemoOptions {
   databaseUrl?: string;
   /** Presence, fan-out and limits in Redis, so several demo processes can run side by side. */
   redisUrl?: string;
+  /** Overrides of Parley's limits (tests use a small message rate). */
+  limits?: Partial<ChatLimits>;
   logger?: Logger;
 }
 
+const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
+/** The page's script, bundled from web/ by scripts/build.mjs (the same path from src/ and dist/). */
+const bundleDir = fileURLToPath(new URL('../dist/public/', import.meta.url));
+
 /** Only these files are served; nothing else on disk is reachable. */
-const PUBLIC_FILES: Record<string, { file: string; type: string }> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+const PUBLIC_FILES: Record<string, { dir: string; file: string; type: string }> = {
+  '/': { dir: publicDir, file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { dir: publicDir, file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/style.css': { dir: publicDir, file: 'style.css', type: 'text/css; charset=utf-8' },
+  '/app.js': { dir: bundleDir, file: 'app.js', type: 'text/javascript; charset=utf-8' },
 };
 
-/** No inline script can run, whatever a message contains. */
+/**
+ * No inline script can run, whatever a message contains. Images: the page's own origin (the
+ * signed download links are under /api/files) and the `blob:` URLs of thumbnails made in the
+ * browser before an upload.
+ */
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
@@ -55,18 +67,28 @@ export async function startDemo(options: DemoOptions = {}) {
   const store = options.databaseUrl === undefined ? createSqliteStore({ database }) : createPostgresStore({ connectionString: options.databaseUrl });
   const redis = options.redisUrl === undefined ? null : { url: options.redisUrl };
   const users = new DemoUsers(database);
+  const hostSecret = options.jwtSecret ?? process.env.PARLEY_JWT_SECRET;
+  const secrets = loadDemoSecrets(dataDir, hostSecret);
   const logger = options.logger ? { logger: options.logger } : {};
+  // Uploads on local disk under ./data/files, through the REST handler's signed /api/files links.
+  const files = createLocalAttachmentStore({
+    directory: join(dataDir, 'files'),
+    publicUrl: '/api/files',
+    secret: secrets.fileKey,
+    ...(options.logger ? { onError: (error: unknown) => options.logger?.error('attachment storage failed', { error: String(error) }) } : {}),
+  });
   const chat = createChatServices({
     store,
     resolveUsers: users.resolve,
+    attachments: { storage: files },
+    ...(options.limits ? { limits: options.limits } : {}),
     ...(redis === null ? {} : { presence: createRedisPresence(redis), rateLimiter: createRedisRateLimiter(redis) }),
     ...logger,
   });
   await chat.ready();
   const hub = new RealtimeHub({ services: chat, ...(redis === null ? {} : { broker: createRedisBroker(redis) }), ...logger });
-  const auth = createDemoAuth(users, options.jwtSecret ?? process.env.PARLEY_JWT_SECRET);
+  const auth = createDemoAuth(users, hostSecret, secrets.tokenKey);
   const api = createHttpHandler(chat, { authenticate: auth.authenticate, hub, basePath: '/api' });
-  const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
 
   const demoRoutes = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
     if (req.method === 'POST' && path === '/demo/login') {
@@ -86,13 +108,24 @@ export async function startDemo(options: DemoOptions = {}) {
       json(res, 200, users.list());
       return true;
     }
+    if (req.method === 'GET' && path === '/demo/config') {
+      const { maxContentLength, maxAttachments, maxAttachmentBytes, messageRate } = chat.limits;
+      json(res, 200, { limits: { maxContentLength, maxAttachments, maxAttachmentBytes, messageRate }, uploads: chat.attachments.enabled });
+      return true;
+    }
     if (req.method === 'GET' && path === '/demo/online') {
       json(res, 200, await hub.getOnlineUsers());
       return true;
     }
     const asset = req.method === 'GET' ? PUBLIC_FILES[path] : undefined;
     if (asset !== undefined) {
-      const content = readFileSync(join(publicDir, asset.file));
+      let content: Buffer;
+      try {
+        content = readFileSync(join(asset.dir, asset.file));
+      } catch {
+        json(res, 503, { error: { code: 'UNAVAILABLE', message: `${asset.file} is not built yet: run npm start (or node examples/demo/scripts/build.mjs)` } });
+        return true;
+      }
       res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
       res.end(content);
       return true;
@@ -110,7 +143,22 @@ export async function startDemo(options: DemoOptions = {}) {
       .catch(() => json(res, 400, { error: { code: 'VALIDATION_FAILED', message: 'Bad request', details: { field: 'body' } } }));
   });
   const ws = attachWebSocket(hub, { server, path: '/chat', authenticate: auth.authenticate });
-  await new Promise<void>((resolveListen) => server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', resolveListen));
+  try {
+    await new Promise<void>((resolveListen, rejectListen) => {
+      server.once('error', rejectListen);
+      server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => {
+        server.off('error', rejectListen);
+        resolveListen();
+      });
+    });
+  } catch (error) {
+    // Nothing may stay open when the port is taken: the caller prints one line and exits.
+    await ws.close(0).catch(() => undefined);
+    await hub.close();
+    await chat.close();
+    database.close();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
 
   return {
@@ -143,21 +191,4 @@ async function readSmallJson(req: IncomingMessage): Promise<Record<string, unkno
   }
   const value: unknown = text === '' ? {} : JSON.parse(text);
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { DATABASE_URL, REDIS_URL, HOST } = process.env;
-  const demo = await startDemo({
-    port: Number(process.env.PORT ?? 3000),
-    ...(HOST ? { host: HOST } : {}),
-    ...(DATABASE_URL ? { databaseUrl: DATABASE_URL } : {}),
-    ...(REDIS_URL ? { redisUrl: REDIS_URL } : {}),
-  });
-  const where = `${DATABASE_URL ? 'chat in Postgres' : 'data in ./data/parley.db'}${REDIS_URL ? ', presence in Redis' : ''}`;
-  process.stdout.write(`Parley demo running at ${demo.url}  (${where}; Ctrl+C to stop)\n`);
-  const stop = () => {
-    void demo.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildDemo } from '../scripts/build.mjs';
 import { startDemo } from '../src/server.js';
 
 const dirs: string[] = [];
@@ -11,11 +12,18 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function demoWith(jwtSecret?: string) {
+function tempDir(): string {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-demo-server-'));
   dirs.push(dataDir);
+  return dataDir;
+}
+
+async function demoWith(jwtSecret?: string, dataDir = tempDir()) {
   return startDemo({ port: 0, dataDir, ...(jwtSecret === undefined ? {} : { jwtSecret }) });
 }
+
+const login = async (url: string, name: string) =>
+  (await (await fetch(`${url}/demo/login`, { method: 'POST', body: JSON.stringify({ name }) })).json()) as { user: { id: string }; token: string };
 
 const hostToken = (secret: string, sub: string, name: string) =>
   new SignJWT({ name }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('1h').sign(new TextEncoder().encode(secret));
@@ -49,7 +57,7 @@ describe('demo server', () => {
   });
 
   it('with PARLEY_JWT_SECRET, accepts HS256 tokens from any client; without it, refuses them', async () => {
-    const secret = 'host-secret-for-the-demo-test';
+    const secret = 'host-secret-for-the-demo-test-32+chars';
     const demo = await demoWith(secret);
     try {
       const token = await hostToken(secret, 'ext-1', 'External One');
@@ -73,6 +81,7 @@ describe('demo server', () => {
   });
 
   it('serves only its page files, with a CSP that allows no inline script', async () => {
+    await buildDemo({ only: ['web'] });
     const demo = await demoWith();
     try {
       const page = await fetch(`${demo.url}/`);
@@ -87,5 +96,44 @@ describe('demo server', () => {
     } finally {
       await demo.close();
     }
+  });
+
+  it('keeps its signing keys across restarts: in dataDir (owner-only file), or derived from PARLEY_JWT_SECRET', async () => {
+    const dataDir = tempDir();
+    const first = await demoWith(undefined, dataDir);
+    const { token } = await login(first.url, 'Restart Test');
+    expect((await fetch(`${first.url}/demo/config`).then((r) => r.json())) as unknown).toMatchObject({ uploads: true, limits: { maxContentLength: 10_000 } });
+    await first.close();
+    expect(statSync(join(dataDir, 'demo.key')).mode & 0o777).toBe(0o600);
+    const second = await demoWith(undefined, dataDir);
+    try {
+      expect((await fetch(`${second.url}/api/conversations`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect(await wsConnects(second.url, token)).toBe('restart-test');
+    } finally {
+      await second.close();
+    }
+    // Another data directory knows nothing of that key…
+    const elsewhere = await demoWith();
+    try {
+      expect((await fetch(`${elsewhere.url}/api/conversations`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    } finally {
+      await elsewhere.close();
+    }
+    // …but with the same PARLEY_JWT_SECRET, two demos on different data accept each other's tokens.
+    const secret = 'x'.repeat(40);
+    const a = await demoWith(secret);
+    const b = await demoWith(secret);
+    try {
+      const { token: shared } = await login(a.url, 'Shared');
+      await login(b.url, 'Shared');
+      expect((await fetch(`${b.url}/api/conversations`, { headers: { authorization: `Bearer ${shared}` } })).status).toBe(200);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('refuses a PARLEY_JWT_SECRET shorter than 32 characters, saying so', async () => {
+    await expect(demoWith('too-short')).rejects.toThrow('PARLEY_JWT_SECRET must be at least 32 characters (it has 9)');
   });
 });

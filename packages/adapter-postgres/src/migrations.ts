@@ -459,6 +459,33 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX message_edits_by_message ON {s}.message_edits (message_id, id);
     `,
   },
+  {
+    version: 7,
+    name: 'webhook deliveries',
+    sql: `
+      -- One row per webhook event and endpoint, written in the transaction of the change that
+      -- raised the event. No foreign key: a delivery outlives its conversation (its deletion
+      -- is an event too). The body is kept as sent, so retries send the same bytes.
+      CREATE TABLE {s}.webhook_deliveries (
+        id              text PRIMARY KEY,
+        event_id        text NOT NULL,
+        endpoint_id     text NOT NULL,
+        event_type      text NOT NULL,
+        conversation_id text,
+        body            text NOT NULL,
+        status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
+        attempts        integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL,
+        last_error      text,
+        created_at      timestamptz NOT NULL,
+        delivered_at    timestamptz,
+        UNIQUE (event_id, endpoint_id)
+      );
+      CREATE INDEX webhook_deliveries_due ON {s}.webhook_deliveries (status, next_attempt_at, id);
+      CREATE INDEX webhook_deliveries_listed ON {s}.webhook_deliveries (status, created_at, id);
+      CREATE INDEX webhook_deliveries_created ON {s}.webhook_deliveries (created_at, id);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

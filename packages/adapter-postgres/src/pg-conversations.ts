@@ -1,6 +1,7 @@
 import type { ConversationChange, ConversationDecision, ConversationListRow, ConversationPlan, ConversationStats, ConversationStoreMethods, Member } from '@parley/core';
 import { banFromRow, conversationFromRow, conversationRecordFromRow, escapeLike, memberFromRow, summariesInOrder, unreadCondition, type BanRow } from '@parley/core/adapter-kit';
 import { insertAudit } from './pg-moderation.js';
+import { insertWebhookDeliveries } from './pg-webhooks.js';
 import type { PoolClient } from 'pg';
 import type { Database } from './database.js';
 import { MESSAGE_COLUMNS, messageFromJson, type ConversationRow, type MemberRow } from './rows.js';
@@ -28,6 +29,8 @@ export function pgConversations(db: Database): ConversationStoreMethods {
   const membersOf = async (conversationId: string, on?: PoolClient) => (await db.query<MemberRow>(MEMBERS, [conversationId], on)).map(memberFromRow);
 
   const apply = async (client: PoolClient, conversationId: string, plan: ConversationPlan, at: string): Promise<Member[]> => {
+    // No foreign key: the rows stay when the plan deletes the conversation.
+    await insertWebhookDeliveries(db, client, plan.webhooks);
     if (plan.delete === true) {
       await db.query('DELETE FROM {s}.conversations WHERE id = $1', [conversationId], client); // the rest cascades
       await db.query(PURGE_ATTACHMENTS('conversation_id'), [conversationId], client);
@@ -115,6 +118,7 @@ export function pgConversations(db: Database): ConversationStoreMethods {
           [input.id, input.members.map((m) => m.userId), input.members.map((m) => m.role), input.createdAt],
           client,
         );
+        await insertWebhookDeliveries(db, client, input.webhooks);
         return { conversation: conversationOf(await db.one<ConversationWithLast>(CONVERSATION, [input.id], client))!, created: true };
       });
     },

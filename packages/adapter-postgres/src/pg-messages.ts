@@ -1,6 +1,7 @@
 import type { InsertResult, MessageStoreMethods, NewMessage, ReactionChange } from '@parley/core';
 import { insertedMessage, unreadCondition } from '@parley/core/adapter-kit';
 import type { Database } from './database.js';
+import { insertWebhookDeliveries } from './pg-webhooks.js';
 import { PURGE_ATTACHMENTS } from './pg-attachments.js';
 import { changesSince, messagePage } from './pg-reads.js';
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './rows.js';
@@ -18,7 +19,7 @@ export function pgMessages(db: Database): MessageStoreMethods {
   };
 
   /** The stored function settles the batch in one round trip; this sends it and reads the answers. */
-  const insertUnique = async (batch: NewMessage[]): Promise<InsertResult[]> => {
+  const insertUnique = async (batch: NewMessage[], on?: Parameters<Database['query']>[2]): Promise<InsertResult[]> => {
     const rows = await db.query<{ r_ord: number; r_status: 'created' | 'duplicate' | 'refused' | 'refused_attachment'; r_id: string | null; r_seq: number | null; r_version: number | null }>(
       'SELECT * FROM {s}.insert_messages($1, $2, $3, $4, $5, $6, $7::jsonb[], $8::jsonb[], $9, $10::timestamptz[], $11)',
       [
@@ -34,12 +35,13 @@ export function pgMessages(db: Database): MessageStoreMethods {
         batch.map((m) => m.createdAt),
         batch.map((m) => m.notify),
       ],
+      on,
     );
     const duplicates = rows.filter((r) => r.r_status === 'duplicate').map((r) => r.r_id!);
     const stored = new Map(
       duplicates.length === 0
         ? []
-        : (await db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM {s}.messages m WHERE m.id = ANY ($1::text[])`, [duplicates])).map((r) => [r.id, toMessage(r)]),
+        : (await db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM {s}.messages m WHERE m.id = ANY ($1::text[])`, [duplicates], on)).map((r) => [r.id, toMessage(r)]),
     );
     return rows.map((row): InsertResult => {
       const input = batch[row.r_ord - 1]!;
@@ -66,7 +68,15 @@ export function pgMessages(db: Database): MessageStoreMethods {
         unique.push(m);
         return unique.length - 1;
       });
-      const results = await insertUnique(unique);
+      // With webhooks, the stored function and the delivery rows share one transaction.
+      const results = unique.some((m) => m.webhooks !== undefined)
+        ? await db.transaction(async (client) => {
+            const inserted = await insertUnique(unique, client);
+            const rows = inserted.flatMap((result, i) => (result.status === 'created' ? (unique[i]!.webhooks?.(result.message) ?? []) : []));
+            await insertWebhookDeliveries(db, client, rows);
+            return inserted;
+          })
+        : await insertUnique(unique);
       return slot.map((i): InsertResult => {
         if (i >= 0) return results[i]!;
         const first = results[-1 - i]!;
@@ -94,7 +104,7 @@ export function pgMessages(db: Database): MessageStoreMethods {
       return messagePage(db, conversationId, viewerId, range);
     },
 
-    async updateMessageContent(messageId, content, editedAt) {
+    async updateMessageContent(messageId, content, editedAt, webhooks) {
       return db.transaction(async (client) => {
         // The row lock orders this edit with every other change of the message, so the text
         // kept in the history is exactly the one this edit replaces.
@@ -116,11 +126,13 @@ export function pgMessages(db: Database): MessageStoreMethods {
           client,
         );
         await bump(row.conversation_id, messageId, client);
-        return readMessage(messageId, client);
+        const edited = await readMessage(messageId, client);
+        if (edited !== null && webhooks !== undefined) await insertWebhookDeliveries(db, client, webhooks(edited));
+        return edited;
       });
     },
 
-    async deleteMessageForEveryone(messageId, deletedAt) {
+    async deleteMessageForEveryone(messageId, deletedAt, webhooks) {
       return db.transaction(async (client) => {
         const row = await db.one<{ conversation_id: string; deleted_for_everyone: boolean }>(
           'SELECT conversation_id, deleted_for_everyone FROM {s}.messages WHERE id = $1 FOR UPDATE',
@@ -139,6 +151,7 @@ export function pgMessages(db: Database): MessageStoreMethods {
           await db.query('DELETE FROM {s}.pins WHERE message_id = $1', [messageId], client);
           await db.query(PURGE_ATTACHMENTS('message_id'), [messageId], client);
           await bump(row.conversation_id, messageId, client);
+          if (webhooks !== undefined) await insertWebhookDeliveries(db, client, webhooks((await readMessage(messageId, client))!));
         }
         return readMessage(messageId, client);
       });

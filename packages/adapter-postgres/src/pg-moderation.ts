@@ -1,4 +1,5 @@
 import type { AuditEntry, ModerationStoreMethods, Report } from '@parley/core';
+import { insertWebhookDeliveries } from './pg-webhooks.js';
 import { AUDIT_COLUMNS, auditFromRow, auditValues, REPORT_COLUMNS, reportFromRow, reportValues, type DecodedAuditRow, type ReportRow } from '@parley/core/adapter-kit';
 import type { PoolClient } from 'pg';
 import type { Database } from './database.js';
@@ -32,14 +33,20 @@ export function pgModeration(db: Database): ModerationStoreMethods {
       return rows.map((r) => ({ userId: r.user_id, blockedId: r.blocked_id }));
     },
 
-    async createReport(report) {
-      const inserted = await db.query<ReportRow>(
-        `INSERT INTO {s}.reports (${REPORT_COLUMNS}) VALUES (${placeholders(REPORT_COLUMNS)}) ON CONFLICT (message_id, reporter_id) DO NOTHING RETURNING ${REPORT_COLUMNS}`,
-        reportValues(report),
-      );
-      if (inserted.length === 1) return { report: reportFromRow(inserted[0]!), created: true };
-      const existing = await db.one<ReportRow>(`SELECT ${REPORT_COLUMNS} FROM {s}.reports WHERE message_id = $1 AND reporter_id = $2`, [report.messageId, report.reporterId]);
-      return { report: reportFromRow(existing!), created: false };
+    async createReport(report, webhooks) {
+      return db.transaction(async (client) => {
+        const inserted = await db.query<ReportRow>(
+          `INSERT INTO {s}.reports (${REPORT_COLUMNS}) VALUES (${placeholders(REPORT_COLUMNS)}) ON CONFLICT (message_id, reporter_id) DO NOTHING RETURNING ${REPORT_COLUMNS}`,
+          reportValues(report),
+          client,
+        );
+        if (inserted.length === 1) {
+          await insertWebhookDeliveries(db, client, webhooks);
+          return { report: reportFromRow(inserted[0]!), created: true };
+        }
+        const existing = await db.one<ReportRow>(`SELECT ${REPORT_COLUMNS} FROM {s}.reports WHERE message_id = $1 AND reporter_id = $2`, [report.messageId, report.reporterId], client);
+        return { report: reportFromRow(existing!), created: false };
+      });
     },
 
     async getReport(reportId) {
@@ -68,7 +75,7 @@ export function pgModeration(db: Database): ModerationStoreMethods {
       return rows.map(reportFromRow);
     },
 
-    async resolveReports(target, resolution, resolvedBy, at, audit) {
+    async resolveReports(target, resolution, resolvedBy, at, audit, webhooks) {
       return db.transaction(async (client) => {
         const [column, value] = 'reportId' in target ? ['id', target.reportId] : ['message_id', target.messageId];
         const rows = await db.query<ReportRow>(
@@ -78,7 +85,9 @@ export function pgModeration(db: Database): ModerationStoreMethods {
           client,
         );
         if (rows.length > 0 && audit !== undefined) await insertAudit(db, audit, client);
-        return rows.map(reportFromRow).sort((a: Report, b: Report) => a.createdAt.localeCompare(b.createdAt) || (a.id < b.id ? -1 : 1));
+        const resolved = rows.map(reportFromRow).sort((a: Report, b: Report) => a.createdAt.localeCompare(b.createdAt) || (a.id < b.id ? -1 : 1));
+        if (resolved.length > 0 && webhooks !== undefined) await insertWebhookDeliveries(db, client, webhooks(resolved));
+        return resolved;
       });
     },
 

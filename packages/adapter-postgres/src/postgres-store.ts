@@ -11,6 +11,7 @@ import { pgSearch } from './pg-search.js';
 import { pgAttachments } from './pg-attachments.js';
 import { pgModeration } from './pg-moderation.js';
 import { pgPins } from './pg-pins.js';
+import { pgWebhooks } from './pg-webhooks.js';
 
 export interface PostgresStoreOptions {
   /** A pool the host owns; Parley then never ends it. Give this or `connectionString`. */
@@ -67,6 +68,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       ...pgAttachments(db),
       ...pgModeration(db),
       ...pgPins(db),
+      ...pgWebhooks(db),
       async ping() {
         await pool.query('SELECT 1');
       },

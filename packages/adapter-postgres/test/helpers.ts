@@ -61,6 +61,11 @@ export function inspectPostgres(store: PostgresStore): StoreInspector {
       const [row] = await q<{ role: string; last_read_seq: string }>('SELECT role, last_read_seq FROM {s}.members WHERE conversation_id = $1 AND user_id = $2', [conversationId, userId]);
       return row === undefined ? null : { role: row.role, lastReadSeq: Number(row.last_read_seq) };
     },
+    async webhookRows() {
+      return q<{ id: string; eventId: string; endpointId: string; status: string; attempts: number }>(
+        'SELECT id, event_id AS "eventId", endpoint_id AS "endpointId", status, attempts FROM {s}.webhook_deliveries ORDER BY id',
+      );
+    },
     async outboxCount() {
       return Number((await q<{ n: string }>('SELECT count(*) AS n FROM {s}.outbox'))[0]!.n);
     },

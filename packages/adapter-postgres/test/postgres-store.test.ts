@@ -3,7 +3,7 @@ import { markStoreFailure, storeFailureKind } from '@parley/core/adapter-kit';
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { DATABASE_URL, describeWithService, postgresUnavailable } from '../../../test-support/services.js';
-import { classifyPostgresFailure, createPostgresStore, LATEST_VERSION, MIGRATIONS } from '../src/index.js';
+import { classifyPostgresFailure, createPostgresStore, MIGRATIONS } from '../src/index.js';
 import { dropSchema, freshSchema, storeIn } from './helpers.js';
 
 const unavailable = await postgresUnavailable();
@@ -23,9 +23,7 @@ describeWithService('Postgres store: schema, values, connections', unavailable, 
     const stores = Array.from({ length: 5 }, () => storeIn(name, 2));
     await Promise.all(stores.map((s) => s.init!()));
     const applied = await stores[0]!.pool.query(`SELECT version FROM "${name}".schema_migrations`);
-    // Every migration once (branches add numbers out of order, so the list may have gaps while they merge).
     expect(applied.rows.map((r) => r.version).sort((a, b) => a - b)).toEqual(MIGRATIONS.map((m) => m.version));
-    expect(Math.max(...applied.rows.map((r) => r.version))).toBe(LATEST_VERSION);
     await Promise.all(stores.map((s) => s.init!())); // again: nothing to do
     for (const store of stores) await store.close!();
   });

@@ -211,6 +211,33 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX message_edits_by_message ON message_edits (message_id, id);
     `,
   },
+  {
+    version: 8,
+    name: 'webhook deliveries',
+    sql: `
+      -- One row per webhook event and endpoint, written in the transaction of the change that
+      -- raised the event. No foreign key: a delivery outlives its conversation (its deletion
+      -- is an event too). The body is kept as sent, so retries send the same bytes.
+      CREATE TABLE webhook_deliveries (
+        id              TEXT PRIMARY KEY,
+        event_id        TEXT NOT NULL,
+        endpoint_id     TEXT NOT NULL,
+        event_type      TEXT NOT NULL,
+        conversation_id TEXT,
+        body            TEXT NOT NULL,
+        status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error      TEXT,
+        created_at      TEXT NOT NULL,
+        delivered_at    TEXT,
+        UNIQUE (event_id, endpoint_id)
+      );
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at, id);
+      CREATE INDEX webhook_deliveries_listed ON webhook_deliveries (status, created_at, id);
+      CREATE INDEX webhook_deliveries_created ON webhook_deliveries (created_at, id);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,6 +1,7 @@
 import type { ConversationChange, ConversationStoreMethods, ConversationDecision, ConversationListRow, ConversationPlan, ConversationStats, Member } from '@parley/core';
 import { banFromRow, conversationFromRow, conversationRecordFromRow, escapeLike, memberFromRow, summariesInOrder, unreadCondition, type BanRow } from '@parley/core/adapter-kit';
 import { insertAudit } from './sqlite-moderation.js';
+import { insertWebhookDeliveries } from './sqlite-webhooks.js';
 import type { ConversationRow, MemberRow, MessageRow } from './rows.js';
 import type { SqliteContext } from './sqlite-context.js';
 
@@ -60,6 +61,8 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
   const membersOf = (conversationId: string) => q.members.all(conversationId).map(memberFromRow);
 
   const apply = (conversationId: string, plan: ConversationPlan, at: string): Member[] => {
+    // No foreign key: the rows stay when the plan deletes the conversation.
+    insertWebhookDeliveries(db, plan.webhooks);
     if (plan.delete === true) {
       q.unindexConversation.run(conversationId);
       q.deleteConversation.run(conversationId); // members, messages, reactions, outbox rows cascade
@@ -104,6 +107,7 @@ export function sqliteConversations({ db, sql, reactions }: SqliteContext): Conv
           }
           q.insertConversation.run(input);
           for (const m of input.members) q.insertMember.run(input.id, m.userId, m.role, input.createdAt, input.id);
+          insertWebhookDeliveries(db, input.webhooks);
           return { conversation: conversationOf(q.conversation.get(input.id))!, created: true };
         })
         .immediate();

@@ -3,6 +3,7 @@ import { claimCondition, foldText, insertedMessage, unreadCondition, uploadedIds
 import { MessageReads } from './message-reads.js';
 import type { ConversationRow, MemberRow, MessageRow } from './rows.js';
 import { VISIBLE, type SqliteContext } from './sqlite-context.js';
+import { insertWebhookDeliveries } from './sqlite-webhooks.js';
 
 /** Messages, reactions and read state on SQLite. */
 export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
@@ -92,6 +93,7 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     if (input.content !== null && input.type !== 'system') q.indexText.run(stored.rowid, foldText(input.content));
     if (input.notify) q.insertOutbox.run(input.id, input.conversationId, input.createdAt, input.createdAt);
     const message = insertedMessage(input, stored.seq, stored.version);
+    if (input.webhooks !== undefined) insertWebhookDeliveries(db, input.webhooks(message));
     return { status: 'created', message };
   };
   const insertBatch = db.transaction((batch: NewMessage[]) => batch.map(insertOne));
@@ -140,7 +142,7 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
       return reads.page(conversationId, viewerId, range);
     },
 
-    async updateMessageContent(messageId, content, editedAt) {
+    async updateMessageContent(messageId, content, editedAt, webhooks) {
       return db
         .transaction(() => {
           const row = q.message.get(messageId);
@@ -149,12 +151,14 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
           q.unindexText.run(row.rowid);
           if (row.type !== 'system') q.indexText.run(row.rowid, foldText(content));
           bump(row.conversation_id, messageId);
-          return readMessage(messageId);
+          const edited = readMessage(messageId);
+          if (edited !== null && webhooks !== undefined) insertWebhookDeliveries(db, webhooks(edited));
+          return edited;
         })
         .immediate();
     },
 
-    async deleteMessageForEveryone(messageId, deletedAt) {
+    async deleteMessageForEveryone(messageId, deletedAt, webhooks) {
       return db
         .transaction(() => {
           const row = q.message.get(messageId);
@@ -167,6 +171,7 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
             q.clearEdits.run(messageId);
             q.clearPin.run(messageId);
             bump(row.conversation_id, messageId);
+            if (webhooks !== undefined) insertWebhookDeliveries(db, webhooks(readMessage(messageId)!));
           }
           return readMessage(messageId);
         })

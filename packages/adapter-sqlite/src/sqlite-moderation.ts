@@ -1,7 +1,8 @@
-import type { AuditEntry, ModerationStoreMethods, Report } from '@parley/core';
+import type { AuditEntry, ModerationStoreMethods, NewWebhookDelivery, Report, WebhookWrite } from '@parley/core';
 import { AUDIT_COLUMNS, auditFromRow, auditValues, REPORT_COLUMNS, reportFromRow, reportValues, type DecodedAuditRow, type ReportRow } from '@parley/core/adapter-kit';
 import type { Database } from 'better-sqlite3';
 import type { SqliteContext } from './sqlite-context.js';
+import { insertWebhookDeliveries } from './sqlite-webhooks.js';
 
 const placeholders = (columns: string) => columns.split(',').map(() => '?').join(', ');
 
@@ -30,11 +31,20 @@ export function sqliteModeration({ db, sql }: SqliteContext): ModerationStoreMet
     resolve: db.prepare(`UPDATE reports SET status = 'resolved', resolution = ?, resolved_by = ?, resolved_at = ? WHERE id = ?`),
   };
 
-  const resolve = db.transaction((target: { reportId: string } | { messageId: string }, resolution: Report['resolution'], by: string, at: string, audit?: AuditEntry): Report[] => {
-    const open = 'reportId' in target ? [q.openById.get(target.reportId)].filter((r): r is ReportRow => r !== undefined) : q.openByMessage.all(target.messageId);
-    for (const row of open) q.resolve.run(resolution, by, at, row.id);
-    if (open.length > 0 && audit !== undefined) insertAudit(db, audit);
-    return open.map((row) => reportFromRow({ ...row, status: 'resolved', resolution, resolved_by: by, resolved_at: at }));
+  const resolve = db.transaction(
+    (target: { reportId: string } | { messageId: string }, resolution: Report['resolution'], by: string, at: string, audit?: AuditEntry, webhooks?: WebhookWrite<Report[]>): Report[] => {
+      const open = 'reportId' in target ? [q.openById.get(target.reportId)].filter((r): r is ReportRow => r !== undefined) : q.openByMessage.all(target.messageId);
+      for (const row of open) q.resolve.run(resolution, by, at, row.id);
+      if (open.length > 0 && audit !== undefined) insertAudit(db, audit);
+      const resolved = open.map((row) => reportFromRow({ ...row, status: 'resolved', resolution, resolved_by: by, resolved_at: at }));
+      if (resolved.length > 0 && webhooks !== undefined) insertWebhookDeliveries(db, webhooks(resolved));
+      return resolved;
+    },
+  );
+  const fileReport = db.transaction((report: Report, webhooks?: NewWebhookDelivery[]) => {
+    const created = q.insertReport.run(...reportValues(report)).changes === 1;
+    if (created) insertWebhookDeliveries(db, webhooks);
+    return { report: created ? report : reportFromRow(q.reportBy.get(report.messageId, report.reporterId)!), created };
   });
 
   return {
@@ -51,9 +61,8 @@ export function sqliteModeration({ db, sql }: SqliteContext): ModerationStoreMet
       return q.among.all(ids, ids).map((r) => ({ userId: r.user_id, blockedId: r.blocked_id }));
     },
 
-    async createReport(report) {
-      const created = q.insertReport.run(...reportValues(report)).changes === 1;
-      return { report: created ? report : reportFromRow(q.reportBy.get(report.messageId, report.reporterId)!), created };
+    async createReport(report, webhooks) {
+      return fileReport.immediate(report, webhooks);
     },
 
     async getReport(reportId) {
@@ -72,8 +81,8 @@ export function sqliteModeration({ db, sql }: SqliteContext): ModerationStoreMet
       return rows.map(reportFromRow);
     },
 
-    async resolveReports(target, resolution, resolvedBy, at, audit) {
-      return resolve.immediate(target, resolution, resolvedBy, at, audit);
+    async resolveReports(target, resolution, resolvedBy, at, audit, webhooks) {
+      return resolve.immediate(target, resolution, resolvedBy, at, audit, webhooks);
     },
 
     async appendAudit(entries) {

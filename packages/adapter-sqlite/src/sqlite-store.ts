@@ -12,6 +12,7 @@ import { sqliteConversations } from './sqlite-conversations.js';
 import { sqliteMessages } from './sqlite-messages.js';
 import { sqliteOutbox } from './sqlite-outbox.js';
 import { sqlitePins } from './sqlite-pins.js';
+import { sqliteWebhooks } from './sqlite-webhooks.js';
 import { sqliteSearch } from './search.js';
 
 export interface SqliteStoreOptions {
@@ -66,6 +67,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       ...sqliteAttachments(context),
       ...sqliteModeration(context),
       ...sqlitePins(context),
+      ...sqliteWebhooks(context),
       async ping() {
         context.sql('SELECT 1').get();
       },

@@ -39,6 +39,15 @@ export function inspectSqlite(db: Database): StoreInspector {
         | undefined;
       return row === undefined ? null : { role: row.role, lastReadSeq: row.last_read_seq };
     },
+    async webhookRows() {
+      return db.prepare('SELECT id, event_id AS eventId, endpoint_id AS endpointId, status, attempts FROM webhook_deliveries ORDER BY id').all() as Array<{
+        id: string;
+        eventId: string;
+        endpointId: string;
+        status: string;
+        attempts: number;
+      }>;
+    },
     async outboxCount() {
       return (db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
     },

@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import type { FetchLike } from './rest.js';
 import type { NetworkMonitor, WebSocketConstructor } from './socket-types.js';
 import type { OutboxStorage, OutgoingMessage } from './storage/outbox-storage.js';
+import type { PutBytes } from './uploads.js';
 
 export interface ParleyClientOptions {
   /** The WebSocket endpoint: `wss://chat.example.com/chat`. */
@@ -35,6 +36,8 @@ export interface ParleyClientOptions {
   maxFrameBytes?: number;
   /** Online/offline events. Default: the browser's (`window`), none in Node. */
   network?: NetworkMonitor | null;
+  /** How `upload()` sends a file's bytes. Default: XHR in browsers (progress), `fetch` elsewhere. */
+  putBytes?: PutBytes;
   /** Connect at once (default), or wait for `connect()`. */
   autoConnect?: boolean;
 }

@@ -1,4 +1,4 @@
-import type { ClientEvent, ClientEventData, ClientEventReply, Message, Pin, ServerEventData } from '@parley/core/protocol';
+import type { AttachmentInfo, ClientEvent, ClientEventData, ClientEventReply, Message, Pin, ServerEventData } from '@parley/core/protocol';
 import { CatchUp } from './catch-up.js';
 import type { ParleyClientEvents, ParleyClientOptions, SendMessageOptions } from './client-options.js';
 import { ProtocolMethods } from './protocol-methods.js';
@@ -10,7 +10,7 @@ import { loadList, loadOlder, openWindow, tick, type LoaderContext, type OpenOpt
 import { silentLogger, type Logger } from './logger.js';
 import { Outbox } from './outbox.js';
 import { Requests } from './requests.js';
-import { Rest, type FetchLike } from './rest.js';
+import { Rest, type FetchLike, type MemberWithProfile } from './rest.js';
 import { removeView } from './state/conversations.js';
 import { withOutbox, withSyncEntry } from './state/events.js';
 import { Store } from './state/store.js';
@@ -21,6 +21,7 @@ import { browserNetwork, type WebSocketConstructor } from './socket-types.js';
 import { memoryStorage } from './storage/outbox-storage.js';
 import { SessionTimers } from './session-timers.js';
 import { TypingTimers } from './typing.js';
+import { defaultPutBytes, uploadFile, type PutBytes, type UploadBody, type UploadOptions } from './uploads.js';
 
 /**
  * The Parley client: a typed method per client event, typed events, reconnects, an outbox that
@@ -44,6 +45,7 @@ export class ParleyClient extends ProtocolMethods {
   private pinTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly loader: LoaderContext;
   private readonly routerContext: RouterContext;
+  private readonly putBytes: PutBytes;
 
   constructor(options: ParleyClientOptions) {
     super();
@@ -137,6 +139,7 @@ export class ParleyClient extends ProtocolMethods {
         this.unreadStamps.set('*', stamp);
       },
     };
+    this.putBytes = options.putBytes ?? defaultPutBytes(httpOrigin(options.url));
     this.wireConnection();
     if (options.autoConnect !== false) this.connect();
   }
@@ -205,6 +208,21 @@ export class ParleyClient extends ProtocolMethods {
   /** Resolves when a send (made before a reload, say) is stored. */
   whenSent(clientMessageId: string): Promise<Message> {
     return this.outbox.waitFor(clientMessageId);
+  }
+
+  /**
+   * Uploads a file into a conversation (create_upload, the bytes straight to storage, then
+   * complete_upload) and resolves with the checked attachment: send it with
+   * `sendMessage({ conversationId, type: 'file', attachmentIds: [attachment.id] })`.
+   */
+  upload(conversationId: string, file: UploadBody, options: UploadOptions = {}): Promise<AttachmentInfo> {
+    return uploadFile({ createUpload: (data) => this.createUpload(data), completeUpload: (id) => this.completeUpload(id) }, this.putBytes, conversationId, file, options);
+  }
+
+  /** The members of a conversation with their profiles (REST). */
+  listMembers(conversationId: string): Promise<MemberWithProfile[]> {
+    if (this.rest === null) return Promise.reject(new ClientError('VALIDATION_FAILED', 'Members come from the REST API: pass restUrl to createParleyClient'));
+    return this.rest.listMembers(conversationId);
   }
 
   stopTyping(conversationId: string): Promise<ServerEventData['ack']> {
@@ -398,6 +416,17 @@ function defaultFetch(): FetchLike {
   const f = (globalThis as { fetch?: FetchLike }).fetch;
   if (f === undefined) throw new TypeError('No fetch here: pass createParleyClient({ fetch }) with restUrl');
   return f.bind(globalThis);
+}
+
+/** The HTTP origin of the socket's URL (`wss://h/chat` → `https://h`): relative upload URLs are on it. */
+function httpOrigin(socketUrl: string): string {
+  const location = (globalThis as { location?: { origin?: string } }).location;
+  try {
+    const url = new URL(socketUrl, location?.origin);
+    return `${url.protocol === 'wss:' ? 'https:' : url.protocol === 'ws:' ? 'http:' : url.protocol}//${url.host}`;
+  } catch {
+    return location?.origin ?? 'http://localhost';
+  }
 }
 
 /** Creates a client and (unless `autoConnect: false`) connects it. */

@@ -66,6 +66,7 @@ export class Outbox {
       state: 'queued',
       attempts: 0,
       retryAt: null,
+      waitReason: null,
     };
     const bytes = new TextEncoder().encode(JSON.stringify({ type: 'send_message', id: 'c0000000', data: { ...message, conversationId, tempId: clientMessageId } })).length;
     if (bytes > this.deps.maxFrameBytes) {
@@ -137,7 +138,7 @@ export class Outbox {
     if (entry === undefined) return Promise.reject(new ClientError('NOT_FOUND', `No send ${clientMessageId} in the outbox`));
     const done = this.waitFor(clientMessageId);
     if (entry.state === 'failed') {
-      this.update(clientMessageId, { state: 'queued', error: null, attempts: 0, retryAt: null });
+      this.update(clientMessageId, { state: 'queued', error: null, attempts: 0, retryAt: null, waitReason: null });
       this.persist(this.find(clientMessageId)!);
       this.flush();
     }
@@ -172,7 +173,7 @@ export class Outbox {
     }
     if (error.code === 'RATE_LIMITED') {
       const wait = error.retryAfterMs ?? 1_000;
-      this.update(clientMessageId, { state: 'waiting', retryAt: Date.now() + wait });
+      this.update(clientMessageId, { state: 'waiting', retryAt: Date.now() + wait, waitReason: error.code });
       this.pause(wait);
       return;
     }
@@ -186,10 +187,10 @@ export class Outbox {
     // UNAVAILABLE (storage down), INTERNAL: try again later, a few times.
     const wait = Math.min(30_000, 500 * 2 ** entry.attempts);
     this.deps.logger.warn('send not stored yet; retrying', { clientMessageId, code: error.code, waitMs: wait });
-    this.update(clientMessageId, { state: 'waiting', retryAt: Date.now() + wait });
+    this.update(clientMessageId, { state: 'waiting', retryAt: Date.now() + wait, waitReason: error.code });
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
-      if (this.find(clientMessageId)?.state === 'waiting') this.update(clientMessageId, { state: 'queued', retryAt: null });
+      if (this.find(clientMessageId)?.state === 'waiting') this.update(clientMessageId, { state: 'queued', retryAt: null, waitReason: null });
       this.flush();
     }, wait);
     this.retryTimers.add(timer);
@@ -201,7 +202,7 @@ export class Outbox {
     if (this.resumeTimer !== null) clearTimeout(this.resumeTimer);
     this.resumeTimer = setTimeout(() => {
       this.resumeTimer = null;
-      this.set(this.entries.map((e) => (e.state === 'waiting' && e.retryAt !== null && e.retryAt <= this.pausedUntil ? { ...e, state: 'queued', retryAt: null } : e)));
+      this.set(this.entries.map((e) => (e.state === 'waiting' && e.retryAt !== null && e.retryAt <= this.pausedUntil ? { ...e, state: 'queued', retryAt: null, waitReason: null } : e)));
       this.flush();
     }, Math.max(0, this.pausedUntil - Date.now()));
   }
@@ -212,7 +213,7 @@ export class Outbox {
       const held = new Set(this.entries.map((e) => e.clientMessageId));
       const restored: OutboxEntry[] = records
         .filter((r) => !held.has(r.clientMessageId))
-        .map((r) => ({ ...r, state: r.error === null ? 'queued' : 'failed', attempts: 0, retryAt: null }));
+        .map((r) => ({ ...r, state: r.error === null ? 'queued' : 'failed', attempts: 0, retryAt: null, waitReason: null }));
       this.lastOrder = Math.max(this.lastOrder, ...restored.map((r) => r.order));
       this.set([...restored, ...this.entries].sort((a, b) => a.order - b.order));
     } catch (error) {

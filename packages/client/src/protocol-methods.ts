@@ -1,4 +1,4 @@
-import type { ClientEvent, ClientEventData, ClientEventReply, Member, Message, MessageHistory, Pin, ServerEventData } from '@parley/core/protocol';
+import type { AttachmentDownload, AttachmentInfo, ClientEvent, ClientEventData, ClientEventReply, Member, Message, MessageHistory, Pin, ServerEventData, UploadSlot } from '@parley/core/protocol';
 
 type Reply<E extends ClientEvent> = Promise<ClientEventReply[E]>;
 
@@ -55,6 +55,21 @@ export abstract class ProtocolMethods {
   /** Who of `userIds` is online now (only people you share a conversation with are reported). */
   async getPresence(userIds: string[]): Promise<string[]> {
     return (await this.request('get_presence', { userIds })).online;
+  }
+
+  /** Reserves an upload slot; `upload()` does the three steps of an upload at once. */
+  createUpload(data: { conversationId: string; name: string; mimeType: string; size: number }): Promise<UploadSlot> {
+    return this.request('create_upload', data) as Promise<UploadSlot>;
+  }
+
+  /** Has Parley check an uploaded file's bytes (size, real type); resolves with the completed attachment. */
+  async completeUpload(attachmentId: string): Promise<AttachmentInfo> {
+    return (await this.request('complete_upload', { attachmentId })).attachment as AttachmentInfo;
+  }
+
+  /** A signed, expiring link to a file of a message (members of its conversation only). */
+  getAttachment(attachmentId: string): Promise<AttachmentDownload> {
+    return this.request('get_attachment', { attachmentId }) as Promise<AttachmentDownload>;
   }
 
   // The moderation kit (moderators only, except reports and blocks; see PROTOCOL.md).

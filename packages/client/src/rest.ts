@@ -1,5 +1,8 @@
-import { conversationPageSchema, messagePageSchema, type ConversationListItem, type MessagePage, type Page } from '@parley/core/protocol';
+import { conversationPageSchema, memberWithProfileSchema, messagePageSchema, type ConversationListItem, type MessagePage, type Page } from '@parley/core/protocol';
 import { ClientError } from './errors.js';
+
+/** A row of `GET /conversations/:id/members`: the member, with the host's profile when it has one. */
+export type MemberWithProfile = NonNullable<Extract<ReturnType<typeof memberWithProfileSchema.safeParse>, { success: true }>['data']>;
 
 /** `fetch` as the client uses it (the global one in browsers and Node 20, or the host's). */
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string> }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
@@ -27,6 +30,15 @@ export class Rest {
     if (options.before !== undefined) query.set('before', String(options.before));
     if (options.after !== undefined) query.set('after', String(options.after));
     return this.get(`/conversations/${encodeURIComponent(conversationId)}/messages?${query}`, messagePageSchema);
+  }
+
+  async listMembers(conversationId: string): Promise<MemberWithProfile[]> {
+    const members = await this.get<unknown[]>(`/conversations/${encodeURIComponent(conversationId)}/members`, { safeParse: (v: unknown) => (Array.isArray(v) ? { success: true as const, data: v } : { success: false as const }) });
+    return members.map((m) => {
+      const parsed = memberWithProfileSchema.safeParse(m);
+      if (!parsed.success) throw new ClientError('PROTOCOL', 'GET /members: a member does not match the protocol');
+      return parsed.data;
+    });
   }
 
   private async get<T>(path: string, schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }): Promise<T> {

@@ -107,10 +107,13 @@ describe('outbox', () => {
     const { id } = await server.chat.conversations.createDirectConversation('alice', 'bob');
     const alice = open('alice');
     const states = new Set<string>();
-    alice.subscribe(() => alice.getState().outbox.forEach((e) => states.add(e.state)));
+    alice.subscribe(() => alice.getState().outbox.forEach((e) => states.add(e.state === 'waiting' ? `waiting:${e.waitReason}` : `${e.state}:${e.waitReason}`)));
     const sends = Array.from({ length: 7 }, (_, i) => alice.sendMessage({ conversationId: id, content: `m${i}` }));
     const messages = await Promise.all(sends);
-    expect(states).toContain('waiting');
+    // The UI can say why a send waits; the reason goes once it is queued again.
+    expect(states).toContain('waiting:RATE_LIMITED');
+    expect([...states].filter((s) => !s.startsWith('waiting'))).toEqual(expect.arrayContaining(['queued:null']));
+    expect([...states].filter((s) => !s.startsWith('waiting') && !s.endsWith(':null'))).toEqual([]);
     expect(messages.map((m) => m.content)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
     expect((await stored(id)).map((m) => m.content)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
   });

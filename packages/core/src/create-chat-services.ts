@@ -29,6 +29,9 @@ import { SendBatcher } from './services/send-batcher.js';
 import type { ResolveUsers, ServiceContext } from './services/service-context.js';
 import { DEFAULT_STORE_RETRY, guardStore, type StoreHealth, type StoreRetryOptions } from './services/store-guard.js';
 import { silentLogger, type Logger } from './util/logger.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+import { resolveWebhookOptions, webhookOptionsSchema, type WebhookOptions } from './webhooks/webhook-options.js';
+import { WebhookWriter } from './webhooks/webhook-writer.js';
 
 export interface ChatServicesOptions {
   /** Where conversations and messages live (memory, SQLite, Postgres). */
@@ -51,6 +54,11 @@ export interface ChatServicesOptions {
   limits?: Partial<ChatLimits>;
   /** Retry policy of the notification outbox. */
   notificationRetry?: Partial<NotificationRetryOptions>;
+  /**
+   * Signed webhooks to the host's endpoints (docs/webhooks.md): each event is written with the
+   * change that raised it, one delivery row per endpoint, and sent with retries.
+   */
+  webhooks?: WebhookOptions;
   /** How long membership stays cached without an invalidation. Default 60 s. */
   membershipTtlMs?: number;
   /** Retries of store calls that failed transiently (the adapter says so). Default 4 attempts from 15 ms. */
@@ -78,6 +86,8 @@ export interface ChatServices {
   attachments: AttachmentService;
   /** Present when a notifier is configured. */
   notifications: NotificationDispatcher | null;
+  /** Sends webhooks, lists dead letters and redelivers; present when endpoints are configured. */
+  webhooks: WebhookDispatcher | null;
   /** Deletes unused and released files; present when uploads are enabled. */
   attachmentPurge: AttachmentPurge | null;
   /**
@@ -152,6 +162,7 @@ const optionsSchema = z.object({
       purgeIntervalMs: positive.optional(),
     })
     .optional(),
+  webhooks: webhookOptionsSchema.optional(),
   membershipTtlMs: positive.optional(),
   storeRetry: z.object({ attempts: positive, baseDelayMs: z.number().min(0) }).partial().optional(),
   logger: adapter(['debug', 'info', 'warn', 'error']).optional(),
@@ -185,6 +196,9 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
       ? null
       : new NotificationDispatcher(store, presence, options.notifier, { ...DEFAULT_NOTIFICATION_RETRY, ...options.notificationRetry }, logger, now);
 
+  const webhookConfig = resolveWebhookOptions(options.webhooks);
+  const webhooks = webhookConfig.endpoints.length === 0 ? null : new WebhookDispatcher(store, webhookConfig.endpoints, webhookConfig.settings, logger, now);
+
   const attachmentOptions = options.attachments === undefined ? null : { ...DEFAULT_ATTACHMENT_OPTIONS, ...options.attachments };
   const attachmentPurge =
     attachmentOptions === null
@@ -206,12 +220,20 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
     now,
     resolveUsers: options.resolveUsers,
     notifications: notifications !== null,
+    webhooks: new WebhookWriter(webhookConfig.endpoints, now),
     onNotificationQueued: () => notifications?.kick(),
     onFilesReleased: () => attachmentPurge?.kick(),
     conversationCacheTtlMs: 5 * 60_000,
   };
   notifications?.start();
   attachmentPurge?.start();
+  if (webhooks !== null && webhookConfig.settings.deliver) {
+    // Every change that writes webhook rows also raises a chat event: send them at once
+    // rather than at the next poll.
+    const kick = () => webhooks.kick();
+    for (const name of ['message_created', 'message_edited', 'message_deleted', 'conversation_updated', 'membership_changed'] as const) events.on(name, kick);
+    webhooks.start();
+  }
   const attachments = new AttachmentService(ctx, attachmentOptions);
 
   const messages = new MessageService(ctx, attachments);
@@ -229,6 +251,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
     limits,
     rateLimits,
     notifications,
+    webhooks,
     ready,
     async storeHealth() {
       await store.ping();
@@ -237,6 +260,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
     async close() {
       await batcher.drain();
       await notifications?.stop();
+      await webhooks?.stop();
       await attachmentPurge?.stop();
       events.removeAllListeners();
       await options.store.close?.();

@@ -64,3 +64,21 @@ export { RealtimeHub, type RealtimeHubOptions, type HubEventMap, type Connection
 export { CloseCode, CLIENT_EVENTS, SUCCESS_REPLIES, clientEventSchemas, clientFrameSchema, type ClientEvent, type ClientFrame, type ServerFrame } from './realtime/protocol.js';
 export type { SocketLike } from './realtime/socket-registry.js';
 export { admitUser, bearerToken, type Authenticate, type AuthRequest } from './domain/authenticate.js';
+export {
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_EVENT_DATA,
+  webhookEventSchema,
+  type WebhookEvent,
+  type WebhookEventType,
+  type WebhookEventData,
+} from './webhooks/webhook-events.js';
+export {
+  verifyWebhook,
+  signWebhook,
+  WEBHOOK_HEADERS,
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  type VerifyWebhookOptions,
+  type VerifiedWebhook,
+} from './webhooks/webhook-signature.js';
+export { WebhookDispatcher, type WebhookDeliveryPage } from './webhooks/webhook-dispatcher.js';
+export { DEFAULT_WEBHOOK_SETTINGS, type WebhookOptions, type WebhookEndpointOptions } from './webhooks/webhook-options.js';

@@ -17,6 +17,8 @@ export interface OutboxEntry extends OutboxRecord {
   attempts: number;
   /** With `waiting`: when it goes out again (epoch ms). */
   retryAt: number | null;
+  /** With `waiting`: the server's code that made it wait (`RATE_LIMITED`, `UNAVAILABLE`…), for the UI to say why. */
+  waitReason: string | null;
 }
 
 /** One conversation as a list renders it. Counters come from the server, never counted here. */

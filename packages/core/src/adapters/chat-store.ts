@@ -116,9 +116,10 @@ export interface ChatStore {
   listMessages(conversationId: string, viewerId: string, query: MessageRange): Promise<MessagePage>;
   /**
    * Sets content and editedAt unless the message was deleted for everyone (then null). The text
-   * it replaces is kept as a `MessageVersion` in the same transaction (edit history).
+   * it replaces is kept as a `MessageVersion` in the same transaction (edit history). With
+   * `webhooks`, writes the deliveries it builds from the edited message in the same transaction.
    */
-  updateMessageContent(messageId: string, content: string, editedAt: string): Promise<Message | null>;
+  updateMessageContent(messageId: string, content: string, editedAt: string, webhooks?: WebhookWrite<Message>): Promise<Message | null>;
   /**
    * A message's earlier texts, oldest first (in the order the edits were stored), skipping the
    * first `offset` and at most `limit`; empty when never edited. A history only grows at its
@@ -129,8 +130,10 @@ export interface ChatStore {
    * Clears content, attachments, metadata and reactions; keeps the row as a tombstone. The
    * uploaded attachments it used become `purging` in the same transaction, so their bytes go;
    * its edit history and its pin are removed in it too.
+   * With `webhooks`, writes the deliveries it builds from the tombstone in the same transaction,
+   * only when this call deleted it (not when it was deleted already).
    */
-  deleteMessageForEveryone(messageId: string, deletedAt: string): Promise<Message | null>;
+  deleteMessageForEveryone(messageId: string, deletedAt: string, webhooks?: WebhookWrite<Message>): Promise<Message | null>;
   /**
    * Hides the message for one user and bumps the conversation's version, so catch-up reports
    * it; returns that version, or null when nothing changed (missing, or hidden already).
@@ -208,18 +211,27 @@ export interface ChatStore {
 
   /**
    * Files a report. One per reporter and message: a second report of the same message by the
-   * same user answers the first (`created: false`) and writes nothing.
+   * same user answers the first (`created: false`) and writes nothing. `webhooks` are written
+   * with the report, in its transaction, only when it is created.
    */
-  createReport(report: Report): Promise<{ report: Report; created: boolean }>;
+  createReport(report: Report, webhooks?: NewWebhookDelivery[]): Promise<{ report: Report; created: boolean }>;
   getReport(reportId: string): Promise<Report | null>;
   /** The review queue, oldest first (createdAt, then id), after `after`. */
   listReports(query: ReportQuery): Promise<Report[]>;
   /**
    * Resolves the open reports of one id or of one message, in one transaction with `audit`
    * (written only when something was resolved); answers those it resolved — none when another
-   * moderator was first.
+   * moderator was first. `webhooks` builds deliveries from the resolved reports (called only
+   * when there are some), written in the same transaction.
    */
-  resolveReports(target: { reportId: string } | { messageId: string }, resolution: ReportResolution, resolvedBy: string, at: string, audit?: AuditEntry): Promise<Report[]>;
+  resolveReports(
+    target: { reportId: string } | { messageId: string },
+    resolution: ReportResolution,
+    resolvedBy: string,
+    at: string,
+    audit?: AuditEntry,
+    webhooks?: WebhookWrite<Report[]>,
+  ): Promise<Report[]>;
 
   /** Records moderation actions that did not go through `changeConversation` (deleting others' messages). */
   appendAudit(entries: AuditEntry[]): Promise<void>;
@@ -232,6 +244,32 @@ export interface ChatStore {
   failOutbox(id: string, error: string, nextAttemptAt: string | null): Promise<void>;
   /** Counts by status, for health and tests. */
   outboxStats(): Promise<{ pending: number; dead: number }>;
+
+  /**
+   * Leases up to `limit` pending webhook deliveries due at `now` (nextAttemptAt <= now), oldest
+   * due first: each one's `attempts` goes up by one and its nextAttemptAt moves to `now + leaseMs`,
+   * so no other caller claims it until the lease runs out (a crashed node). Safe on several nodes.
+   */
+  claimWebhookDeliveries(now: string, limit: number, leaseMs: number): Promise<WebhookDelivery[]>;
+  /** Marks a pending delivery `delivered` (whichever attempt succeeded); false when it was not pending. */
+  completeWebhookDelivery(id: string, deliveredAt: string): Promise<boolean>;
+  /**
+   * Records a failed attempt: schedules the next at `nextAttemptAt`, or parks the delivery as
+   * `dead` when null. Applies only while the delivery is pending and `attempt` is still its
+   * latest claim, so a node whose lease ran out cannot undo what a later claim did.
+   */
+  failWebhookDelivery(id: string, attempt: number, error: string, nextAttemptAt: string | null): Promise<boolean>;
+  /** Deliveries by status (all when absent), oldest first (createdAt, then id), after `after`. */
+  listWebhookDeliveries(query: WebhookDeliveryQuery): Promise<WebhookDelivery[]>;
+  getWebhookDelivery(id: string): Promise<WebhookDelivery | null>;
+  /**
+   * Makes a `dead` or `delivered` delivery pending again, due at `now`, its attempts back to 0,
+   * keeping its id (receivers dedup by it). Answers it, or null when there is none or it is
+   * pending already.
+   */
+  redeliverWebhook(id: string, now: string): Promise<WebhookDelivery | null>;
+  /** Removes up to `limit` deliveries delivered before `before`; answers how many. */
+  pruneWebhookDeliveries(before: string, limit: number): Promise<number>;
 
   /** Resolves when the store can serve requests. */
   ping(): Promise<void>;
@@ -268,6 +306,8 @@ export type NewConversation = Pick<Conversation, 'id' | 'type' | 'name' | 'descr
   /** For direct conversations: the sorted pair, unique across the store. Null for groups. */
   directKey: string | null;
   members: MemberSeed[];
+  /** Webhook deliveries written in the same transaction, only when the conversation is created. */
+  webhooks?: NewWebhookDelivery[];
 };
 
 /** A row of a user's list as the store has it; the services add what follows from the role (capabilities). */
@@ -316,6 +356,8 @@ export interface ConversationPlan {
   silence?: Array<{ userId: string; until: string | null }>;
   /** Written in the same transaction: the record of a moderation action. */
   audit?: AuditEntry[];
+  /** Written in the same transaction: the webhook deliveries of the change's events. */
+  webhooks?: NewWebhookDelivery[];
   /**
    * Removes the conversation with its members, messages, reactions, outbox rows, bans, reports,
    * audit log, pins and edit history; its
@@ -361,6 +403,8 @@ export type NewMessage = Pick<
 > & {
   /** Also write a notification outbox row, in the same transaction. */
   notify: boolean;
+  /** Builds webhook deliveries from the stored message; written in the same transaction, only when created. */
+  webhooks?: WebhookWrite<Message>;
 };
 
 export type InsertResult =
@@ -424,6 +468,47 @@ export interface OutboxEntry {
 }
 
 /**
+ * One webhook event for one endpoint, as core hands it to the store. `(eventId, endpointId)`
+ * is unique: one event reaches one endpoint through exactly one delivery row.
+ */
+export interface NewWebhookDelivery {
+  /** The delivery id receivers dedup by (the `Parley-Delivery` header); kept across retries. */
+  id: string;
+  eventId: string;
+  endpointId: string;
+  eventType: string;
+  /** The conversation the event is about, if any; no foreign key, the row outlives it. */
+  conversationId: string | null;
+  /** The request body, exactly as it will be sent (JSON). */
+  body: string;
+  createdAt: string;
+}
+
+/**
+ * Builds the webhook deliveries of a change from what the store wrote. The store calls it
+ * inside the change's transaction and writes what it returns there; it is synchronous and pure.
+ */
+export type WebhookWrite<R> = (result: R) => NewWebhookDelivery[];
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+export interface WebhookDelivery extends NewWebhookDelivery {
+  status: WebhookDeliveryStatus;
+  /** Attempts claimed so far (a claim counts as an attempt). */
+  attempts: number;
+  /** When the next attempt is due (while pending; for a claimed one, when its lease ends). */
+  nextAttemptAt: string;
+  lastError: string | null;
+  deliveredAt: string | null;
+}
+
+export interface WebhookDeliveryQuery {
+  status?: WebhookDeliveryStatus;
+  limit: number;
+  after?: { createdAt: string; id: string };
+}
+
+/**
  * The contract's methods by concern, so that an adapter can be written as a few files
  * (conversations and members, messages, search, outbox) composed into one store.
  */
@@ -464,6 +549,17 @@ export type PinHistoryStoreMethods = Pick<ChatStore, 'pinMessage' | 'unpinMessag
 export type SearchStoreMethods = Pick<ChatStore, 'searchMessages' | 'getMessageStats'>;
 
 export type OutboxStoreMethods = Pick<ChatStore, 'claimOutbox' | 'completeOutbox' | 'failOutbox' | 'outboxStats'>;
+
+export type WebhookStoreMethods = Pick<
+  ChatStore,
+  | 'claimWebhookDeliveries'
+  | 'completeWebhookDelivery'
+  | 'failWebhookDelivery'
+  | 'listWebhookDeliveries'
+  | 'getWebhookDelivery'
+  | 'redeliverWebhook'
+  | 'pruneWebhookDeliveries'
+>;
 
 export type ModerationStoreMethods = Pick<
   ChatStore,

@@ -1,6 +1,6 @@
 import type { ConversationChange, ConversationStoreMethods, ConversationDecision, ConversationListQuery, ConversationPlan, ConversationRecord, ConversationListRow } from '../adapters/chat-store.js';
 import type { ConversationStats, Member } from '../domain/types.js';
-import { newMember, type ConversationRow, type MemoryRows } from './memory-database.js';
+import { insertWebhookDeliveries, newMember, type ConversationRow, type MemoryRows } from './memory-database.js';
 
 /** Conversations and members of the memory store. */
 export function memoryConversations(rows: MemoryRows): ConversationStoreMethods {
@@ -90,8 +90,9 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
       if (input.directKey !== null) {
         const existing = db.directKeys.get(input.directKey);
         if (existing !== undefined) return { conversation: rows.presentConversation(db.conversations.get(existing)!), created: false };
-        db.directKeys.set(input.directKey, input.id);
       }
+      if (input.webhooks !== undefined) insertWebhookDeliveries(db, input.webhooks);
+      if (input.directKey !== null) db.directKeys.set(input.directKey, input.id);
       db.conversations.set(input.id, {
         id: input.id,
         type: input.type,
@@ -129,6 +130,7 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
       const row = db.conversations.get(conversationId);
       const state = row === undefined ? null : { conversation: recordOf(row), members: rows.sortedMembers(conversationId), bans: rows.bansInForce(conversationId, at) };
       const { plan, value } = decide(state);
+      if (row !== undefined && plan.webhooks !== undefined) insertWebhookDeliveries(db, plan.webhooks);
       const added = row === undefined ? [] : apply(conversationId, plan, at);
       const after = db.conversations.get(conversationId);
       const change: ConversationChange<T> = {

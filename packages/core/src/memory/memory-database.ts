@@ -1,4 +1,4 @@
-import type { OutboxEntry } from '../adapters/chat-store.js';
+import type { NewWebhookDelivery, OutboxEntry, WebhookDelivery } from '../adapters/chat-store.js';
 import { countsAsUnread } from '../adapter-kit/unread.js';
 import type { MessageVersion } from '../domain/edit-history.js';
 import type { PinRecord } from '../domain/pins.js';
@@ -54,6 +54,10 @@ export interface MemoryDatabase {
   pins: Map<string, Map<string, PinRecord>>;
   /** messageId → its earlier texts, oldest first. */
   edits: Map<string, MessageVersion[]>;
+  /** Webhook deliveries by id; they outlive their conversation, as the tables' rows do. */
+  webhooks: Map<string, WebhookDelivery>;
+  /** The unique key (event, endpoint) of every delivery row. */
+  webhookKeys: Set<string>;
 }
 
 export function createMemoryDatabase(): MemoryDatabase {
@@ -76,7 +80,30 @@ export function createMemoryDatabase(): MemoryDatabase {
     audit: [],
     pins: new Map(),
     edits: new Map(),
+    webhooks: new Map(),
+    webhookKeys: new Set(),
   };
+}
+
+/**
+ * Adds webhook deliveries, as the tables' unique keys would: a second row for one delivery id,
+ * or for one event and one endpoint, throws before anything is written.
+ */
+export function insertWebhookDeliveries(db: MemoryDatabase, deliveries: NewWebhookDelivery[]): void {
+  const fresh = new Set<string>();
+  for (const d of deliveries) {
+    const key = webhookKey(d);
+    if (db.webhooks.has(d.id) || db.webhookKeys.has(key) || fresh.has(key)) throw new Error(`webhook delivery ${d.id} (event ${d.eventId}, endpoint ${d.endpointId}) exists already`);
+    fresh.add(key);
+  }
+  for (const d of deliveries) {
+    db.webhooks.set(d.id, { ...d, status: 'pending', attempts: 0, nextAttemptAt: d.createdAt, lastError: null, deliveredAt: null });
+    db.webhookKeys.add(webhookKey(d));
+  }
+}
+
+export function webhookKey(d: { eventId: string; endpointId: string }): string {
+  return `${d.eventId}\n${d.endpointId}`;
 }
 
 /** Row helpers shared by the memory store's parts. Rows are copied on the way out. */

@@ -3,11 +3,14 @@ import { countsAsUnread } from '../adapter-kit/unread.js';
 import type { ChangesSince } from '../domain/types.js';
 import { pageRange } from '../util/collections.js';
 import { claimable, uploadedIds } from '../adapter-kit/attachments.js';
-import { clientKey, type MemoryRows, type MessageRow } from './memory-database.js';
+import { clientKey, insertWebhookDeliveries, type MemoryRows, type MessageRow } from './memory-database.js';
 
 /** Messages, reactions, read state and catch-up of the memory store. */
 export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
   const { db } = rows;
+
+  /** The version the next change of this message's conversation will give it. */
+  const nextVersion = (row: MessageRow) => (db.conversations.get(row.conversationId)?.version ?? row.version - 1) + 1;
 
   return {
     async insertMessages(batch) {
@@ -22,13 +25,10 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
         if (conversation === undefined || (input.type !== 'system' && !isMember)) return { status: 'refused', message: null, reason: 'not_member' };
         const uploads = uploadedIds(input).map((id) => db.attachments.get(id));
         if (!uploads.every((row) => row !== undefined && claimable(row, input))) return { status: 'refused', message: null, reason: 'attachment' };
-        for (const upload of uploads) upload!.messageId = input.id;
-        conversation.lastSeq += 1;
-        conversation.version += 1;
         const row: MessageRow = {
           id: input.id,
           conversationId: input.conversationId,
-          seq: conversation.lastSeq,
+          seq: conversation.lastSeq + 1,
           senderId: input.senderId,
           type: input.type,
           content: input.content,
@@ -40,8 +40,13 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
           editedAt: null,
           deletedAt: null,
           deletedForEveryone: false,
-          version: conversation.version,
+          version: conversation.version + 1,
         };
+        // Built and checked before anything is written, so a failure leaves no half a send.
+        if (input.webhooks !== undefined) insertWebhookDeliveries(db, input.webhooks({ ...rows.present(row), reactions: [] }));
+        for (const upload of uploads) upload!.messageId = input.id;
+        conversation.lastSeq += 1;
+        conversation.version += 1;
         db.messages.set(row.id, row);
         db.timeline.get(input.conversationId)!.push(row);
         if (input.clientMessageId !== null) db.clientIds.set(clientKey(input), row.id);
@@ -82,9 +87,11 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
       return pageRange(visible, range, (row) => row.seq, (row) => rows.present(row));
     },
 
-    async updateMessageContent(messageId, content, editedAt) {
+    async updateMessageContent(messageId, content, editedAt, webhooks) {
       const row = db.messages.get(messageId);
       if (row === undefined || row.deletedForEveryone) return null;
+      // Built and checked before anything is written, so a failure changes nothing.
+      if (webhooks !== undefined) insertWebhookDeliveries(db, webhooks({ ...rows.present(row), content, editedAt, version: nextVersion(row) }));
       let history = db.edits.get(messageId);
       if (history === undefined) {
         history = [];
@@ -97,10 +104,14 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
       return rows.present(row);
     },
 
-    async deleteMessageForEveryone(messageId, deletedAt) {
+    async deleteMessageForEveryone(messageId, deletedAt, webhooks) {
       const row = db.messages.get(messageId);
       if (row === undefined) return null;
       if (!row.deletedForEveryone) {
+        if (webhooks !== undefined) {
+          const tombstone = { ...row, content: null, attachments: [], metadata: null, deletedAt, deletedForEveryone: true, version: nextVersion(row) };
+          insertWebhookDeliveries(db, webhooks({ ...tombstone, reactions: [] }));
+        }
         row.content = null;
         row.attachments = [];
         row.metadata = null;

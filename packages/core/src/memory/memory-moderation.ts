@@ -1,6 +1,6 @@
 import type { ModerationStoreMethods } from '../adapters/chat-store.js';
 import type { AuditEntry, Report } from '../domain/types.js';
-import type { MemoryDatabase } from './memory-database.js';
+import { insertWebhookDeliveries, type MemoryDatabase } from './memory-database.js';
 
 const byCreated = (a: { createdAt: string; id: string }, b: { createdAt: string; id: string }) =>
   a.createdAt.localeCompare(b.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -32,10 +32,11 @@ export function memoryModeration(db: MemoryDatabase): ModerationStoreMethods {
       return pairs;
     },
 
-    async createReport(report) {
+    async createReport(report, webhooks) {
       for (const existing of db.reports.values()) {
         if (existing.messageId === report.messageId && existing.reporterId === report.reporterId) return { report: copy(existing), created: false };
       }
+      if (webhooks !== undefined) insertWebhookDeliveries(db, webhooks);
       db.reports.set(report.id, copy(report));
       return { report: copy(report), created: true };
     },
@@ -54,10 +55,14 @@ export function memoryModeration(db: MemoryDatabase): ModerationStoreMethods {
         .map(copy);
     },
 
-    async resolveReports(target, resolution, resolvedBy, at, audit) {
+    async resolveReports(target, resolution, resolvedBy, at, audit, webhooks) {
       const open = [...db.reports.values()].filter(
         (r) => r.status === 'open' && ('reportId' in target ? r.id === target.reportId : r.messageId === target.messageId),
       );
+      if (open.length > 0 && webhooks !== undefined) {
+        const resolved = open.sort(byCreated).map((r) => ({ ...copy(r), status: 'resolved' as const, resolution, resolvedBy, resolvedAt: at }));
+        insertWebhookDeliveries(db, webhooks(resolved));
+      }
       for (const report of open) Object.assign(report, { status: 'resolved', resolution, resolvedBy, resolvedAt: at });
       if (open.length > 0 && audit !== undefined) db.audit.push({ ...audit });
       return open.sort(byCreated).map(copy);

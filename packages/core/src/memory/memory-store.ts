@@ -7,6 +7,7 @@ import { memoryMessages } from './memory-messages.js';
 import { memoryOutbox } from './memory-outbox.js';
 import { memoryPins } from './memory-pins.js';
 import { memorySearch } from './memory-search.js';
+import { memoryWebhooks } from './memory-webhooks.js';
 
 export interface MemoryStoreOptions {
   /** Tables to share with other memory stores, as connections share one database. Default: new ones. */
@@ -29,6 +30,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ChatStore {
     ...memoryAttachments(db),
     ...memoryModeration(db),
     ...memoryPins(rows),
+    ...memoryWebhooks(db),
     async ping() {},
   };
 }

@@ -1,4 +1,4 @@
-import type { ConversationState, MemberSeed, MemberSettings } from '../adapters/chat-store.js';
+import type { ConversationState, MemberSeed, MemberSettings, NewConversation } from '../adapters/chat-store.js';
 import { ChatError } from '../domain/errors.js';
 import type { CreateGroupInput, ListConversationsOptions, UpdateConversationInput } from '../domain/schemas.js';
 import type { Conversation, ConversationListItem, ConversationStats, Member, MemberRole, Page } from '../domain/types.js';
@@ -72,7 +72,7 @@ export class ConversationService {
     if (existing === null && (await this.ctx.store.blocksAmong([actor, recipient])).length > 0) {
       throw ChatError.forbidden('You cannot start a conversation with this user');
     }
-    const { conversation, created } = await this.ctx.store.createConversation({
+    const input: NewConversation = {
       id: newId(),
       type: 'direct',
       name: null,
@@ -85,7 +85,8 @@ export class ConversationService {
         { userId: actor, role: 'member' },
         { userId: recipient, role: 'member' },
       ],
-    });
+    };
+    const { conversation, created } = await this.ctx.store.createConversation({ ...input, webhooks: this.ctx.webhooks.conversationCreated(input) });
     if (created) await this.membershipChanged(conversation.id, [actor, recipient], [], [actor, recipient], 'created', { conversation }, origin);
     return this.getConversationById(conversation.id, actor);
   }
@@ -99,7 +100,7 @@ export class ConversationService {
       throw ChatError.validation('memberIds', `a group has at most ${this.ctx.limits.maxGroupMembers} members, its owner included`);
     }
     await this.requireKnownUsers(others, 'memberIds');
-    const { conversation } = await this.ctx.store.createConversation({
+    const record: NewConversation = {
       id: newId(),
       type: 'group',
       name: data.name,
@@ -109,7 +110,8 @@ export class ConversationService {
       createdAt: nowIso(this.ctx),
       directKey: null,
       members: [{ userId: owner, role: 'owner' }, ...others.map((userId): MemberSeed => ({ userId, role: 'member' }))],
-    });
+    };
+    const { conversation } = await this.ctx.store.createConversation({ ...record, webhooks: this.ctx.webhooks.conversationCreated(record) });
     const everyone = [owner, ...others];
     await this.membershipChanged(conversation.id, everyone, [], everyone, 'created', { conversation }, origin);
     const names = await displayNames(this.ctx, [owner]);
@@ -124,7 +126,7 @@ export class ConversationService {
   async updateConversation(conversationId: string, userId: string, input: UpdateConversationInput, origin: ActionContext = {}): Promise<Conversation> {
     const { id, actor } = this.ids(conversationId, userId);
     const data = validate(this.ctx.schemas.updateConversation, input, 'input');
-    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), profileDecision(actor, data, this.ctx.capabilities));
+    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), this.ctx.webhooks.conversationChange(actor, profileDecision(actor, data, this.ctx.capabilities)));
     const updated = change.conversation;
     if (updated === null) throw ChatError.notFound('Conversation', 'conversationId');
     await this.notify(updated.id, 'updated', { conversation: updated, updatedBy: actor }, userIdsOf(change.members), origin);
@@ -157,7 +159,7 @@ export class ConversationService {
    */
   async leaveConversation(conversationId: string, userId: string, origin: ActionContext = {}): Promise<{ conversationId: string; newOwnerId: string | null; deleted: boolean }> {
     const { id, actor } = this.ids(conversationId, userId);
-    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), leaveDecision(actor));
+    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), this.ctx.webhooks.conversationChange(actor, leaveDecision(actor)));
     const { newOwnerId, deleted } = change.value;
     if (deleted) {
       this.ctx.onFilesReleased();
@@ -187,7 +189,7 @@ export class ConversationService {
     const ids = await this.checkAdditions(actor, 'add_members', id, asked);
     if (ids.length === 0) return [];
     const decide = addMembersDecision(actor, ids, this.ctx.limits.maxGroupMembers, this.ctx.capabilities);
-    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), decide);
+    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), this.ctx.webhooks.conversationChange(actor, decide));
     const addedIds = change.added.map((m) => m.userId);
     if (addedIds.length === 0) return [];
     await this.membershipChanged(id, addedIds, [], userIdsOf(change.members), 'members_added', { userIds: addedIds, addedBy: actor }, origin);
@@ -203,7 +205,7 @@ export class ConversationService {
   async removeMember(conversationId: string, userId: string, memberId: string, origin: ActionContext = {}): Promise<void> {
     const targetId = validate(this.ctx.schemas.id, memberId, 'memberId');
     const { id, actor } = this.ids(conversationId, userId);
-    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), removeMemberDecision(actor, targetId, this.ctx.capabilities));
+    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), this.ctx.webhooks.conversationChange(actor, removeMemberDecision(actor, targetId, this.ctx.capabilities)));
     await this.membershipChanged(id, [], [targetId], [...userIdsOf(change.members), targetId], 'member_removed', { userId: targetId, removedBy: actor }, origin);
     const names = await displayNames(this.ctx, [actor, targetId]);
     await postSystemMessage(this.ctx, id, actor, `${names.get(actor)} removed ${names.get(targetId)}`, {
@@ -220,7 +222,7 @@ export class ConversationService {
     const targetId = validate(this.ctx.schemas.id, memberId, 'memberId');
     const newRole = validate(this.ctx.schemas.role, role, 'role');
     const { id, actor } = this.ids(conversationId, userId);
-    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), roleChangeDecision(actor, targetId, newRole, this.ctx.capabilities));
+    const change = await this.ctx.store.changeConversation(id, nowIso(this.ctx), this.ctx.webhooks.conversationChange(actor, roleChangeDecision(actor, targetId, newRole, this.ctx.capabilities)));
     // Other nodes cache roles too: a demoted admin must lose their rights there at once.
     await this.membershipChanged(id, [], [], userIdsOf(change.members), 'role_changed', { userId: targetId, role: newRole, changedBy: actor }, origin);
     const names = await displayNames(this.ctx, [actor, targetId]);

@@ -113,6 +113,7 @@ export class MessageService {
       clientMessageId: data.clientMessageId ?? null,
       createdAt: nowIso(this.ctx),
       notify: this.ctx.notifications,
+      webhooks: this.ctx.webhooks.message('message.sent'),
     });
     // Its place in the conversation is fixed now: the connection may go on with its next frame.
     origin.onQueued?.();
@@ -228,7 +229,7 @@ export class MessageService {
       }));
       final = validate(this.ctx.schemas.content, rewritten, 'content');
     }
-    const updated = await this.ctx.store.updateMessageContent(message.id, final, nowIso(this.ctx));
+    const updated = await this.ctx.store.updateMessageContent(message.id, final, nowIso(this.ctx), this.ctx.webhooks.message('message.edited'));
     if (updated === null) throw new ChatError('CONFLICT', 'A deleted message cannot be edited', { field: 'messageId' });
     this.ctx.events.emit('message_edited', { message: updated, audience: await this.ctx.membership.memberIds(updated.conversationId), origin });
     return updated;
@@ -248,7 +249,7 @@ export class MessageService {
         throw ChatError.forbidden(own ? 'You cannot delete messages in this conversation' : 'Only the author, or an admin of the group, can delete a message for everyone');
       }
       if (!message.deletedForEveryone) {
-        const deleted = await this.ctx.store.deleteMessageForEveryone(message.id, nowIso(this.ctx));
+        const deleted = await this.ctx.store.deleteMessageForEveryone(message.id, nowIso(this.ctx), this.ctx.webhooks.messageDeleted(actor));
         // Deleting someone else's message is a moderation action: it goes in the audit log.
         if (!own) {
           await this.ctx.store.appendAudit([

@@ -38,7 +38,11 @@ export class ModerationService {
     const data = validate(this.ctx.schemas.ban, input, 'input');
     const stamp = this.stamp({ reason: data.reason ?? null, until: data.until ?? null });
     const until = this.future(data.until, 'until');
-    const change = await this.ctx.store.changeConversation(id, stamp.at, banDecision(actor, data.userId, { reason: data.reason ?? null, expiresAt: until }, this.ctx.capabilities, stamp));
+    const change = await this.ctx.store.changeConversation(
+      id,
+      stamp.at,
+      this.ctx.webhooks.conversationChange(actor, banDecision(actor, data.userId, { reason: data.reason ?? null, expiresAt: until }, this.ctx.capabilities, stamp)),
+    );
     const members = change.members.map((m) => m.userId);
     if (change.value.removed) {
       await announceMembershipChange(this.ctx, id, { added: [], removed: [data.userId] }, [...members, data.userId], 'member_removed', { userId: data.userId, removedBy: actor, banned: true }, origin);
@@ -53,7 +57,7 @@ export class ModerationService {
     const { id, actor } = this.ids(conversationId, actorId);
     const target = validate(this.ctx.schemas.id, userId, 'userId');
     const stamp = this.stamp();
-    await this.ctx.store.changeConversation(id, stamp.at, unbanDecision(actor, target, this.ctx.capabilities, stamp));
+    await this.ctx.store.changeConversation(id, stamp.at, this.ctx.webhooks.conversationChange(actor, unbanDecision(actor, target, this.ctx.capabilities, stamp)));
     announceUpdate(this.ctx, id, 'member_unbanned', { userId: target, by: actor }, await this.moderatorsOf(id), origin);
   }
 
@@ -75,7 +79,7 @@ export class ModerationService {
     const data = validate(this.ctx.schemas.silence, input, 'input');
     const until = this.future(data.until, 'until') ?? MUTED_FOREVER;
     const stamp = this.stamp({ until });
-    const change = await this.ctx.store.changeConversation(id, stamp.at, silenceDecision(actor, data.userId, until, this.ctx.capabilities, stamp));
+    const change = await this.ctx.store.changeConversation(id, stamp.at, this.ctx.webhooks.conversationChange(actor, silenceDecision(actor, data.userId, until, this.ctx.capabilities, stamp)));
     announceUpdate(this.ctx, id, 'member_silenced', { userId: data.userId, until, by: actor }, change.members.map((m) => m.userId), origin);
     return change.value;
   }
@@ -84,7 +88,7 @@ export class ModerationService {
     const { id, actor } = this.ids(conversationId, actorId);
     const target = validate(this.ctx.schemas.id, userId, 'userId');
     const stamp = this.stamp();
-    const change = await this.ctx.store.changeConversation(id, stamp.at, silenceDecision(actor, target, null, this.ctx.capabilities, stamp));
+    const change = await this.ctx.store.changeConversation(id, stamp.at, this.ctx.webhooks.conversationChange(actor, silenceDecision(actor, target, null, this.ctx.capabilities, stamp)));
     announceUpdate(this.ctx, id, 'member_unsilenced', { userId: target, by: actor }, change.members.map((m) => m.userId), origin);
     return change.value;
   }
@@ -94,7 +98,7 @@ export class ModerationService {
     const { id, actor } = this.ids(conversationId, actorId);
     const data = validate(this.ctx.schemas.slowMode, { seconds }, 'input');
     const stamp = this.stamp({ seconds: data.seconds });
-    const change = await this.ctx.store.changeConversation(id, stamp.at, slowModeDecision(actor, data.seconds, this.ctx.capabilities, stamp));
+    const change = await this.ctx.store.changeConversation(id, stamp.at, this.ctx.webhooks.conversationChange(actor, slowModeDecision(actor, data.seconds, this.ctx.capabilities, stamp)));
     const members = change.members.map((m) => m.userId);
     // The cached facts of every node hold the old setting: drop them.
     await announceMembershipChange(this.ctx, id, { added: [], removed: [] }, members, 'slow_mode_changed', { slowModeSeconds: data.seconds, by: actor }, origin);
@@ -134,7 +138,7 @@ export class ModerationService {
     const data = validate(this.ctx.schemas.report, input, 'input');
     if (message.senderId === actor) throw ChatError.validation('messageId', 'must be someone else’s message');
     if (message.type === 'system') throw ChatError.validation('messageId', 'must not be a system message');
-    const { report, created } = await this.ctx.store.createReport({
+    const filed: Report = {
       id: newId(),
       conversationId: message.conversationId,
       messageId: message.id,
@@ -146,7 +150,8 @@ export class ModerationService {
       resolvedBy: null,
       resolvedAt: null,
       resolution: null,
-    });
+    };
+    const { report, created } = await this.ctx.store.createReport(filed, this.ctx.webhooks.reportCreated(filed));
     if (created) announceUpdate(this.ctx, message.conversationId, 'message_reported', { report }, await this.moderatorsOf(message.conversationId), origin);
     return report;
   }
@@ -206,7 +211,14 @@ export class ModerationService {
       data: { reportId: report.id, resolution },
       createdAt: at,
     };
-    const resolved = await this.ctx.store.resolveReports(chosen === 'dismiss' ? { reportId: report.id } : { messageId: report.messageId }, resolution, actor, at, audit);
+    const resolved = await this.ctx.store.resolveReports(
+      chosen === 'dismiss' ? { reportId: report.id } : { messageId: report.messageId },
+      resolution,
+      actor,
+      at,
+      audit,
+      this.ctx.webhooks.reportsResolved(),
+    );
     if (resolved.length === 0) throw new ChatError('CONFLICT', 'This report was resolved by another moderator meanwhile', { field: 'reportId' });
     announceUpdate(this.ctx, report.conversationId, 'report_resolved', { reports: resolved }, await this.moderatorsOf(report.conversationId), origin);
     return resolved;

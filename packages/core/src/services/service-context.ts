@@ -9,6 +9,7 @@ import type { ChatEvents } from './chat-events.js';
 import type { MembershipCache } from './membership-cache.js';
 import type { RateLimits } from './rate-limits.js';
 import type { SendBatcher } from './send-batcher.js';
+import type { WebhookWriter } from '../webhooks/webhook-writer.js';
 
 /** A user profile as the host knows it, for member lists and system messages. */
 export interface UserProfile {
@@ -40,6 +41,8 @@ export interface ServiceContext {
   resolveUsers: ResolveUsers | undefined;
   /** True when a notifier is configured: sends then write outbox rows. */
   notifications: boolean;
+  /** Builds the webhook delivery rows that store writes take (none when no endpoint is configured). */
+  webhooks: WebhookWriter;
   /** Called after a send wrote an outbox row. */
   onNotificationQueued: () => void;
   /** Called when uploaded files lost their message (deleted for everyone, conversation deleted). */

@@ -42,6 +42,9 @@ const WRITES = new Set([
   'failOutbox',
   'pinMessage',
   'unpinMessage',
+  'claimWebhookDeliveries',
+  'completeWebhookDelivery',
+  'failWebhookDelivery',
 ]);
 const UNHEALTHY_AFTER = 3;
 

@@ -47,6 +47,7 @@ export async function postSystemMessage(
     clientMessageId: null,
     createdAt: nowIso(ctx),
     notify: false,
+    webhooks: ctx.webhooks.message('message.sent'),
   });
   // System messages skip the membership check; only a conversation deleted meanwhile (its
   // last members left at once) refuses one, and then there is nobody left to tell.

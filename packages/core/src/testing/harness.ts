@@ -32,6 +32,8 @@ export interface StoreInspector {
   messageRows(conversationId: string): Promise<RawMessageRow[]>;
   memberRow(conversationId: string, userId: string): Promise<{ role: string; lastReadSeq: number } | null>;
   outboxCount(): Promise<number>;
+  /** Webhook delivery rows as stored: (event, endpoint) pairs and their status. */
+  webhookRows?(): Promise<Array<{ id: string; eventId: string; endpointId: string; status: string; attempts: number }>>;
   reactionCount(messageId: string): Promise<number>;
   /** Rows of a message's edit history (issue 14); optional, so inspectors written before it still fit. */
   editCount?(messageId: string): Promise<number>;

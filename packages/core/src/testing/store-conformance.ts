@@ -16,6 +16,7 @@ import { reactionCases } from './store/reactions.js';
 import { readStateCases } from './store/read-state.js';
 import { searchCases } from './store/search.js';
 import { sendCases } from './store/send.js';
+import { webhookCases, webhookRaceCases } from './store/webhooks.js';
 
 /**
  * The ChatStore conformance suite: every service method and permission rule, run through
@@ -39,6 +40,7 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('catch-up', () => changesCases(test));
     options.describe('search', () => searchCases(test));
     options.describe('notification outbox', () => outboxCases(test));
+    options.describe('webhook deliveries', () => webhookCases(test));
     options.describe('attachments', () => attachmentCases(test));
     options.describe('pins', () => pinCases(test));
     options.describe('edit history', () => editHistoryCases(test));
@@ -48,7 +50,7 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     const { createStores, destroyStores } = options;
     if (createStores !== undefined) {
       options.describe('races between instances on one database', () => {
-        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases, ...pinRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
+        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases, ...webhookRaceCases, ...pinRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
       });
     }
   });
