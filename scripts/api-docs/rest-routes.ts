@@ -18,6 +18,10 @@ import {
   messageSchema,
   messageStatsSchema,
   reactionStatsSchema,
+  messageHistorySchema,
+  pinListSchema,
+  pinSchema,
+  unpinResultSchema,
   readReceiptStatsSchema,
   replySchemas,
   searchResultSchema,
@@ -250,6 +254,37 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'The threads of a conversation the caller follows, with unread counts',
     description: 'A user follows a thread they started (once it has a reply), replied in or marked read. The latest reply first, at most 100.',
     response: ref(replySchemas.thread_unread_result, 'ThreadUnread'),
+  },
+  messageHistory: {
+    tag: 'Messages',
+    summary: "A message's edit history",
+    description:
+      'The current text and the earlier ones, oldest first, each with when it was written and when an edit replaced it, a page at a time: while `hasMore`, ask again with `offset` + the versions received. Members only; a delete for everyone clears it.',
+    query: s.historyPage,
+    response: ref(messageHistorySchema, 'MessageHistory'),
+  },
+  pinMessage: {
+    tag: 'Messages',
+    summary: 'Pin a message',
+    description:
+      'Members with the `pin` capability (everyone, by default). `expiresAt` (a future date-time) ends the pin by itself; absent or null: until unpinned. ' +
+      'Pinning a pinned message again replaces who, when and the expiry. 409 when the conversation holds `maxPinsPerConversation` (50) pins in force, or the message was deleted for everyone. ' +
+      'Raises `message_pinned` to every member.',
+    body: { ...ref(s.pin, 'PinRequest'), required: false },
+    response: ref(pinSchema, 'Pin'),
+    conflict: true,
+  },
+  unpinMessage: {
+    tag: 'Messages',
+    summary: 'Unpin a message',
+    description: 'Members with the `pin` capability. `unpinned: false` when it was not pinned (nothing is announced); otherwise raises `message_unpinned` to every member.',
+    response: ref(unpinResultSchema, 'UnpinResult'),
+  },
+  listPins: {
+    tag: 'Messages',
+    summary: "A conversation's pinned messages",
+    description: 'The pins in force (expired ones are left out), newest first, each with its message as it is now. Members only.',
+    response: ref(pinListSchema, 'PinList'),
   },
   changesSince: {
     tag: 'Messages',

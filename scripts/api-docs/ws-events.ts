@@ -16,6 +16,7 @@ export function clientDataSchema(event: ClientEvent): $ZodType {
     return z.object({ ...requestSchemas.sendMessage.shape, tempId: idSchema.optional() });
   }
   if (event === 'create_upload') return requestSchemas.createUpload;
+  if (event === 'get_message_history') return z.object({ messageId: idSchema, ...requestSchemas.historyPage.shape });
   const moderation = MODERATION_DATA[event as keyof typeof MODERATION_DATA];
   if (moderation !== undefined) return moderation;
   return clientEventSchemas[event];
@@ -61,6 +62,13 @@ export const CLIENT_EVENT_DOCS = {
   create_upload: { summary: 'Ask for an upload slot (as `POST /attachments`)', broadcast: 'None.' },
   complete_upload: { summary: 'Check the uploaded bytes (as `POST /attachments/{id}/complete`)', broadcast: 'None.' },
   get_attachment: { summary: 'A signed, expiring download link (as `GET /attachments/{id}`)', broadcast: 'None.' },
+  pin_message: {
+    summary: 'Pin a message (as `POST /conversations/messages/{id}/pin`); `expiresAt` ends it by itself',
+    broadcast: '`message_pinned` to every member. 409 CONFLICT at `maxPinsPerConversation` (50) pins in force, or for a message deleted for everyone.',
+  },
+  unpin_message: { summary: 'Unpin a message', broadcast: '`message_unpinned` to every member, when it was pinned.' },
+  list_pins: { summary: 'A conversation’s pins in force, newest first, each with its message', broadcast: 'None.' },
+  get_message_history: { summary: 'A message’s current text and its earlier ones, oldest first, a page at a time (members only)', broadcast: 'None.' },
   ban_member: {
     summary: 'Ban a user from a group (moderators): removed when a member, refused by every later add until lifted or `until`',
     broadcast: '`conversation_updated` `member_removed` (with `banned: true`) to the members and the banned user, a system message, and `member_banned` to the moderators.',
@@ -107,6 +115,10 @@ export const SERVER_EVENT_DOCS = {
   upload_created: 'Reply to `create_upload`.',
   upload_completed: 'Reply to `complete_upload`.',
   attachment_download: 'Reply to `get_attachment`.',
+  pin_message_success: 'Reply to `pin_message`: the pin, with its message.',
+  unpin_message_success: 'Reply to `unpin_message`: `unpinned` is false when it was not pinned.',
+  pins_result: 'Reply to `list_pins`.',
+  message_history: 'Reply to `get_message_history`: `versions` are the earlier texts, oldest first; empty when never edited or deleted for everyone.',
   ban_member_success: 'Reply to `ban_member`: the ban.',
   unban_member_success: 'Reply to `unban_member`.',
   bans_result: 'Reply to `list_bans`.',
@@ -130,6 +142,8 @@ export const SERVER_EVENT_DOCS = {
   message_edited: 'A message was edited.',
   message_deleted: 'A message was deleted (for me: only to the deleter’s sockets; `version` is null when it changed nothing).',
   message_reaction_updated: 'A message’s reactions changed.',
+  message_pinned: 'A message was pinned (or pinned again with another expiry), to every member. Pins carry no `version`: after a `resync`, reload them with `list_pins`.',
+  message_unpinned: 'A pin was removed by a member, to every member. A delete for everyone removes the pin too, told by `message_deleted` alone.',
   messages_read: 'A member’s read position moved forward.',
   read_position_changed: 'The caller’s read position moved back (`mark_unread`), to the caller’s own sockets.',
   unread_changed: 'Absolute unread counts, to every socket of the user, whenever they may have moved. `totalUnread` is over conversations that are not archived; `mentionCount` counts the unread messages mentioning the user or everyone.',

@@ -119,6 +119,10 @@ describe('docs/openapi.json against a real server', () => {
     await call('ann', 'POST', '/conversations/{id}/unread', `/conversations/${id}/unread`, { messageId: reply.id });
     await call('ben', 'POST', '/conversations/messages/read', '/conversations/messages/read', { conversationId: id, messageId: sent.id });
     await call('ann', 'GET', '/conversations/messages/{id}/receipts', `/conversations/messages/${sent.id}/receipts`);
+    await call('cat', 'POST', '/conversations/messages/{id}/pin', `/conversations/messages/${sent.id}/pin`, { expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    await call('ben', 'GET', '/conversations/{id}/pins', `/conversations/${id}/pins`);
+    await call('ben', 'GET', '/conversations/messages/{id}/history', `/conversations/messages/${sent.id}/history`);
+    await call('ann', 'DELETE', '/conversations/messages/{id}/pin', `/conversations/messages/${sent.id}/pin`);
     await call('ann', 'GET', '/conversations/{id}/messages', `/conversations/${id}/messages?limit=2`);
     await call('ann', 'GET', '/conversations/{id}/messages/stats', `/conversations/${id}/messages/stats`);
     await call('ann', 'GET', '/conversations/{id}/changes', `/conversations/${id}/changes?since=1&version=1`);

@@ -336,6 +336,42 @@ describe.skipIf(!haveChromium && !required)('demo page in Chromium', () => {
     await gina.page.context().close();
   }, 60_000);
 
+  it('pins bar and edit history: a pin shows for both, "edited" opens the earlier versions, a delete for everyone unpins', async () => {
+    const ivy = await signIn('Ivy');
+    const jon = await signIn('Jon');
+    await directChat(ivy, 'Jon');
+    const input = ivy.page.getByTestId('composer-input');
+    await input.fill('meet at noon');
+    await input.press('Enter');
+    await expect.poll(() => messageTexts(ivy.page)).toEqual(['meet at noon']);
+    const mine = ivy.page.locator('#messages [data-testid="message"]').filter({ hasText: 'meet at noon' });
+    await mine.hover();
+    await mine.getByTestId('action-edit').click();
+    await input.fill('meet at one');
+    await input.press('Enter');
+    await expect.poll(() => messageTexts(ivy.page)).toEqual(['meet at one']);
+    await ivy.page.locator('#messages [data-testid="message"]').first().hover();
+    await ivy.page.locator('#messages [data-testid="message"]').first().getByTestId('action-pin').click();
+    await expect.poll(() => ivy.page.getByTestId('pin-text').allTextContents()).toEqual(['meet at one']);
+
+    await jon.page.getByTestId('conversation').first().click();
+    await expect.poll(() => jon.page.getByTestId('pin-text').allTextContents()).toEqual(['meet at one']);
+    await expect.poll(() => jon.page.getByTestId('pins-count').textContent()).toBe('📌 1 pinned');
+    await jon.page.getByTestId('edited').click();
+    await expect.poll(() => jon.page.getByTestId('history-version').allTextContents()).toHaveLength(1);
+    expect((await jon.page.getByTestId('history-version').first().textContent())?.startsWith('meet at noon')).toBe(true);
+    await jon.page.screenshot({ path: join(outputDir, 'pins-and-history.png') });
+    await jon.page.getByTestId('history-close').click();
+    await expect.poll(() => jon.page.getByTestId('history').count()).toBe(0);
+
+    const pinned = ivy.page.locator('#messages [data-testid="message"]').first();
+    await pinned.hover();
+    await pinned.getByTestId('action-delete-all').click();
+    await ivy.page.getByTestId('confirm-delete-yes').click();
+    await expect.poll(() => jon.page.getByTestId('pins-bar').isVisible()).toBe(false);
+    await expect.poll(() => ivy.page.getByTestId('pin').count()).toBe(0);
+  });
+
   it('at 375 px: one column, the list or the conversation, with a back button', async () => {
     const ivan = await signIn('Ivan', { width: 375, height: 740 });
     await directChat(ivan, 'Carol');

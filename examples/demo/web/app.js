@@ -41,6 +41,8 @@ const ui = {
   threads: null,
   mentions: null,
   renderedWindow: null,
+  /** The edit history shown under a message: { messageId, data, error }. */
+  history: null,
 };
 
 /** Whom `@` offers in the open conversation: its members but me, by name. */
@@ -156,6 +158,7 @@ function render() {
   document.body.classList.toggle('conversation-open', ui.current !== null);
   renderConversationList(s);
   renderHeader(s);
+  renderPins(s);
   renderMessages(s);
   renderTyping(s);
   renderComposer();
@@ -217,6 +220,34 @@ function renderHeader(s) {
   header.replaceChildren(...parts);
 }
 
+/** The conversation's pins, newest first: click one to jump to it; × unpins. Kept live by the client. */
+function renderPins(s) {
+  const bar = $('#pins-bar');
+  const pins = ui.current ? (s.pins[ui.current] ?? []) : [];
+  bar.classList.toggle('hidden', pins.length === 0);
+  if (pins.length === 0) {
+    bar.replaceChildren();
+    return;
+  }
+  const canPin = (s.conversations[ui.current]?.info?.capabilities ?? []).includes('pin');
+  bar.replaceChildren(
+    el('span', { class: 'pins-title', text: `📌 ${pins.length} pinned`, 'data-testid': 'pins-count' }),
+    ...pins.map((p) =>
+      el('div', { class: 'pin', dataset: { id: p.messageId, testid: 'pin' } }, [
+        el('span', {
+          class: 'pin-text',
+          text: p.message.deletedForEveryone ? 'Message deleted' : (p.message.content ?? attachmentSummary(p.message)),
+          title: 'Show it in the conversation',
+          'data-testid': 'pin-text',
+          onclick: () => void reach(p.conversationId, p.message.seq),
+        }),
+        el('span', { class: 'pin-by', text: `by ${nameOf(p.pinnedBy)}${p.expiresAt ? `, until ${new Date(p.expiresAt).toLocaleString()}` : ''}` }),
+        canPin ? el('button', { type: 'button', class: 'link', text: '×', title: 'Unpin', 'aria-label': 'Unpin', 'data-testid': 'pin-remove', onclick: () => messageActions.pin(p.message, false) }) : null,
+      ]),
+    ),
+  );
+}
+
 function renderMessages(s) {
   const box = $('#messages');
   const window = ui.current ? s.windows[ui.current] : undefined;
@@ -228,7 +259,7 @@ function renderMessages(s) {
   }
   const view = s.conversations[ui.current];
   // Re-render only when something shown changed (a render rebuilds the list).
-  const key = [window, view?.readPositions, view?.info, ui.members.get(ui.current), ui.confirmDelete, ui.highlightSeq, ui.linksVersion, s.status, ui.tick, ui.moderation?.version, s.threadUnread];
+  const key = [window, view?.readPositions, view?.info, ui.members.get(ui.current), ui.confirmDelete, ui.highlightSeq, ui.linksVersion, s.status, ui.tick, ui.moderation?.version, s.threadUnread, s.pins[ui.current], ui.history];
   if (ui.renderedWindow !== null && ui.renderedWindow.length === key.length && ui.renderedWindow.every((v, i) => v === key[i]) && ui.scrollToSeq === null) return;
   const ticking = window.pending.some((e) => e.state === 'waiting');
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
@@ -247,6 +278,8 @@ function renderMessages(s) {
       confirmDelete: ui.confirmDelete,
       highlightSeq: ui.highlightSeq,
       threadUnread: s.threadUnread,
+      pinned: new Set((s.pins[ui.current] ?? []).map((p) => p.messageId)),
+      history: ui.history,
       readers: () => members.map((m) => ({ userId: m.userId, lastReadSeq: Math.max(m.lastReadSeq, view?.readPositions[m.userId] ?? 0) })),
       actions: messageActions,
     }),
@@ -376,6 +409,8 @@ async function openConversation(conversationId, { aroundSeq } = {}) {
   ui.stickToBottom = aroundSeq === undefined;
   sessionStorage.setItem(currentKey(), conversationId);
   render();
+  if (previous !== conversationId) ui.history = null;
+  void ui.client.loadPins(conversationId).catch((error) => notify(`Could not load the pinned messages: ${explain(error)}`));
   try {
     await ui.client.openConversation(conversationId);
   } catch (error) {
@@ -455,6 +490,29 @@ const messageActions = {
     input.value = m.content ?? '';
     render();
     input.focus();
+  },
+  pin(m, pin) {
+    (pin ? ui.client.pinMessage(m.id) : ui.client.unpinMessage(m.id)).catch((e) => notify(explain(e)));
+  },
+  /** Shows (or hides, with null or a second click) a message's earlier versions. */
+  toggleHistory(m) {
+    if (m === null || ui.history?.messageId === m.id) {
+      ui.history = null;
+      render();
+      return;
+    }
+    const shown = { messageId: m.id, data: null, error: null };
+    ui.history = shown;
+    render();
+    ui.client
+      .getMessageHistory(m.id, { limit: 100 })
+      .then((data) => {
+        if (ui.history === shown) ui.history = { ...shown, data };
+      })
+      .catch((e) => {
+        if (ui.history === shown) ui.history = { ...shown, error: explain(e) };
+      })
+      .finally(render);
   },
   askDelete(m) {
     ui.confirmDelete = m.id;

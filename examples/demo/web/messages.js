@@ -77,7 +77,10 @@ function renderMessage(m, ctx) {
       : null,
     el('div', { class: 'meta' }, [
       el('span', { text: timeLabel(m.createdAt), title: new Date(m.createdAt).toLocaleString() }),
-      m.editedAt && !m.deletedForEveryone ? el('span', { text: 'edited', 'data-testid': 'edited' }) : null,
+      m.editedAt && !m.deletedForEveryone
+        ? el('button', { type: 'button', class: 'link edited', text: 'edited', title: 'Show the earlier versions', 'data-testid': 'edited', onclick: () => ctx.actions.toggleHistory(m) })
+        : null,
+      ctx.pinned.has(m.id) ? el('span', { class: 'pinned-mark', text: '📌', title: 'Pinned', 'data-testid': 'pinned-mark' }) : null,
       mine && ctx.isLastMine ? el('span', { text: receiptText(m, ctx), 'data-testid': 'receipt' }) : null,
     ]),
     confirming
@@ -88,17 +91,38 @@ function renderMessage(m, ctx) {
         ])
       : null,
     reporting ? renderReportForm(m, ctx.actions.report) : null,
+    ctx.history?.messageId === m.id && !m.deletedForEveryone ? renderHistory(ctx.history, ctx) : null,
     m.deletedForEveryone || confirming || reporting
       ? null
       : el('div', { class: 'actions' }, [
           el('button', { type: 'button', text: '↩', title: 'Reply', 'aria-label': 'Reply', 'data-testid': 'action-reply', onclick: () => ctx.actions.reply(m) }),
           (m.threadId ?? null) === null && ctx.actions.openThread ? el('button', { type: 'button', text: '🧵', title: 'Reply in a thread', 'aria-label': 'Reply in a thread', 'data-testid': 'action-thread', onclick: () => ctx.actions.openThread(m.id) }) : null,
           ...QUICK_EMOJI.map((emoji) => el('button', { type: 'button', text: emoji, title: `React ${emoji}`, 'data-testid': `action-react-${emoji}`, onclick: () => ctx.actions.react(m, emoji) })),
+          caps.includes('pin')
+            ? el('button', {
+                type: 'button',
+                text: ctx.pinned.has(m.id) ? 'unpin' : '📌',
+                title: ctx.pinned.has(m.id) ? 'Unpin' : 'Pin to the top of the conversation',
+                'data-testid': ctx.pinned.has(m.id) ? 'action-unpin' : 'action-pin',
+                onclick: () => ctx.actions.pin(m, !ctx.pinned.has(m.id)),
+              })
+            : null,
           mine && m.content ? el('button', { type: 'button', text: '✎', title: 'Edit', 'aria-label': 'Edit', 'data-testid': 'action-edit', onclick: () => ctx.actions.edit(m) }) : null,
           el('button', { type: 'button', text: '🗑 me', title: 'Delete for me', 'data-testid': 'action-delete-me', onclick: () => ctx.actions.remove(m, false) }),
           canDeleteForEveryone ? el('button', { type: 'button', text: '🗑 all', title: 'Delete for everyone', 'data-testid': 'action-delete-all', onclick: () => ctx.actions.askDelete(m) }) : null,
           !mine && ctx.actions.report ? el('button', { type: 'button', text: '⚑', title: 'Report to the moderators', 'aria-label': 'Report', 'data-testid': 'action-report', onclick: () => ctx.actions.report.open(m) }) : null,
         ]),
+  ]);
+}
+
+/** A message's earlier texts, oldest first, as the server keeps them (`getMessageHistory`). */
+function renderHistory(history, ctx) {
+  if (history.data === null) return el('div', { class: 'history', 'data-testid': 'history', text: history.error ?? 'Loading the earlier versions…' });
+  const versions = history.data.versions;
+  return el('div', { class: 'history', 'data-testid': 'history' }, [
+    el('span', { text: versions.length === 0 ? 'No earlier versions.' : `Earlier versions (${versions.length}${history.data.hasMore ? '+' : ''}):` }),
+    el('ol', {}, versions.map((v) => el('li', { 'data-testid': 'history-version', title: `written ${new Date(v.createdAt).toLocaleString()}, replaced ${new Date(v.replacedAt).toLocaleString()}`, text: `${v.content ?? ''} — ${timeLabel(v.replacedAt)}` }))),
+    el('button', { type: 'button', class: 'link', text: 'close', 'data-testid': 'history-close', onclick: () => ctx.actions.toggleHistory(null) }),
   ]);
 }
 

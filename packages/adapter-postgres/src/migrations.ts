@@ -609,6 +609,30 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     `,
   },
   {
+    version: 5,
+    name: 'pins and edit history',
+    sql: `
+      -- One pin per message; a conversation's pins are counted and listed through the index.
+      CREATE TABLE {s}.pins (
+        message_id      text COLLATE "C" PRIMARY KEY REFERENCES {s}.messages (id) ON DELETE CASCADE,
+        conversation_id text COLLATE "C" NOT NULL REFERENCES {s}.conversations (id) ON DELETE CASCADE,
+        pinned_by       text COLLATE "C" NOT NULL,
+        pinned_at       timestamptz NOT NULL,
+        expires_at      timestamptz
+      );
+      CREATE INDEX pins_by_conversation ON {s}.pins (conversation_id, pinned_at, message_id);
+      -- A message's earlier texts; id orders them as the edits were stored.
+      CREATE TABLE {s}.message_edits (
+        id          bigserial PRIMARY KEY,
+        message_id  text COLLATE "C" NOT NULL REFERENCES {s}.messages (id) ON DELETE CASCADE,
+        content     text,
+        created_at  timestamptz NOT NULL,
+        replaced_at timestamptz NOT NULL
+      );
+      CREATE INDEX message_edits_by_message ON {s}.message_edits (message_id, id);
+    `,
+  },
+  {
     version: 6,
     name: 'retention, and a user\'s data export and erase',
     sql: `
@@ -689,12 +713,15 @@ export async function migrate(pool: Pool, schema: string): Promise<number> {
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('parley.migrate'), hashtext($1))`, [schema]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${s}.schema_migrations`);
-    const current = rows[0]?.version ?? 0;
+    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`);
+    const applied = new Set(rows.map((r) => r.version));
+    const current = Math.max(0, ...applied);
     if (current > LATEST_VERSION) {
       throw new Error(`Schema ${schema} has version ${current}, newer than this Parley (${LATEST_VERSION}); upgrade @parley/adapter-postgres`);
     }
-    const pending = MIGRATIONS.filter((m) => m.version > current);
+    // Every migration not recorded, not only those above the last: numbers were handed out to
+    // branches that merged out of order, so a schema may have 7 and not 5.
+    const pending = MIGRATIONS.filter((m) => !applied.has(m.version));
     if (pending.length > 0) {
       // Extensions are per database, not per schema: one store creates it at a time.
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('parley.extensions'))`);

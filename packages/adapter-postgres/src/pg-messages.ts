@@ -120,12 +120,25 @@ export function pgMessages(db: Database): MessageStoreMethods {
 
     async updateMessageContent(messageId, content, editedAt, webhooks) {
       return db.transaction(async (client) => {
+        // The row lock orders this edit with every other change of the message, so the text
+        // kept in the history is exactly the one this edit replaces.
+        const before = await db.one<{ content: string | null; written_at: string }>(
+          'SELECT content, COALESCE(edited_at, created_at) AS written_at FROM {s}.messages WHERE id = $1 AND NOT deleted_for_everyone FOR UPDATE',
+          [messageId],
+          client,
+        );
+        if (before === undefined) return null;
         const row = await db.one<{ conversation_id: string }>(
-          'UPDATE {s}.messages SET content = $2, edited_at = $3 WHERE id = $1 AND NOT deleted_for_everyone RETURNING conversation_id',
+          'UPDATE {s}.messages SET content = $2, edited_at = $3 WHERE id = $1 RETURNING conversation_id',
           [messageId, content, editedAt],
           client,
         );
         if (row === undefined) return null;
+        await db.query(
+          'INSERT INTO {s}.message_edits (message_id, content, created_at, replaced_at) VALUES ($1, $2, $3, $4)',
+          [messageId, before.content, before.written_at, editedAt],
+          client,
+        );
         await bump(row.conversation_id, messageId, client);
         const edited = await readMessage(messageId, client);
         if (edited !== null && webhooks !== undefined) await insertWebhookDeliveries(db, client, webhooks(edited));
@@ -148,6 +161,8 @@ export function pgMessages(db: Database): MessageStoreMethods {
             client,
           );
           await db.query('DELETE FROM {s}.reactions WHERE message_id = $1', [messageId], client);
+          await db.query('DELETE FROM {s}.message_edits WHERE message_id = $1', [messageId], client);
+          await db.query('DELETE FROM {s}.pins WHERE message_id = $1', [messageId], client);
           await db.query(PURGE_ATTACHMENTS('message_id'), [messageId], client);
           await bump(row.conversation_id, messageId, client);
           if (webhooks !== undefined) await insertWebhookDeliveries(db, client, webhooks((await readMessage(messageId, client))!));

@@ -12,6 +12,7 @@ import { pgSearch } from './pg-search.js';
 import { pgAttachments } from './pg-attachments.js';
 import { pgModeration } from './pg-moderation.js';
 import { pgRetention } from './pg-retention.js';
+import { pgPins } from './pg-pins.js';
 import { pgWebhooks } from './pg-webhooks.js';
 
 export interface PostgresStoreOptions {
@@ -70,6 +71,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       ...pgAttachments(db),
       ...pgModeration(db),
       ...pgRetention(db),
+      ...pgPins(db),
       ...pgWebhooks(db),
       async ping() {
         await pool.query('SELECT 1');

@@ -72,5 +72,11 @@ export function inspectPostgres(store: PostgresStore): StoreInspector {
     async reactionCount(messageId) {
       return Number((await q<{ n: string }>('SELECT count(*) AS n FROM {s}.reactions WHERE message_id = $1', [messageId]))[0]!.n);
     },
+    async editCount(messageId) {
+      return Number((await q<{ n: string }>('SELECT count(*) AS n FROM {s}.message_edits WHERE message_id = $1', [messageId]))[0]!.n);
+    },
+    async pinCount(conversationId) {
+      return Number((await q<{ n: string }>('SELECT count(*) AS n FROM {s}.pins WHERE conversation_id = $1', [conversationId]))[0]!.n);
+    },
   };
 }

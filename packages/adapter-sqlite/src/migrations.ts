@@ -2,9 +2,12 @@ import type { Database } from 'better-sqlite3';
 
 /**
  * Versioned schema changes, applied in order on open; `PRAGMA user_version` records the
- * last one applied. Never edit a released migration: add the next one.
+ * last one applied. Never edit a released migration: add the next one. Numbers were handed
+ * out to branches that merged out of order, so a database may be at 8 without 6: a migration
+ * numbered below one merged before it names a table it `creates`, and is applied when that
+ * table is missing.
  */
-export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string; creates?: string }> = [
   {
     version: 1,
     name: 'initial schema',
@@ -218,6 +221,31 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     `,
   },
   {
+    version: 6,
+    name: 'pins and edit history',
+    creates: 'pins',
+    sql: `
+      -- One pin per message; the conversation's pins are counted and listed through the index.
+      CREATE TABLE pins (
+        message_id      TEXT PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        pinned_by       TEXT NOT NULL,
+        pinned_at       TEXT NOT NULL,
+        expires_at      TEXT
+      ) WITHOUT ROWID;
+      CREATE INDEX pins_by_conversation ON pins (conversation_id, pinned_at, message_id);
+      -- A message's earlier texts; id orders them as the edits were stored.
+      CREATE TABLE message_edits (
+        id          INTEGER PRIMARY KEY,
+        message_id  TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        content     TEXT,
+        created_at  TEXT NOT NULL,
+        replaced_at TEXT NOT NULL
+      );
+      CREATE INDEX message_edits_by_message ON message_edits (message_id, id);
+    `,
+  },
+  {
     version: 7,
     name: 'retention, and a user\'s data export and erase',
     sql: `
@@ -290,12 +318,14 @@ export function migrate(db: Database): number {
   if (current > LATEST_VERSION) {
     throw new Error(`This database has schema version ${current}, newer than this Parley (${LATEST_VERSION}); upgrade @parley/adapter-sqlite`);
   }
-  const pending = MIGRATIONS.filter((m) => m.version > current);
+  const missing = (m: (typeof MIGRATIONS)[number]) =>
+    m.version <= current && m.creates !== undefined && db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(m.creates) === undefined;
+  const pending = MIGRATIONS.filter((m) => m.version > current || missing(m));
   if (pending.length === 0) return current;
   db.transaction(() => {
     for (const migration of pending) {
       db.exec(migration.sql);
-      db.pragma(`user_version = ${migration.version}`);
+      db.pragma(`user_version = ${Math.max(current, migration.version)}`);
     }
   }).immediate();
   return LATEST_VERSION;

@@ -70,6 +70,9 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     addReaction: db.prepare('INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?)'),
     deleteReaction: db.prepare('DELETE FROM reactions WHERE id = ?'),
     clearReactions: db.prepare('DELETE FROM reactions WHERE message_id = ?'),
+    keepEdit: db.prepare('INSERT INTO message_edits (message_id, content, created_at, replaced_at) VALUES (?, ?, ?, ?)'),
+    clearEdits: db.prepare('DELETE FROM message_edits WHERE message_id = ?'),
+    clearPin: db.prepare('DELETE FROM pins WHERE message_id = ?'),
     member: db.prepare<[string, string], MemberRow>('SELECT * FROM members WHERE conversation_id = ? AND user_id = ?'),
     conversation: db.prepare<[string], ConversationRow>('SELECT * FROM conversations WHERE id = ?'),
     unreadBetween: db.prepare<{ conversationId: string; userId: string; from: number; to: number }, { n: number }>(
@@ -211,6 +214,7 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
           if (row === undefined || q.editMessage.run(content, editedAt, messageId).changes === 0) return null;
           // Index what is pending first: the row is then in the index exactly when it was before the edit.
           context.search.catchUp();
+          q.keepEdit.run(messageId, row.content, row.edited_at ?? row.created_at, editedAt);
           q.unindexText.run(row.rowid);
           if (row.type !== 'system') q.indexText.run(row.rowid, foldText(content));
           bump(row.conversation_id, messageId);
@@ -232,6 +236,8 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
             q.purgeAttachments.run(messageId);
             q.unindexText.run(row.rowid);
             q.clearReactions.run(messageId);
+            q.clearEdits.run(messageId);
+            q.clearPin.run(messageId);
             bump(row.conversation_id, messageId);
             if (webhooks !== undefined) insertWebhookDeliveries(db, webhooks(readMessage(messageId)!));
           }

@@ -13,6 +13,7 @@ import { sqliteMessages } from './sqlite-messages.js';
 import { sqliteThreads } from './sqlite-threads.js';
 import { sqliteOutbox } from './sqlite-outbox.js';
 import { sqliteRetention } from './sqlite-retention.js';
+import { sqlitePins } from './sqlite-pins.js';
 import { sqliteWebhooks } from './sqlite-webhooks.js';
 import { sqliteSearch } from './search.js';
 
@@ -77,6 +78,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       ...sqliteAttachments(context),
       ...sqliteModeration(context),
       ...sqliteRetention(context),
+      ...sqlitePins(context),
       ...sqliteWebhooks(context),
       async ping() {
         context.sql('SELECT 1').get();

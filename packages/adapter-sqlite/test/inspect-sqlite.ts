@@ -54,5 +54,11 @@ export function inspectSqlite(db: Database): StoreInspector {
     async reactionCount(messageId) {
       return (db.prepare('SELECT COUNT(*) AS n FROM reactions WHERE message_id = ?').get(messageId) as { n: number }).n;
     },
+    async editCount(messageId) {
+      return (db.prepare('SELECT COUNT(*) AS n FROM message_edits WHERE message_id = ?').get(messageId) as { n: number }).n;
+    },
+    async pinCount(conversationId) {
+      return (db.prepare('SELECT COUNT(*) AS n FROM pins WHERE conversation_id = ?').get(conversationId) as { n: number }).n;
+    },
   };
 }

@@ -69,6 +69,19 @@ describe('SQLite store: schema and durability', () => {
     db.close();
   });
 
+  it('applies a migration numbered below the last one applied when its table is missing (branches merged out of order)', async () => {
+    const db = new BetterSqlite3(':memory:');
+    // A database made by a Parley that had every migration but pins and edit history (6).
+    for (const m of MIGRATIONS.filter((m) => m.version !== 6)) db.exec(m.sql);
+    db.pragma(`user_version = ${LATEST_VERSION}`);
+    const store = createSqliteStore({ database: db });
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('pins', 'message_edits') ORDER BY name").all()).toEqual([{ name: 'message_edits' }, { name: 'pins' }]);
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
+    expect(await store.listPins('c1', '2026-01-01T00:00:00.000Z')).toEqual([]);
+    createSqliteStore({ database: db }); // and again: nothing to do
+    db.close();
+  });
+
   it('refuses a database written by a newer schema', () => {
     const db = new BetterSqlite3(':memory:');
     db.pragma('user_version = 999');

@@ -1,4 +1,4 @@
-import type { AttachmentInfo, ClientEvent, ClientEventData, ClientEventReply, Message, ServerEventData } from '@parley/core/protocol';
+import type { AttachmentInfo, ClientEvent, ClientEventData, ClientEventReply, Message, Pin, ServerEventData } from '@parley/core/protocol';
 import { completeSentMessage } from '@parley/core/protocol';
 import { CatchUp } from './catch-up.js';
 import type { ParleyClientEvents, ParleyClientOptions, SendMessageOptions } from './client-options.js';
@@ -16,6 +16,7 @@ import { removeView } from './state/conversations.js';
 import { withOutbox, withSyncEntry } from './state/events.js';
 import { withThreadPage, withThreadUnread } from './state/threads.js';
 import { Store } from './state/store.js';
+import { nextPinExpiry, withPin, withPinList, withoutExpiredPins, withoutPin, withoutPins } from './state/pins.js';
 import type { ParleyState, ThreadWindow } from './state/types.js';
 import { hasGap } from './state/windows.js';
 import { browserNetwork, type WebSocketConstructor } from './socket-types.js';
@@ -43,6 +44,7 @@ export class ParleyClient extends ProtocolMethods {
   private readonly unreadStamps = new Map<string, number>();
   private readonly typingSent = new Map<string, number>();
   private listTimer: ReturnType<typeof setTimeout> | null = null;
+  private pinTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly loader: LoaderContext;
   private readonly routerContext: RouterContext;
   private readonly putBytes: PutBytes;
@@ -136,7 +138,9 @@ export class ParleyClient extends ProtocolMethods {
       resync: () => {
         void this.catchUp();
         this.reloadListSoon();
+        this.reloadPins();
       },
+      pinsChanged: () => this.armPinTimer(),
       listChanged: () => this.reloadListSoon(),
       unreadSeen: (id) => {
         const stamp = tick();
@@ -173,6 +177,8 @@ export class ParleyClient extends ProtocolMethods {
     this.session.stop();
     if (this.listTimer !== null) clearTimeout(this.listTimer);
     this.listTimer = null;
+    if (this.pinTimer !== null) clearTimeout(this.pinTimer);
+    this.pinTimer = null;
     this.catchUpper.reset();
     this.typingTimers.clearAll();
     this.requests.failAll(new ClientError('CLOSED', 'The client was closed'));
@@ -256,6 +262,37 @@ export class ParleyClient extends ProtocolMethods {
   async leaveConversation(conversationId: string): Promise<ServerEventData['left_conversation']> {
     this.rooms.delete(conversationId);
     return this.request('leave_conversation', { conversationId });
+  }
+
+  // ---- pins ----
+
+  /**
+   * Pins a message (again: replaces who, when and the expiry); `expiresAt` (ISO, in the future)
+   * ends it by itself. Resolves with the pin; the conversation's pins in the state follow.
+   */
+  async pinMessage(messageId: string, options: { expiresAt?: string | null } = {}): Promise<Pin> {
+    const { pin } = await this.request('pin_message', options.expiresAt === undefined ? { messageId } : { messageId, expiresAt: options.expiresAt });
+    this.store.update((s) => withPin(s, pin, new Date().toISOString()));
+    this.armPinTimer();
+    return pin;
+  }
+
+  async unpinMessage(messageId: string): Promise<ServerEventData['unpin_message_success']> {
+    const reply = await this.request('unpin_message', { messageId });
+    this.store.update((s) => withoutPin(s, reply.conversationId, reply.messageId));
+    return reply;
+  }
+
+  /**
+   * Loads a conversation's pins into the state (`state.pins[conversationId]`) and keeps them
+   * live from then on — reloaded after every reconnect and `resync`, since pins are not part
+   * of catch-up.
+   */
+  async loadPins(conversationId: string): Promise<readonly Pin[]> {
+    const pins = await this.listPins(conversationId);
+    this.store.update((s) => withPinList(s, conversationId, pins, new Date().toISOString()));
+    this.armPinTimer();
+    return this.store.getState().pins[conversationId] ?? [];
   }
 
   // ---- conversations and windows ----
@@ -375,6 +412,7 @@ export class ParleyClient extends ProtocolMethods {
     void this.outbox.ready.then(() => this.outbox.opened(data.userId));
     for (const id of this.rooms) void this.joinConversation(id).catch((error: unknown) => this.logger.warn('rejoin failed', { conversationId: id, error: String(error) }));
     void this.catchUp();
+    this.reloadPins();
     if (this.rest !== null) void this.loadConversations().catch((error: unknown) => this.logger.warn('could not load the conversation list', { error: String(error) }));
     this.session.start(data.expiresAt);
     this.events.emit('connected', data);
@@ -395,6 +433,26 @@ export class ParleyClient extends ProtocolMethods {
     }, 50);
   }
 
+  /** Pins are not part of catch-up: the lists held are loaded again. */
+  private reloadPins(): void {
+    for (const id of Object.keys(this.store.getState().pins)) {
+      void this.loadPins(id).catch((error: unknown) => this.logger.warn('could not reload pins', { conversationId: id, error: String(error) }));
+    }
+  }
+
+  /** Pins expire without an event: a timer drops each from the state at its `expiresAt`. */
+  private armPinTimer(): void {
+    if (this.pinTimer !== null) clearTimeout(this.pinTimer);
+    this.pinTimer = null;
+    const next = nextPinExpiry(this.store.getState());
+    if (next === null) return;
+    this.pinTimer = setTimeout(() => {
+      this.pinTimer = null;
+      this.store.update((s) => withoutExpiredPins(s, new Date().toISOString()));
+      this.armPinTimer();
+    }, Math.min(Math.max(0, next - Date.now()) + 1, 2 ** 31 - 1));
+  }
+
   private applyJoined(reply: ServerEventData['joined_conversation']): void {
     const me = this.store.getState().userId;
     this.store.update((s) => {
@@ -408,7 +466,7 @@ export class ParleyClient extends ProtocolMethods {
 
   private forget(conversationId: string): void {
     this.rooms.delete(conversationId);
-    this.store.update((s) => removeView(s, conversationId));
+    this.store.update((s) => withoutPins(removeView(s, conversationId), conversationId));
   }
 }
 

@@ -7,6 +7,7 @@ import { withThreadSummary, withThreadUnread } from './state/threads.js';
 import type { Store } from './state/store.js';
 import type { ParleyState } from './state/types.js';
 import { hasGap } from './state/windows.js';
+import { withPin, withPinnedMessage, withPinnedReactions, withoutPin } from './state/pins.js';
 import { typingList, type TypingTimers } from './typing.js';
 
 /** What the frame router may touch of the client. */
@@ -24,6 +25,8 @@ export interface RouterContext {
   listChanged(): void;
   /** The moment of the last `unread_changed` per conversation, so an older list load does not undo it. */
   unreadSeen(conversationId: string): void;
+  /** Pins held changed: the expiry timer follows. */
+  pinsChanged(): void;
 }
 
 const LEAVING = new Set(['member_removed', 'member_left']);
@@ -45,11 +48,17 @@ export function routeFrame(ctx: RouterContext, frame: ParsedServerFrame): void {
     }
     case 'message_edited':
     case 'message_edit_success':
-      return update((s) => withChangedMessage(s, frame.data.message));
+      return update((s) => withPinnedMessage(withChangedMessage(s, frame.data.message), frame.data.message));
     case 'message_deleted':
-      return update((s) => withDeleted(s, frame.data));
+      // A delete for everyone also unpins: the server tells it by this event alone.
+      return update((s) => (frame.data.forEveryone ? withoutPin(withDeleted(s, frame.data), frame.data.conversationId, frame.data.messageId) : withDeleted(s, frame.data)));
+    case 'message_pinned':
+      update((s) => withPin(s, frame.data.pin, new Date().toISOString()));
+      return ctx.pinsChanged();
+    case 'message_unpinned':
+      return update((s) => withoutPin(s, frame.data.conversationId, frame.data.messageId));
     case 'message_reaction_updated':
-      return update((s) => withReactions(s, frame.data));
+      return update((s) => withPinnedReactions(withReactions(s, frame.data), frame.data));
     case 'messages_read': {
       const { conversationId, userId, lastReadSeq } = frame.data;
       return update((s) => (s.conversations[conversationId] === undefined ? s : updateView(s, conversationId, (v) => viewWithRead(v, userId, lastReadSeq, ctx.me()))));

@@ -11,4 +11,5 @@ export { memoryStorage, type OutboxStorage, type OutboxRecord, type OutgoingMess
 export { localStorageOutbox, type LocalStorageOutboxOptions, type StorageLike } from './storage/local-storage.js';
 export { indexedDbOutbox, type IndexedDbOutboxOptions, type IdbFactoryLike } from './storage/indexeddb.js';
 export type { ParleyState, ConversationView, MessageWindow, OutboxEntry, OutboxState, Cursor, ThreadWindow, ThreadUnread } from './state/types.js';
+export type { Pin, MessageHistory, MessageVersion } from '@parley/core/protocol';
 export type { AttachmentInfo, AttachmentDownload, UploadSlot, Message, ThreadSummary, ThreadReadState, ConversationListItem, ServerEventData, ClientEventData, ClientEventReply, ClientEvent, ErrorCode } from '@parley/core/protocol';

@@ -1,4 +1,4 @@
-import type { AttachmentDownload, AttachmentInfo, ClientEvent, ClientEventData, ClientEventReply, Member, Message, ServerEventData, UploadSlot } from '@parley/core/protocol';
+import type { AttachmentDownload, AttachmentInfo, ClientEvent, ClientEventData, ClientEventReply, Member, Message, MessageHistory, Pin, ServerEventData, UploadSlot } from '@parley/core/protocol';
 
 type Reply<E extends ClientEvent> = Promise<ClientEventReply[E]>;
 
@@ -45,6 +45,16 @@ export abstract class ProtocolMethods {
 
   sync(since: ClientEventData['sync']['since']): Promise<ServerEventData['sync_result']> {
     return this.request('sync', { since });
+  }
+
+  /** A conversation's pins in force, newest first (without keeping them in the state: `loadPins` does). */
+  async listPins(conversationId: string): Promise<Pin[]> {
+    return (await this.request('list_pins', { conversationId })).pins;
+  }
+
+  /** A message's current text and its earlier ones, oldest first, a page at a time (members only): while `hasMore`, ask again from `offset` + the versions received. */
+  getMessageHistory(messageId: string, options: { offset?: number; limit?: number } = {}): Promise<MessageHistory> {
+    return this.request('get_message_history', { messageId, ...options });
   }
 
   /** Who of `userIds` is online now (only people you share a conversation with are reported). */

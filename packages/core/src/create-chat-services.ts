@@ -19,6 +19,7 @@ import { MembershipCache } from './services/membership-cache.js';
 import { MessageService } from './services/message-service.js';
 import { ThreadService } from './services/thread-service.js';
 import { ModerationService } from './services/moderation-service.js';
+import { PinService } from './services/pin-service.js';
 import {
   DEFAULT_NOTIFICATION_RETRY,
   NotificationDispatcher,
@@ -83,6 +84,8 @@ export interface ChatServices {
   threads: ThreadService;
   /** Bans, muting members, slow mode, blocks, reports and the audit log. */
   moderation: ModerationService;
+  /** Pinned messages: pin, unpin, list. */
+  pins: PinService;
   events: ChatEvents;
   membership: MembershipCache;
   store: ChatStore;
@@ -142,6 +145,7 @@ const optionsSchema = z.object({
       maxGroupMembers: z.number().int().min(2),
       maxMetadataBytes: positive,
       maxMetadataDepth: positive,
+      maxPinsPerConversation: positive,
       messageRate: z.object({ limit: positive, windowMs: positive }).partial(),
     })
     .partial()
@@ -264,6 +268,7 @@ export function createChatServices(options: ChatServicesOptions): ChatServices {
     messages,
     threads: new ThreadService(ctx),
     moderation: new ModerationService(ctx, messages),
+    pins: new PinService(ctx, messages),
     attachments,
     attachmentPurge,
     retention,

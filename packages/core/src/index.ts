@@ -1,5 +1,7 @@
 export * from './domain/errors.js';
 export * from './domain/types.js';
+export type * from './domain/pins.js';
+export type * from './domain/edit-history.js';
 export * from './domain/limits.js';
 export * from './domain/schemas.js';
 export { validate } from './domain/validate.js';
@@ -54,6 +56,7 @@ export {
   type RetentionRun,
 } from './services/retention-service.js';
 export { UserDataService, USER_EXPORT_FORMAT, type UserExportLine, type EraseResult } from './services/user-data-service.js';
+export { PinService, type UnpinResult } from './services/pin-service.js';
 export { Capabilities, DEFAULT_CAPABILITIES, type CapabilityTable, type CapabilityOverrides } from './domain/capabilities.js';
 export {
   NotificationDispatcher,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatStore, InsertResult } from '../src/adapters/chat-store.js';
 import { createMemoryDatabase, createMemoryStore, type MemoryDatabase } from '../src/memory/memory-store.js';
-import { raceCases, runRaceCase } from '../src/testing/index.js';
+import { pinRaceCases, raceCases, runRaceCase } from '../src/testing/index.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -33,6 +33,13 @@ function racyStore(db: MemoryDatabase): ChatStore {
       });
       await tick();
       return inner.changeReaction(messageId, userId, emoji, at, () => decide(seen));
+    },
+    async pinMessage(pin, maxPins) {
+      // Counts the pins, then writes on what it counted.
+      const held = await inner.listPins(pin.conversationId, pin.pinnedAt);
+      await tick();
+      const full = held.length >= maxPins && !held.some((p) => p.messageId === pin.messageId);
+      return full ? { status: 'limit' } : inner.pinMessage(pin, Number.MAX_SAFE_INTEGER);
     },
     async markRead(conversationId, userId, upToSeq, at) {
       const before = await inner.getMember(conversationId, userId);
@@ -72,7 +79,7 @@ function racyStore(db: MemoryDatabase): ChatStore {
 }
 
 describe('the race cases catch a store that is not atomic', () => {
-  for (const race of raceCases) {
+  for (const race of [...raceCases, ...pinRaceCases]) {
     it(`fails: ${race.name}`, async () => {
       const createStores = (count: number) => {
         const db = createMemoryDatabase();
@@ -83,7 +90,7 @@ describe('the race cases catch a store that is not atomic', () => {
   }
 
   it('and the same cases pass on the memory store itself', async () => {
-    for (const race of raceCases) {
+    for (const race of [...raceCases, ...pinRaceCases]) {
       const db = createMemoryDatabase();
       await runRaceCase(race, (count) => Array.from({ length: count }, () => createMemoryStore({ database: db })));
     }

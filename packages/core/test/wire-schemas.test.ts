@@ -27,6 +27,9 @@ import {
   type ReactionStats,
   type ReadReceiptStats,
   type SearchResult,
+  type Pin,
+  type MessageHistory,
+  type PinService,
 } from '@parley/core';
 import {
   attachmentDownloadSchema,
@@ -51,6 +54,9 @@ import {
   reactionStatsSchema,
   readReceiptStatsSchema,
   searchResultSchema,
+  pinSchema,
+  messageHistorySchema,
+  unpinResultSchema,
   type ResyncReasonName,
   userExportLineSchema,
 } from '@parley/core/protocol';
@@ -89,6 +95,9 @@ describe('wire schemas (@parley/core/protocol)', () => {
     agree<Mutual<z.infer<typeof leaveResultSchema>, Result<ConversationService['leaveConversation']>>>(true);
     agree<Mutual<z.infer<typeof deleteResultSchema>, Result<MessageService['deleteMessage']>>>(true);
     agree<Mutual<z.infer<typeof userExportLineSchema>, UserExportLine>>(true);
+    agree<Mutual<z.infer<typeof pinSchema>, Pin>>(true);
+    agree<Mutual<z.infer<typeof messageHistorySchema>, MessageHistory>>(true);
+    agree<Mutual<z.infer<typeof unpinResultSchema>, Result<PinService['unpinMessage']>>>(true);
     agree<Mutual<z.infer<typeof healthSchema>, HubHealth | Omit<HubHealth, 'nodeId' | 'connections'>>>(true);
     expect(true).toBe(true);
   });
@@ -135,6 +144,10 @@ describe('wire schemas (@parley/core/protocol)', () => {
     await send('remove_reaction', { messageId: sent.id, emoji: '👍' });
     await send('mark_as_read', { conversationId: group.id });
     await send('mark_unread', { conversationId: group.id, messageId: sent.id });
+    await send('pin_message', { messageId: sent.id });
+    await send('list_pins', { conversationId: group.id });
+    await send('unpin_message', { messageId: sent.id });
+    await send('get_message_history', { messageId: sent.id });
     await send('sync', { since: { [group.id]: { seq: 0, version: 0 }, missing: 0 } });
     await send('delete_message', { messageId: sent.id, forEveryone: true });
     await send('typing_stop', { conversationId: group.id });
@@ -145,7 +158,7 @@ describe('wire schemas (@parley/core/protocol)', () => {
     await services.conversations.updateConversation(group.id, 'alice', { name: 'G2' });
     const expected = ['connected', 'joined_conversation', 'ack', 'message_sent', 'new_message', 'message_edit_success', 'message_edited', 'react_to_message_success',
       'remove_reaction_success', 'message_reaction_updated', 'mark_as_read_success', 'messages_read', 'mark_unread_success', 'read_position_changed', 'sync_result',
-      'message_delete_success', 'message_deleted', 'authenticated', 'pong', 'left_conversation', 'error', 'conversation_updated', 'unread_changed', 'user_online', 'user_offline', 'user_typing', 'user_stopped_typing', 'user_joined_conversation', 'user_left_conversation',
+      'message_delete_success', 'message_deleted', 'pin_message_success', 'message_pinned', 'pins_result', 'unpin_message_success', 'message_unpinned', 'message_history', 'authenticated', 'pong', 'left_conversation', 'error', 'conversation_updated', 'unread_changed', 'user_online', 'user_offline', 'user_typing', 'user_stopped_typing', 'user_joined_conversation', 'user_left_conversation',
       'thread_messages', 'mark_thread_read_success', 'thread_unread_result', 'thread_unread_changed'];
     // Pushes (unread counts, presence, typing expiry) come on timers: wait for all of them,
     // generously, so a loaded machine is not mistaken for a missing frame.

@@ -159,6 +159,28 @@ export function chatRoutes(chat: ChatServices, logger: Logger = silentLogger): R
     },
     { method: 'GET', path: '/conversations/:id/messages/stats', name: 'messageStats', handle: async ({ user, params }) => messages.getMessageStats(str(params.id), user.id) },
     { method: 'GET', path: '/conversations/messages/:id/reactions', name: 'reactionStats', handle: async ({ user, params }) => messages.getReactionStats(str(params.id), user.id) },
+    {
+      method: 'GET',
+      path: '/conversations/messages/:id/history',
+      name: 'messageHistory',
+      handle: async ({ user, params, query: q }) => messages.getMessageHistory(str(params.id), user.id, { offset: query.number(q, 'offset'), limit: query.number(q, 'limit') }),
+    },
+    {
+      method: 'POST',
+      path: '/conversations/messages/:id/pin',
+      name: 'pinMessage',
+      handle: async ({ user, params, body }) => {
+        const data = await body();
+        return chat.pins.pinMessage(str(params.id), user.id, data.expiresAt === undefined ? {} : { expiresAt: data.expiresAt as string | null });
+      },
+    },
+    { method: 'DELETE', path: '/conversations/messages/:id/pin', name: 'unpinMessage', handle: async ({ user, params }) => chat.pins.unpinMessage(str(params.id), user.id) },
+    {
+      method: 'GET',
+      path: '/conversations/:id/pins',
+      name: 'listPins',
+      handle: async ({ user, params }) => ({ conversationId: str(params.id), pins: await chat.pins.listPins(str(params.id), user.id) }),
+    },
     { method: 'GET', path: '/conversations/messages/:id/receipts', name: 'readReceipts', handle: async ({ user, params }) => messages.getReadReceiptStats(str(params.id), user.id) },
     {
       method: 'GET',

@@ -110,6 +110,30 @@ const OPERATIONS: Operation[] = [
     ws: (f) => ({ type: 'remove_reaction', data: { messageId: f.ownerMessage, emoji: '👍' } }),
     expect: MEMBERS_OK,
   },
+  {
+    name: 'pin a message',
+    rest: (f) => ({ method: 'POST', path: `/conversations/messages/${f.ownerMessage}/pin`, body: {} }),
+    ws: (f) => ({ type: 'pin_message', data: { messageId: f.ownerMessage } }),
+    expect: MEMBERS_OK,
+  },
+  {
+    name: 'unpin a message',
+    rest: (f) => ({ method: 'DELETE', path: `/conversations/messages/${f.ownerMessage}/pin` }),
+    ws: (f) => ({ type: 'unpin_message', data: { messageId: f.ownerMessage } }),
+    expect: MEMBERS_OK,
+  },
+  {
+    name: 'list pins',
+    rest: (f) => ({ method: 'GET', path: `/conversations/${f.id}/pins` }),
+    ws: (f) => ({ type: 'list_pins', data: { conversationId: f.id } }),
+    expect: MEMBERS_OK,
+  },
+  {
+    name: "a message's edit history",
+    rest: (f) => ({ method: 'GET', path: `/conversations/messages/${f.memberMessage}/history` }),
+    ws: (f) => ({ type: 'get_message_history', data: { messageId: f.memberMessage } }),
+    expect: MEMBERS_OK,
+  },
   { name: 'reaction stats', rest: (f) => ({ method: 'GET', path: `/conversations/messages/${f.ownerMessage}/reactions` }), expect: MEMBERS_OK },
   { name: 'read receipts', rest: (f) => ({ method: 'GET', path: `/conversations/messages/${f.ownerMessage}/receipts` }), expect: MEMBERS_OK },
   {

@@ -40,6 +40,10 @@ function restRequest(place: Place, value: unknown, f: Fixture): { method: string
       return { method: 'GET', path: `/conversations/${f.conversationId}/messages?limit=${encodeURIComponent(String(value))}` };
     case 'cursor':
       return { method: 'GET', path: `/conversations?cursor=${encodeURIComponent(String(value))}` };
+    case 'historyOffset':
+      return { method: 'GET', path: `/conversations/messages/${f.messageId}/history?offset=${encodeURIComponent(String(value))}` };
+    case 'pinExpiry':
+      return { method: 'POST', path: `/conversations/messages/${f.messageId}/pin`, body: field('expiresAt') };
     case 'since':
       return { method: 'GET', path: `/conversations/${f.conversationId}/changes?since=${encodeURIComponent(String(value))}` };
   }
@@ -59,6 +63,10 @@ function wsFrame(place: Place, value: unknown, f: Fixture): { type: string; data
       return { type: 'send_message', data: { conversationId: f.conversationId, content: 'x', ...field('clientMessageId') } };
     case 'metadata':
       return { type: 'send_message', data: { conversationId: f.conversationId, content: 'x', ...field('metadata') } };
+    case 'historyOffset':
+      return { type: 'get_message_history', data: { messageId: f.messageId, offset: value } };
+    case 'pinExpiry':
+      return { type: 'pin_message', data: { messageId: f.messageId, ...field('expiresAt') } };
     case 'since':
       return { type: 'sync', data: { since: { [f.conversationId]: Number(value) } }, field: () => `since.${f.conversationId}` };
     default:

@@ -60,6 +60,24 @@ describe('every client event answers exactly once with replyTo', () => {
     expect(deleted.data.messageId).toBe(id);
   });
 
+  it('pin, list pins, unpin and edit history', async () => {
+    const id = (await ann.request('send_message', { conversationId, content: 'draft' })).data.message.id;
+    await ann.request('edit_message', { messageId: id, content: 'final' });
+    const pinned = await ben.request('pin_message', { messageId: id, expiresAt: null });
+    expect(pinned).toMatchObject({ type: 'pin_message_success', data: { pin: { messageId: id, pinnedBy: 'ben', expiresAt: null } } });
+    expect((await ann.next('message_pinned')).data).toEqual({ conversationId, pin: pinned.data.pin });
+    const listed = await ann.request('list_pins', { conversationId });
+    expect(listed).toMatchObject({ type: 'pins_result', data: { conversationId, pins: [{ messageId: id }] } });
+    const unpinned = await ann.request('unpin_message', { messageId: id });
+    expect(unpinned).toMatchObject({ type: 'unpin_message_success', data: { messageId: id, conversationId, unpinned: true } });
+    expect((await ben.next('message_unpinned')).data).toEqual({ conversationId, messageId: id, unpinnedBy: 'ann' });
+    const history = await ben.request('get_message_history', { messageId: id });
+    expect(history.type).toBe('message_history');
+    expect(history.data).toMatchObject({ messageId: id, content: 'final', versions: [{ content: 'draft' }] });
+    const bad = await ben.request('pin_message', { messageId: id, expiresAt: 42 });
+    expect(bad.data).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'expiresAt' } });
+  });
+
   it('typing start and stop are acknowledged; ping answers pong', async () => {
     expect((await ann.request('typing_start', { conversationId })).type).toBe('ack');
     expect((await ann.request('typing_stop', { conversationId })).type).toBe('ack');

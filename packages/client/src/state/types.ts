@@ -1,4 +1,4 @@
-import type { ConversationListItem, Message } from '@parley/core/protocol';
+import type { ConversationListItem, Message, Pin } from '@parley/core/protocol';
 import type { ConnectionStatus } from '../connection.js';
 import type { OutboxRecord } from '../storage/outbox-storage.js';
 
@@ -109,6 +109,11 @@ export interface ParleyState {
   threads: Readonly<Record<string, ThreadWindow>>;
   /** Followed threads' unread counts, by root id. */
   threadUnread: Readonly<Record<string, ThreadUnread>>;
+  /**
+   * Pinned messages in force, newest first, of the conversations whose pins were loaded
+   * (`loadPins`); kept live by `message_pinned`, `message_unpinned`, deletes and expiry.
+   */
+  pins: Readonly<Record<string, readonly Pin[]>>;
 }
 
 export const initialState: ParleyState = {
@@ -124,4 +129,5 @@ export const initialState: ParleyState = {
   outbox: [],
   threads: {},
   threadUnread: {},
+  pins: {},
 };

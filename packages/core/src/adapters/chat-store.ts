@@ -20,6 +20,8 @@ import type {
   ThreadReadState,
   ThreadSummary,
 } from '../domain/types.js';
+import type { MessageVersion } from '../domain/edit-history.js';
+import type { Pin, PinOutcome, PinRecord } from '../domain/pins.js';
 
 /**
  * The storage contract.
@@ -115,13 +117,21 @@ export interface ChatStore {
   getMessage(messageId: string, viewerId?: string): Promise<Message | null>;
   listMessages(conversationId: string, viewerId: string, query: MessageRange): Promise<MessagePage>;
   /**
-   * Sets content and editedAt unless the message was deleted for everyone (then null). With
+   * Sets content and editedAt unless the message was deleted for everyone (then null). The text
+   * it replaces is kept as a `MessageVersion` in the same transaction (edit history). With
    * `webhooks`, writes the deliveries it builds from the edited message in the same transaction.
    */
   updateMessageContent(messageId: string, content: string, editedAt: string, webhooks?: WebhookWrite<Message>): Promise<Message | null>;
   /**
+   * A message's earlier texts, oldest first (in the order the edits were stored), skipping the
+   * first `offset` and at most `limit`; empty when never edited. A history only grows at its
+   * end (or is cleared whole), so an offset names the same version on every call.
+   */
+  listMessageHistory(messageId: string, offset: number, limit: number): Promise<MessageVersion[]>;
+  /**
    * Clears content, attachments, metadata and reactions; keeps the row as a tombstone. The
-   * uploaded attachments it used become `purging` in the same transaction, so their bytes go.
+   * uploaded attachments it used become `purging` in the same transaction, so their bytes go;
+   * its edit history and its pin are removed in it too.
    * With `webhooks`, writes the deliveries it builds from the tombstone in the same transaction,
    * only when this call deleted it (not when it was deleted already).
    */
@@ -177,6 +187,19 @@ export interface ChatStore {
 
   searchMessages(userId: string, query: SearchQuery): Promise<SearchResult>;
   getMessageStats(conversationId: string): Promise<MessageStats>;
+
+  /**
+   * Pins a message, atomically with respect to every other pin of the conversation: under the
+   * conversation's lock the store drops the conversation's pins that expired by `pin.pinnedAt`,
+   * refuses (`not_found`) a message that is missing, of another conversation or deleted for
+   * everyone, replaces the pin of a message pinned already (`replaced: true`), and otherwise
+   * refuses (`limit`) when `maxPins` pins are in force.
+   */
+  pinMessage(pin: PinRecord, maxPins: number): Promise<PinOutcome>;
+  /** Removes a message's pin; answers it when it was in force at `now` (null otherwise). */
+  unpinMessage(messageId: string, now: string): Promise<PinRecord | null>;
+  /** The conversation's pins in force at `now` (expiresAt null or later), newest first (pinnedAt, then messageId, descending). */
+  listPins(conversationId: string, now: string): Promise<Pin[]>;
 
   /** Stores a new upload slot, as given (its status is `pending`). */
   createAttachment(record: AttachmentRecord): Promise<void>;
@@ -438,8 +461,8 @@ export interface ConversationPlan {
   /** Written in the same transaction: the webhook deliveries of the change's events. */
   webhooks?: NewWebhookDelivery[];
   /**
-   * Removes the conversation with its members, messages, reactions, outbox rows, bans, reports
-   * and audit log; its
+   * Removes the conversation with its members, messages, reactions, outbox rows, bans, reports,
+   * audit log, pins and edit history; its
    * attachments become `purging` (their bytes are deleted by the purge).
    */
   delete?: boolean;
@@ -633,6 +656,8 @@ export type MessageStoreMethods = Pick<
 >;
 
 export type ThreadStoreMethods = Pick<ChatStore, 'listThreadMessages' | 'markThreadRead' | 'threadReadStates' | 'listThreadReadStates'>;
+/** Pins and edit history (issue 14). */
+export type PinHistoryStoreMethods = Pick<ChatStore, 'pinMessage' | 'unpinMessage' | 'listPins' | 'listMessageHistory'>;
 
 export type SearchStoreMethods = Pick<ChatStore, 'searchMessages' | 'getMessageStats'>;
 

@@ -13,6 +13,8 @@ export interface ChatLimits {
   maxMetadataDepth: number;
   /** Users one message may mention by name. */
   maxMentions: number;
+  /** Pins in force per conversation; pinning one more is refused with CONFLICT. */
+  maxPinsPerConversation: number;
   /** Messages per user per window, enforced by MessageService (REST and WebSocket alike). */
   messageRate: { limit: number; windowMs: number };
 }
@@ -28,6 +30,7 @@ export const DEFAULT_LIMITS: ChatLimits = {
   maxMetadataBytes: 16 * 1024,
   maxMetadataDepth: 8,
   maxMentions: 50,
+  maxPinsPerConversation: 50,
   messageRate: { limit: 20, windowMs: 10_000 },
 };
 

@@ -289,6 +289,13 @@ export function createSchemas(limits: ChatLimits) {
     role: z.enum(['owner', 'admin', 'member'], { error: 'must be owner, admin or member' }),
     memberIds: z.array(idSchema).min(1, 'must name at least one user').max(limits.maxGroupMembers),
     mutedUntil: isoDate.nullable().optional(),
+    /** `pinMessage` options: until when the pin holds (absent or null: until unpinned). */
+    pin: z.object({ expiresAt: isoDate.nullable().optional() }),
+    /** `getMessageHistory` options: a page of versions, oldest first. */
+    historyPage: z.object({
+      offset: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(Number.MAX_SAFE_INTEGER).default(0),
+      limit: pageLimit(limits, 50),
+    }),
     seq: seqCursor,
     forEveryone: z.boolean({ error: 'must be true or false' }),
     sendMessage,
@@ -313,4 +320,6 @@ export type MessagePageOptions = z.input<Schemas['messagePage']>;
 export type ListConversationsOptions = z.input<Schemas['listConversations']>;
 export type CreateGroupInput = z.input<Schemas['createGroup']>;
 export type UpdateConversationInput = z.input<Schemas['updateConversation']>;
+export type PinInput = z.input<Schemas['pin']>;
+export type HistoryPageOptions = z.input<Schemas['historyPage']>;
 export type SearchOptions = Omit<z.input<Schemas['search']>, 'query'>;

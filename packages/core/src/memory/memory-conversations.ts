@@ -18,7 +18,9 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
       db.reactions.delete(message.id);
       db.threadReplies.delete(message.id);
       db.threadReads.delete(message.id);
+      db.edits.delete(message.id);
     }
+    db.pins.delete(conversationId);
     for (const [key, id] of db.clientIds) if (!db.messages.has(id)) db.clientIds.delete(key);
     for (const [id, entry] of db.outbox) if (entry.conversationId === conversationId) db.outbox.delete(id);
     rows.purgeAttachments((a) => a.conversationId === conversationId);

@@ -1,5 +1,7 @@
 import type { NewWebhookDelivery, OutboxEntry, WebhookDelivery } from '../adapters/chat-store.js';
 import { countsAsUnread, mentions } from '../adapter-kit/unread.js';
+import type { MessageVersion } from '../domain/edit-history.js';
+import type { PinRecord } from '../domain/pins.js';
 import type { AttachmentRecord, AuditEntry, Ban, Conversation, Member, Message, Report, ThreadSummary } from '../domain/types.js';
 
 export interface ConversationRow extends Omit<Conversation, 'lastMessage'> {
@@ -59,6 +61,10 @@ export interface MemoryDatabase {
   threadReplies: Map<string, MessageRow[]>;
   /** Thread root id → follower → their read position in the thread. */
   threadReads: Map<string, Map<string, { lastReadSeq: number; lastReadAt: string | null }>>;
+  /** conversationId → messageId → pin (expired ones stay until the next pin of the conversation drops them). */
+  pins: Map<string, Map<string, PinRecord>>;
+  /** messageId → its earlier texts, oldest first. */
+  edits: Map<string, MessageVersion[]>;
   /** Webhook deliveries by id; they outlive their conversation, as the tables' rows do. */
   webhooks: Map<string, WebhookDelivery>;
   /** The unique key (event, endpoint) of every delivery row. */
@@ -86,6 +92,8 @@ export function createMemoryDatabase(): MemoryDatabase {
     audit: [],
     threadReplies: new Map(),
     threadReads: new Map(),
+    pins: new Map(),
+    edits: new Map(),
     webhooks: new Map(),
     webhookKeys: new Set(),
   };

@@ -101,6 +101,12 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
       if (row === undefined || row.deletedForEveryone) return null;
       // Built and checked before anything is written, so a failure changes nothing.
       if (webhooks !== undefined) insertWebhookDeliveries(db, webhooks({ ...rows.present(row), content, editedAt, version: nextVersion(row) }));
+      let history = db.edits.get(messageId);
+      if (history === undefined) {
+        history = [];
+        db.edits.set(messageId, history);
+      }
+      history.push({ messageId, content: row.content, createdAt: row.editedAt ?? row.createdAt, replacedAt: editedAt });
       row.content = content;
       row.editedAt = editedAt;
       rows.bumpVersion(row);
@@ -121,6 +127,8 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
         row.deletedAt = deletedAt;
         row.deletedForEveryone = true;
         db.reactions.delete(messageId);
+        db.edits.delete(messageId);
+        db.pins.get(row.conversationId)?.delete(messageId);
         rows.purgeAttachments((a) => a.messageId === messageId);
         rows.bumpVersion(row);
       }

@@ -6,6 +6,7 @@ import { createMemoryDatabase, MemoryRows, type MemoryDatabase } from './memory-
 import { memoryMessages } from './memory-messages.js';
 import { memoryOutbox } from './memory-outbox.js';
 import { memoryRetention } from './memory-retention.js';
+import { memoryPins } from './memory-pins.js';
 import { memorySearch } from './memory-search.js';
 import { memoryThreads } from './memory-threads.js';
 import { memoryWebhooks } from './memory-webhooks.js';
@@ -32,6 +33,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ChatStore {
     ...memoryAttachments(db),
     ...memoryModeration(db),
     ...memoryRetention(rows),
+    ...memoryPins(rows),
     ...memoryWebhooks(db),
     async ping() {},
   };

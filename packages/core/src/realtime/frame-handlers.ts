@@ -189,6 +189,22 @@ export const frameHandlers: Handlers = {
     return ctx.services.attachments.getDownload(ctx.userId, attachmentId);
   },
 
+  async pin_message(ctx, { messageId, expiresAt }) {
+    return { pin: await ctx.services.pins.pinMessage(messageId, ctx.userId, expiresAt === undefined ? {} : { expiresAt }, ctx.origin) };
+  },
+
+  async unpin_message(ctx, { messageId }) {
+    return ctx.services.pins.unpinMessage(messageId, ctx.userId, ctx.origin);
+  },
+
+  async list_pins(ctx, { conversationId }) {
+    return { conversationId, pins: await ctx.services.pins.listPins(conversationId, ctx.userId) };
+  },
+
+  async get_message_history(ctx, { messageId, offset, limit }) {
+    return ctx.services.messages.getMessageHistory(messageId, ctx.userId, { offset: offset as number | undefined, limit: limit as number | undefined });
+  },
+
   async ban_member(ctx, { conversationId, ...input }) {
     return ctx.services.moderation.ban(conversationId, ctx.userId, input as BanInput, ctx.origin);
   },

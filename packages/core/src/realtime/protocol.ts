@@ -53,6 +53,15 @@ export const clientEventSchemas = {
   create_upload: z.looseObject({ conversationId: idSchema }),
   complete_upload: z.object({ attachmentId: idSchema }),
   get_attachment: z.object({ attachmentId: idSchema }),
+  pin_message: z.object({
+    messageId: idSchema,
+    // The services check the date itself and name the field.
+    expiresAt: z.union([z.string(), z.null()], { error: 'must be an ISO-8601 date-time or null' }).optional(),
+  }),
+  unpin_message: z.object({ messageId: idSchema }),
+  list_pins: conversationRef,
+  // Offset and limit are checked by the service, which names them.
+  get_message_history: z.object({ messageId: idSchema, offset: z.unknown().optional(), limit: z.unknown().optional() }),
   // The moderation kit. Reasons, notes, times and counts are validated by the services.
   ban_member: z.looseObject({ conversationId: idSchema, userId: idSchema }),
   unban_member: z.object({ conversationId: idSchema, userId: idSchema }),

@@ -53,6 +53,9 @@ export function routeServiceEvents(services: ChatServices, routing: EventRouting
   on('reaction_updated', ({ audience: _audience, origin: _origin, ...data }) =>
     routing.route('message_reaction_updated', members(data.conversationId), data, order(data.conversationId, data.version)),
   );
+  // Pins change no message, so they carry no version: a client that missed some reloads the list (`list_pins`) after a resync.
+  on('message_pinned', ({ audience: _audience, origin: _origin, ...data }) => routing.route('message_pinned', members(data.conversationId), data));
+  on('message_unpinned', ({ audience: _audience, origin: _origin, ...data }) => routing.route('message_unpinned', members(data.conversationId), data));
   on('messages_read', ({ audience: _audience, origin: _origin, ...data }) => routing.route('messages_read', members(data.conversationId), data));
   on('read_position_changed', ({ audience, origin: _origin, ...data }) => routing.route('read_position_changed', users(audience), data));
   // Internal: each node pushes the reader's new thread_unread_changed to its own sockets.

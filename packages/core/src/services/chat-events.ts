@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import type { Pin } from '../domain/pins.js';
 import type { Message, ReactionSummary, ThreadSummary } from '../domain/types.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 
@@ -63,6 +64,10 @@ export interface ChatEventMap {
       version: number;
     },
   ];
+  /** A message was pinned, or its pin was replaced (another expiry, by another member). */
+  message_pinned: [event: Audience & { conversationId: string; pin: Pin }];
+  /** A pin was removed by a member. A delete for everyone removes a pin too, announced as `message_deleted` only. */
+  message_unpinned: [event: Audience & { conversationId: string; messageId: string; unpinnedBy: string }];
   messages_read: [event: Audience & { conversationId: string; userId: string; lastReadSeq: number; markedCount: number }];
   /** A member moved their read position back ("mark as unread"); only their own devices hear of it. */
   read_position_changed: [event: Audience & { conversationId: string; userId: string; lastReadSeq: number }];

@@ -1,6 +1,7 @@
 import type { ChangeCursor } from '../adapters/chat-store.js';
+import type { MessageHistory } from '../domain/edit-history.js';
 import { ChatError } from '../domain/errors.js';
-import type { MessagePageOptions, ParsedSendMessage, SearchOptions, SendMessageInput } from '../domain/schemas.js';
+import type { HistoryPageOptions, MessagePageOptions, ParsedSendMessage, SearchOptions, SendMessageInput } from '../domain/schemas.js';
 import type { SendDraft } from '../extensions/hooks.js';
 import type { AttachmentService } from '../attachments/attachment-service.js';
 import type {
@@ -314,6 +315,26 @@ export class MessageService {
 
   async getMessageById(messageId: string, userId: string): Promise<Message> {
     return (await this.requireMessage(messageId, userId)).message;
+  }
+
+  /**
+   * Every earlier text of a message, oldest first, a page at a time (`offset`, `limit` ≤
+   * maxPageSize), with the current one (members only). A delete for everyone clears the
+   * history with the content.
+   */
+  async getMessageHistory(messageId: string, userId: string, options: HistoryPageOptions = {}): Promise<MessageHistory> {
+    const page = validate(this.ctx.schemas.historyPage, options ?? {}, 'options');
+    const { message } = await this.requireMessage(messageId, userId);
+    // One more than asked tells whether more follow.
+    const versions = message.deletedForEveryone ? [] : await this.ctx.store.listMessageHistory(message.id, page.offset, page.limit + 1);
+    return {
+      messageId: message.id,
+      conversationId: message.conversationId,
+      content: message.content,
+      editedAt: message.editedAt,
+      versions: versions.slice(0, page.limit),
+      hasMore: versions.length > page.limit,
+    };
   }
 
   /**

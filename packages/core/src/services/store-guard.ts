@@ -45,6 +45,8 @@ const WRITES = new Set([
   'purgeExpiredMessages',
   'acquireJobLease',
   'eraseUserData',
+  'pinMessage',
+  'unpinMessage',
   'claimWebhookDeliveries',
   'completeWebhookDelivery',
   'failWebhookDelivery',

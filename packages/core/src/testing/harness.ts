@@ -35,6 +35,10 @@ export interface StoreInspector {
   /** Webhook delivery rows as stored: (event, endpoint) pairs and their status. */
   webhookRows?(): Promise<Array<{ id: string; eventId: string; endpointId: string; status: string; attempts: number }>>;
   reactionCount(messageId: string): Promise<number>;
+  /** Rows of a message's edit history (issue 14); optional, so inspectors written before it still fit. */
+  editCount?(messageId: string): Promise<number>;
+  /** Pin rows of a conversation, expired ones included. */
+  pinCount?(conversationId: string): Promise<number>;
 }
 
 export interface StoreConformanceOptions extends ConformanceRunner {

@@ -7,6 +7,7 @@ export { runPresenceConformance, type PresenceConformanceOptions } from './prese
 export { runBrokerConformance, type BrokerConformanceOptions } from './broker-conformance.js';
 export { runRateLimiterConformance, type RateLimiterConformanceOptions } from './rate-limiter-conformance.js';
 export { raceCases } from './store/races.js';
+export { pinRaceCases } from './store/pins.js';
 export { runModelConformance, type ModelConformanceOptions, type FastCheck } from './model/model-conformance.js';
 export { ChatModel } from './model/chat-model.js';
 export {

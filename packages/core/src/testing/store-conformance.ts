@@ -3,12 +3,14 @@ import { attachmentCases, attachmentRaceCases } from './store/attachments.js';
 import { changesCases } from './store/changes.js';
 import { conversationCases } from './store/conversations.js';
 import { editDeleteCases } from './store/edit-delete.js';
+import { editHistoryCases } from './store/edit-history.js';
 import { hookCases } from './store/hooks.js';
 import { memberCases } from './store/members.js';
 import { moderationCases, moderationRaceCases } from './store/moderation.js';
 import { outboxCases } from './store/outbox.js';
 import { raceCases } from './store/races.js';
 import { paginationCases } from './store/pagination.js';
+import { pinCases, pinRaceCases } from './store/pins.js';
 import { rawRowCases } from './store/raw-rows.js';
 import { reactionCases } from './store/reactions.js';
 import { readStateCases } from './store/read-state.js';
@@ -46,6 +48,8 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     options.describe('attachments', () => attachmentCases(test));
     options.describe('threads', () => threadCases(test));
     options.describe('mentions', () => mentionCases(test));
+    options.describe('pins', () => pinCases(test));
+    options.describe('edit history', () => editHistoryCases(test));
     options.describe('moderation', () => moderationCases(test));
     options.describe('hooks', () => hookCases(test));
     options.describe('retention', () => retentionCases(test));
@@ -54,7 +58,7 @@ export function runStoreConformance(options: StoreConformanceOptions & { name?: 
     const { createStores, destroyStores } = options;
     if (createStores !== undefined) {
       options.describe('races between instances on one database', () => {
-        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases, ...retentionRaceCases, ...webhookRaceCases, ...threadRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
+        for (const race of [...raceCases, ...attachmentRaceCases, ...moderationRaceCases, ...retentionRaceCases, ...webhookRaceCases, ...threadRaceCases, ...pinRaceCases]) options.it(race.name, () => runRaceCase(race, createStores, destroyStores), 60_000);
       });
     }
   });

@@ -4,7 +4,7 @@
  * WebSocket. A case is `refused` — VALIDATION_FAILED naming `field`, as the request names it —
  * or `stored` — accepted, and read back exactly as sent and as acknowledged.
  */
-export type Place = 'content' | 'groupName' | 'avatarUrl' | 'attachmentUrl' | 'emoji' | 'clientMessageId' | 'metadata' | 'memberIds' | 'search' | 'limit' | 'cursor' | 'since';
+export type Place = 'content' | 'groupName' | 'avatarUrl' | 'attachmentUrl' | 'emoji' | 'clientMessageId' | 'metadata' | 'memberIds' | 'search' | 'limit' | 'cursor' | 'since' | 'pinExpiry' | 'historyOffset';
 
 export interface HostileCase {
   place: Place;
@@ -144,5 +144,22 @@ export const CORPUS: HostileCase[] = [
     ['negative', '-1'],
     ['a fraction', '1.5'],
     ['beyond safe integers', '100000000000000000000'],
+  ]),
+  // A page of edit history.
+  ...refused('historyOffset', 'offset', [
+    ['negative', '-1'],
+    ['a fraction', '0.5'],
+    ['text', 'abc'],
+    ['beyond safe integers', '100000000000000000000'],
+  ]),
+  // A pin's expiry: an ISO date-time in the future, or null.
+  ...refused('pinExpiry', 'expiresAt', [
+    ['a number', 1_900_000_000_000],
+    ['an object', { at: 'tomorrow' }],
+    ['words', 'tomorrow'],
+    ['in the past', '2001-01-01T00:00:00.000Z'],
+    ['a date without a time', '2999-01-01'],
+    ['a lone surrogate', '2999-01-01T00:00:00.000Z\ud800'],
+    ['10,000 characters', long(10_000)],
   ]),
 ];

@@ -24,11 +24,14 @@ export type {
   ThreadReadState,
   ThreadSummary,
 } from '../../domain/types.js';
+export type { Pin, PinRecord } from '../../domain/pins.js';
+export type { MessageHistory, MessageVersion } from '../../domain/edit-history.js';
 export type { SendMessageInput, CreateUploadInput } from '../../domain/schemas.js';
 export type { AttachmentInfo, UploadSlot, AttachmentDownload } from '../../attachments/attachment-service.js';
 export * from './domain.js';
 export * from './message-form.js';
 export * from './rest.js';
+export * from './pins.js';
 export * from './server-events.js';
 export * from './client-events.js';
 export * from './frames.js';

@@ -16,6 +16,7 @@ import {
 } from './domain.js';
 import { auditPageSchema, banListSchema, blockedUsersSchema, blockResultSchema, memberResultSchema, reportPageSchema, reportResultSchema, resolveResultSchema, slowModeResultSchema, unbanResultSchema } from './moderation.js';
 import { deleteResultSchema } from './rest.js';
+import { messageHistorySchema, pinListSchema, pinSchema, unpinResultSchema } from './pins.js';
 
 /**
  * Every server → client frame's `data`, as `realtime-hub.ts`, `frame-handlers.ts`,
@@ -73,6 +74,10 @@ export const replySchemas = {
   upload_created: uploadSlotSchema,
   upload_completed: z.object({ attachment: attachmentInfoSchema }),
   attachment_download: attachmentDownloadSchema,
+  pin_message_success: z.object({ pin: pinSchema }),
+  unpin_message_success: unpinResultSchema,
+  pins_result: pinListSchema,
+  message_history: messageHistorySchema,
   ban_member_success: banSchema,
   unban_member_success: unbanResultSchema,
   bans_result: banListSchema,
@@ -118,6 +123,8 @@ export const broadcastSchemas = {
     action: z.enum(['added', 'removed']),
     version: count,
   }),
+  message_pinned: z.object({ conversationId: id, pin: pinSchema }),
+  message_unpinned: z.object({ conversationId: id, messageId: id, unpinnedBy: id }),
   messages_read: z.object({ conversationId: id, userId: id, lastReadSeq: count, markedCount: count }),
   read_position_changed: z.object({ conversationId: id, userId: id, lastReadSeq: count }),
   unread_changed: z.object({
