@@ -28,7 +28,7 @@ const presences: Record<PresenceKind, () => PresenceStore> = {
 /** Raised limits, as a host expecting this load would set them: far above what one client sends. */
 export const BENCH_LIMITS = {
   messageRate: { limit: 100_000, windowMs: 1_000 },
-  frames: { frames: 100_000, frameWindowMs: 1_000 },
+  frames: { frames: 100_000, frameWindowMs: 1_000, userFrames: 100_000 },
 };
 
 /** A message as the services would hand it to the store (seeding skips the per-message checks). */

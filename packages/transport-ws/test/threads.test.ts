@@ -1,3 +1,4 @@
+import { completeSentMessage } from '@parley/core/protocol';
 import { waitFor } from '@parley/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNode, type Node } from './setup.js';
@@ -21,7 +22,11 @@ describe('threads over WebSocket', () => {
 
     const sent = await ben.request('send_message', { conversationId: id, content: 'reply 1', threadId: root.id, tempId: 't1' });
     expect(sent.type).toBe('message_sent');
-    expect(sent.data.message).toMatchObject({ threadId: root.id, alsoToConversation: false });
+    // The lean ack leaves out what the send implies; completed, it is the stored reply.
+    expect(Object.keys(sent.data.message).sort()).toEqual(['createdAt', 'id', 'seq', 'version']);
+    const reply = completeSentMessage(sent.data.message, { conversationId: id, senderId: 'ben', clientMessageId: 't1', content: 'reply 1', threadId: root.id });
+    expect(reply).toMatchObject({ threadId: root.id, alsoToConversation: false });
+    expect(await node.chat.store.getMessage(reply.id)).toMatchObject({ threadId: root.id, content: 'reply 1', seq: reply.seq });
     expect(sent.data.thread).toMatchObject({ replyCount: 1, participantIds: ['ben'] });
     const seen = await cat.next('new_message', (f) => f.data.message.id === sent.data.message.id);
     expect(seen.data.thread).toEqual({ replyCount: 1, lastReplyAt: sent.data.message.createdAt, participantIds: ['ben'] });
@@ -99,7 +104,8 @@ describe('mentions over WebSocket', () => {
     const everyone = await ben.request('send_message', { conversationId: id, content: '@everyone', mentionEveryone: true });
     expect(everyone).toMatchObject({ type: 'error', data: { code: 'FORBIDDEN', details: { capability: 'mentionEveryone' } } });
     const byOwner = await ann.request('send_message', { conversationId: id, content: '@everyone', mentionEveryone: true });
-    expect(byOwner.data.message.mentionEveryone).toBe(true);
+    expect(completeSentMessage(byOwner.data.message, { conversationId: id, senderId: 'ann', clientMessageId: null, content: '@everyone', mentionEveryone: true }).mentionEveryone).toBe(true);
+    expect((await node.chat.store.getMessage(byOwner.data.message.id))?.mentionEveryone).toBe(true);
     await waitFor(() => lastOf(ben, 'unread_changed', (d) => d.conversationId === id)?.mentionCount === 1, 2_000, 'everyone');
   });
 });

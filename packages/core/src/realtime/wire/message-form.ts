@@ -21,6 +21,12 @@ export const MESSAGE_DEFAULTS = {
   deletedAt: null,
   deletedForEveryone: false,
   reactions: [],
+  // Threads and mentions: most messages are neither.
+  threadId: null,
+  alsoToConversation: false,
+  thread: null,
+  mentions: [],
+  mentionEveryone: false,
 } as const satisfies Partial<Message>;
 
 /** What every acknowledgement carries: what the server alone decides. */
@@ -37,6 +43,10 @@ export interface SentMessage {
   replyToId?: string | null | undefined;
   attachments?: Message['attachments'] | undefined;
   metadata?: Message['metadata'] | undefined;
+  threadId?: string | null | undefined;
+  alsoToConversation?: boolean | undefined;
+  mentions?: string[] | undefined;
+  mentionEveryone?: boolean | undefined;
 }
 
 type Derived = Omit<Message, 'id' | 'seq' | 'version' | 'createdAt'>;
@@ -56,6 +66,12 @@ export function sentMessageBasis(sent: SentMessage): Derived {
     deletedAt: null,
     deletedForEveryone: false,
     reactions: [],
+    threadId: sent.threadId ?? null,
+    alsoToConversation: (sent.threadId ?? null) !== null && sent.alsoToConversation === true,
+    // A new message is no thread's root yet; the mentions as sent (the server drops repeats: then it says so).
+    thread: null,
+    mentions: sent.mentions ?? [],
+    mentionEveryone: sent.mentionEveryone === true,
   };
 }
 
