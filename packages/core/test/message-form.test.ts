@@ -85,11 +85,24 @@ describe('message forms on the wire (property)', () => {
     const stored = {
       id: 'm1', conversationId: 'c1', seq: 1, senderId: 'ann', type: 'text', content: 'hi', replyToId: null, attachments: [], metadata: null,
       clientMessageId: 't1', createdAt: '2026-01-01T00:00:00.000Z', editedAt: null, deletedAt: null, deletedForEveryone: false, reactions: [], version: 1,
-      threadId: null,
-    } as Message & { threadId: null };
+      futureField: null,
+    } as Message & { futureField: null };
     const sent = { conversationId: 'c1', senderId: 'ann', clientMessageId: 't1', content: 'hi' };
-    expect(messageAck(stored, sent)).toEqual({ id: 'm1', seq: 1, version: 1, createdAt: stored.createdAt, threadId: null });
+    expect(messageAck(stored, sent)).toEqual({ id: 'm1', seq: 1, version: 1, createdAt: stored.createdAt, futureField: null });
     expect(completeSentMessage(messageAck(stored, sent), sent)).toEqual(stored);
+  });
+
+  it('thread and mention fields at their defaults stay out of the ack; those of a reply are implied by its send', () => {
+    const base: Message = {
+      id: 'm2', conversationId: 'c1', seq: 2, senderId: 'ann', type: 'text', content: 'hi', replyToId: null, attachments: [], metadata: null,
+      clientMessageId: null, createdAt: '2026-01-01T00:00:00.000Z', editedAt: null, deletedAt: null, deletedForEveryone: false, reactions: [], version: 2,
+    };
+    const plain: Message = { ...base, threadId: null, alsoToConversation: false, thread: null, mentions: [], mentionEveryone: false };
+    expect(Object.keys(messageAck(plain, { conversationId: 'c1', senderId: 'ann', clientMessageId: null, content: 'hi' })).sort()).toEqual(['createdAt', 'id', 'seq', 'version']);
+    const reply: Message = { ...plain, threadId: 'root', mentions: ['bob'] };
+    const send = { conversationId: 'c1', senderId: 'ann', clientMessageId: null, content: 'hi', threadId: 'root', mentions: ['bob'] };
+    expect(Object.keys(messageAck(reply, send)).sort()).toEqual(['createdAt', 'id', 'seq', 'version']);
+    expect(completeSentMessage(messageAck(reply, send), send)).toMatchObject({ threadId: 'root', alsoToConversation: false, mentions: ['bob'] });
   });
 
   it('an acknowledgement of a plain text send carries only what the server decided', () => {

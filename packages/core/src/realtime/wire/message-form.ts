@@ -66,12 +66,10 @@ export function sentMessageBasis(sent: SentMessage): Derived {
     deletedAt: null,
     deletedForEveryone: false,
     reactions: [],
-    threadId: sent.threadId ?? null,
-    alsoToConversation: (sent.threadId ?? null) !== null && sent.alsoToConversation === true,
-    // A new message is no thread's root yet; the mentions as sent (the server drops repeats: then it says so).
-    thread: null,
-    mentions: sent.mentions ?? [],
-    mentionEveryone: sent.mentionEveryone === true,
+    // Thread and mention fields only when the send has them: absent, the wire default holds.
+    ...((sent.threadId ?? null) === null ? {} : { threadId: sent.threadId, alsoToConversation: sent.alsoToConversation === true }),
+    ...((sent.mentions ?? []).length === 0 ? {} : { mentions: sent.mentions }),
+    ...(sent.mentionEveryone === true ? { mentionEveryone: true } : {}),
   };
 }
 
@@ -101,7 +99,9 @@ export function messageAck(stored: Message, sent: SentMessage): MessageAck {
   for (const key in stored) {
     if (key in ack) continue;
     const value = stored[key as keyof Message];
-    if (!(key in basis) || !same(value, basis[key])) ack[key] = value;
+    // What the send implies, else the field's wire default; a field with neither is always sent.
+    const implied = key in basis ? basis[key] : (MESSAGE_DEFAULTS as Record<string, unknown>)[key];
+    if (implied === undefined || !same(value, implied)) ack[key] = value;
   }
   return ack as MessageAck;
 }
