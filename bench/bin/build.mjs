@@ -1,23 +1,3 @@
-// The one esbuild call the launcher needs before TypeScript can run; src/build.ts does the same for the children.
-import { build } from 'esbuild';
-
-export async function bundle(entry, outfile) {
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['source'],
-    logLevel: 'error',
-    plugins: [
-      {
-        name: 'external-dependencies',
-        setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@parley/') ? undefined : { path: args.path, external: true }));
-        },
-      },
-    ],
-  });
-}
+// The one esbuild call the launcher needs before TypeScript can run (the repository's shared
+// setup; src/build.ts bundles the children with source maps and code splitting).
+export { bundleForNode as bundle } from '../../scripts/bundle-for-node.mjs';

@@ -1,38 +1,11 @@
 import type { NewWebhookDelivery, WebhookDelivery, WebhookStoreMethods } from '@parley/core';
+import { WEBHOOK_DELIVERY_COLUMNS, webhookDeliveryFromRow, type WebhookDeliveryRow } from '@parley/core/adapter-kit';
 import type { Database } from 'better-sqlite3';
 import type { SqliteContext } from './sqlite-context.js';
 
-const COLUMNS = 'id, event_id, endpoint_id, event_type, conversation_id, body, status, attempts, next_attempt_at, last_error, created_at, delivered_at';
-
-interface DeliveryRow {
-  id: string;
-  event_id: string;
-  endpoint_id: string;
-  event_type: string;
-  conversation_id: string | null;
-  body: string;
-  status: WebhookDelivery['status'];
-  attempts: number;
-  next_attempt_at: string;
-  last_error: string | null;
-  created_at: string;
-  delivered_at: string | null;
-}
-
-const deliveryFromRow = (r: DeliveryRow): WebhookDelivery => ({
-  id: r.id,
-  eventId: r.event_id,
-  endpointId: r.endpoint_id,
-  eventType: r.event_type,
-  conversationId: r.conversation_id,
-  body: r.body,
-  status: r.status,
-  attempts: r.attempts,
-  nextAttemptAt: r.next_attempt_at,
-  lastError: r.last_error,
-  createdAt: r.created_at,
-  deliveredAt: r.delivered_at,
-});
+const COLUMNS = WEBHOOK_DELIVERY_COLUMNS;
+type DeliveryRow = WebhookDeliveryRow;
+const deliveryFromRow = webhookDeliveryFromRow;
 
 /**
  * Writes webhook delivery rows; call inside the transaction of the change that raised their

@@ -33,3 +33,4 @@ export {
   type DecodedMessageRow,
 } from './sql-rows.js';
 export { claimable, claimCondition, uploadedIds, servesInline, downloadHeaders, dispositionHeader } from './attachments.js';
+export { WEBHOOK_DELIVERY_COLUMNS, webhookDeliveryFromRow, type WebhookDeliveryRow } from './webhook-rows.js';
