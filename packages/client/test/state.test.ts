@@ -2,27 +2,9 @@ import type { Message } from '@parley/core/protocol';
 import { describe, expect, it } from 'vitest';
 import { withDeleted, withReactions, withSyncEntry, withTruncation } from '../src/state/events.js';
 import { initialState, type ParleyState } from '../src/state/types.js';
+import { message } from './support/messages.js';
 import { applyChanges, emptyWindow, hasGap, mergeMessages, truncateWindow } from '../src/state/windows.js';
 
-const message = (seq: number, patch: Partial<Message> = {}): Message => ({
-  id: `m${seq}`,
-  conversationId: 'c',
-  seq,
-  senderId: 'bob',
-  type: 'text',
-  content: `text ${seq}`,
-  replyToId: null,
-  attachments: [],
-  metadata: null,
-  clientMessageId: null,
-  createdAt: new Date(1_700_000_000_000 + seq).toISOString(),
-  editedAt: null,
-  deletedAt: null,
-  deletedForEveryone: false,
-  reactions: [],
-  version: seq,
-  ...patch,
-});
 
 describe('message windows', () => {
   it('hold each message once, sorted by seq, and move the cursor only over seqs held without a gap', () => {

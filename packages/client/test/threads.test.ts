@@ -4,28 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ParleyClient } from '../src/index.js';
 import { withMessages, withSyncEntry } from '../src/state/events.js';
 import { initialState, type ParleyState } from '../src/state/types.js';
+import { message } from './support/messages.js';
 import { emptyWindow } from '../src/state/windows.js';
 import { connectClient, startServer, type TestServer } from './support/server.js';
 
-const message = (seq: number, patch: Partial<Message> = {}): Message => ({
-  id: `m${seq}`,
-  conversationId: 'c',
-  seq,
-  senderId: 'bob',
-  type: 'text',
-  content: `text ${seq}`,
-  replyToId: null,
-  attachments: [],
-  metadata: null,
-  clientMessageId: null,
-  createdAt: new Date(1_700_000_000_000 + seq).toISOString(),
-  editedAt: null,
-  deletedAt: null,
-  deletedForEveryone: false,
-  reactions: [],
-  version: seq,
-  ...patch,
-});
 
 describe('thread state (pure)', () => {
   const withWindow = (): ParleyState => ({ ...initialState, windows: { c: emptyWindow('c', { seq: 1, version: 1 }, false) } });
