@@ -1,7 +1,6 @@
-import type { ChatServices } from '@parley/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startApiServer, STORES, type ApiServer } from './stores.js';
+import { STORES, useApiServer } from './stores.js';
 
 /** Bearer tokens are the user id. */
 const authenticate = (token: string | null) => (token === null ? null : { id: token, name: token, status: 'active' });
@@ -31,42 +30,24 @@ async function socket(base: string, user: string) {
 /** Pins and edit history over REST and WebSocket on real sockets, on every store (issue 14). */
 for (const [storeName, makeStore] of STORES) {
   describe(`pins and edit history over REST and WebSocket on ${storeName}`, () => {
-    let running: ApiServer | null = null;
-    let chat: ChatServices;
-    let base: string;
+    const server = useApiServer(makeStore, authenticate);
+    const { api } = server;
     let n = 0;
-
-    beforeAll(async () => {
-      running = await startApiServer(makeStore, authenticate);
-      if (running !== null) ({ chat, base } = running);
-    });
-    afterAll(async () => {
-      await running?.close();
-    });
-
-    const api = async (user: string, method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${user}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: res.status, json: (await res.json()) as any };
-    };
 
     /** A group of ann (owner), ben and cat, with dan outside it; users unique to the case. */
     const fixture = async () => {
       const run = `${storeName}${(n += 1)}`;
       const [ann, ben, cat, dan] = ['ann', 'ben', 'cat', 'dan'].map((u) => `${u}-${run}`) as [string, string, string, string];
-      const group = await chat.conversations.createGroupConversation(ann, { name: 'pins', memberIds: [ben, cat] });
+      const group = await server.chat.conversations.createGroupConversation(ann, { name: 'pins', memberIds: [ben, cat] });
       return { ann, ben, cat, dan, id: group.id };
     };
 
     it('a pin over REST reaches every member socket; list and unpin over either', async () => {
-      if (running === null) return;
+      if (server.skipped) return;
       const { ann, ben, cat, dan, id } = await fixture();
-      const [annWs, catWs, danWs] = await Promise.all([socket(base, ann), socket(base, cat), socket(base, dan)]);
+      const [annWs, catWs, danWs] = await Promise.all([socket(server.base, ann), socket(server.base, cat), socket(server.base, dan)]);
       try {
-        const message = await chat.messages.sendMessage(ben, { conversationId: id, content: 'the plan' });
+        const message = await server.chat.messages.sendMessage(ben, { conversationId: id, content: 'the plan' });
         const pinned = await api(ben, 'POST', `/conversations/messages/${message.id}/pin`, {});
         expect(pinned.status).toBe(200);
         expect(pinned.json).toMatchObject({ conversationId: id, messageId: message.id, pinnedBy: ben, expiresAt: null, message: { content: 'the plan' } });
@@ -94,12 +75,12 @@ for (const [storeName, makeStore] of STORES) {
     });
 
     it('pins with an expiry, the cap as 409, and a delete for everyone unpinning', async () => {
-      if (running === null) return;
+      if (server.skipped) return;
       const { ann, ben, id } = await fixture();
-      const benWs = await socket(base, ben);
+      const benWs = await socket(server.base, ben);
       try {
         const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
-        const first = await chat.messages.sendMessage(ann, { conversationId: id, content: 'first' });
+        const first = await server.chat.messages.sendMessage(ann, { conversationId: id, content: 'first' });
         const reply = await benWs.request('pin_message', { messageId: first.id, expiresAt });
         expect(reply).toMatchObject({ type: 'pin_message_success', data: { pin: { messageId: first.id, expiresAt, pinnedBy: ben } } });
         const past = await api(ann, 'POST', `/conversations/messages/${first.id}/pin`, { expiresAt: '2001-01-01T00:00:00Z' });
@@ -107,10 +88,10 @@ for (const [storeName, makeStore] of STORES) {
         expect(past.json.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'expiresAt' } });
 
         for (let i = 0; i < 49; i++) {
-          const m = await chat.messages.sendMessage(ann, { conversationId: id, content: `m${i}` });
-          await chat.pins.pinMessage(m.id, ann);
+          const m = await server.chat.messages.sendMessage(ann, { conversationId: id, content: `m${i}` });
+          await server.chat.pins.pinMessage(m.id, ann);
         }
-        const extra = await chat.messages.sendMessage(ann, { conversationId: id, content: 'one too many' });
+        const extra = await server.chat.messages.sendMessage(ann, { conversationId: id, content: 'one too many' });
         const full = await api(ben, 'POST', `/conversations/messages/${extra.id}/pin`);
         expect(full.status).toBe(409);
         expect(full.json.error).toMatchObject({ code: 'CONFLICT', details: { field: 'messageId', limit: 50 } });
@@ -130,13 +111,13 @@ for (const [storeName, makeStore] of STORES) {
     });
 
     it('edit history over REST and WebSocket, cleared by a delete for everyone', async () => {
-      if (running === null) return;
+      if (server.skipped) return;
       const { ann, ben, dan, id } = await fixture();
-      const benWs = await socket(base, ben);
+      const benWs = await socket(server.base, ben);
       try {
-        const message = await chat.messages.sendMessage(ann, { conversationId: id, content: 'v1' });
+        const message = await server.chat.messages.sendMessage(ann, { conversationId: id, content: 'v1' });
         await api(ann, 'PUT', `/conversations/messages/${message.id}`, { content: 'v2' });
-        const annWs = await socket(base, ann);
+        const annWs = await socket(server.base, ann);
         await annWs.request('edit_message', { messageId: message.id, content: 'v3' });
         annWs.close();
         const rest = await api(ben, 'GET', `/conversations/messages/${message.id}/history`);

@@ -1,8 +1,8 @@
-import type { Authenticate, ChatServices } from '@parley/core';
+import type { Authenticate } from '@parley/core';
 import { waitFor } from '@parley/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startApiServer, STORES, type ApiServer } from './stores.js';
+import { STORES, useApiServer } from './stores.js';
 
 /** `tok-<id>` is user <id>. */
 const authenticate: Authenticate = (token) => (token?.startsWith('tok-') ? { id: token.slice(4), name: token.slice(4), status: 'active' } : null);
@@ -10,30 +10,17 @@ const authenticate: Authenticate = (token) => (token?.startsWith('tok-') ? { id:
 /** Threads and mentions over REST on every store, with a WebSocket listening for what REST raises. */
 for (const [storeName, makeStore] of STORES) {
   describe(`threads and mentions over REST on ${storeName}`, () => {
-    let running: ApiServer | null = null;
-    let chat: ChatServices;
-    let base: string;
+    const server = useApiServer(makeStore, authenticate);
     let n = 0;
 
-    beforeAll(async () => {
-      running = await startApiServer(makeStore, authenticate);
-      if (running !== null) ({ chat, base } = running);
-    });
-    afterAll(async () => {
-      await running?.close();
-    });
-
+    /** A REST call as `user` (token `tok-<user>`), answering the status and the JSON body. */
     async function api(user: string, method: string, path: string, body?: unknown) {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer tok-${user}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: res.status, body: (await res.json()) as Record<string, any> };
+      const { status, json } = await server.api(`tok-${user}`, method, path, body);
+      return { status, body: json };
     }
 
     async function listen(user: string): Promise<{ frames: Array<{ type: string; data: any }>; close(): void }> {
-      const socket = new WebSocket(`${base.replace('http', 'ws')}/chat?token=tok-${user}`);
+      const socket = new WebSocket(`${server.base.replace('http', 'ws')}/chat?token=tok-${user}`);
       const frames: Array<{ type: string; data: any }> = [];
       socket.on('message', (data) => frames.push(JSON.parse(String(data))));
       await waitFor(() => frames.some((f) => f.type === 'connected'), 3_000, 'connected');
@@ -41,9 +28,9 @@ for (const [storeName, makeStore] of STORES) {
     }
 
     it('a thread: reply, page, read position, followed threads; the timeline keeps out thread-only replies', async (ctx) => {
-      if (running === null) return ctx.skip();
+      if (server.skipped) return ctx.skip();
       const [ann, ben, cat] = ['ann', 'ben', 'cat'].map((u) => `${u}-${storeName}${(n += 1)}`) as [string, string, string];
-      const group = await chat.conversations.createGroupConversation(ann, { name: 'g', memberIds: [ben, cat] });
+      const group = await server.chat.conversations.createGroupConversation(ann, { name: 'g', memberIds: [ben, cat] });
       const root = (await api(ann, 'POST', '/conversations/messages', { conversationId: group.id, content: 'root' })).body;
       const annSocket = await listen(ann);
       try {
@@ -89,9 +76,9 @@ for (const [storeName, makeStore] of STORES) {
     });
 
     it('mentions: validated, counted in the conversation list and in unread_changed', async (ctx) => {
-      if (running === null) return ctx.skip();
+      if (server.skipped) return ctx.skip();
       const [ann, ben] = ['ann', 'ben'].map((u) => `${u}-${storeName}${(n += 1)}`) as [string, string];
-      const group = await chat.conversations.createGroupConversation(ann, { name: 'g', memberIds: [ben] });
+      const group = await server.chat.conversations.createGroupConversation(ann, { name: 'g', memberIds: [ben] });
       await api(ben, 'POST', '/conversations/messages/read', { conversationId: group.id });
       const benSocket = await listen(ben);
       try {
