@@ -1,5 +1,5 @@
 import type { ConversationChange, ConversationDecision, ConversationListRow, ConversationPlan, ConversationStats, ConversationStoreMethods, Member } from '@parley/core';
-import { banFromRow, conversationFromRow, conversationRecordFromRow, escapeLike, memberFromRow, summariesInOrder, unreadCondition, type BanRow } from '@parley/core/adapter-kit';
+import { banFromRow, conversationFromRow, conversationRecordFromRow, escapeLike, memberFromRow, summariesInOrder, unreadCondition, unreadStateFromRow, type BanRow, type UnreadStateRow } from '@parley/core/adapter-kit';
 import { insertAudit } from './pg-moderation.js';
 import { insertWebhookDeliveries } from './pg-webhooks.js';
 import type { PoolClient } from 'pg';
@@ -216,6 +216,15 @@ export function pgConversations(db: Database): ConversationStoreMethods {
         [conversationId, userIds],
       );
       return summariesInOrder(userIds, rows);
+    },
+
+    async unreadStates(userId) {
+      const rows = await db.query<UnreadStateRow>(
+        `SELECT mb.conversation_id, mb.archived_at, c.last_seq, ${UNREAD_COUNT} AS unread, ${FIRST_UNREAD} AS first, ${MENTION_COUNT} AS mentioned
+         FROM {s}.members mb JOIN {s}.conversations c ON c.id = mb.conversation_id WHERE mb.user_id = $1`,
+        [userId],
+      );
+      return rows.map(unreadStateFromRow);
     },
 
     async listUserConversationIds(userId) {

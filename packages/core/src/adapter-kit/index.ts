@@ -14,6 +14,8 @@ export {
   messageFromRow,
   insertedMessage,
   summariesInOrder,
+  unreadStateFromRow,
+  type UnreadStateRow,
   attachmentFromRow,
   banFromRow,
   reportFromRow,

@@ -1,4 +1,4 @@
-import type { ConversationRecord, NewMessage, UnreadSummary } from '../adapters/chat-store.js';
+import type { ConversationRecord, NewMessage, UnreadState, UnreadSummary } from '../adapters/chat-store.js';
 import type { AttachmentRecord, AttachmentStatus, AuditAction, AuditEntry, Ban, Report, ReportResolution, ReportStatus, Conversation, Member, MemberRole, Message, MessageType, ReactionSummary } from '../domain/types.js';
 
 /**
@@ -162,6 +162,27 @@ export function summariesInOrder(userIds: string[], rows: Array<{ user_id: strin
       ? []
       : [{ userId, unreadCount: Number(row.unread), firstUnreadSeq: row.first === null ? null : Number(row.first), totalUnread: Number(row.total), mentionCount: Number(row.mentioned ?? 0) }];
   });
+}
+
+/** A row of `unreadStates`: counts may come back as text (Postgres bigint), `archived_at` as text or a Date. */
+export interface UnreadStateRow {
+  conversation_id: string;
+  unread: number | string;
+  first: number | string | null;
+  mentioned: number | string;
+  archived_at: unknown;
+  last_seq: number | string;
+}
+
+export function unreadStateFromRow(row: UnreadStateRow): UnreadState {
+  return {
+    conversationId: row.conversation_id,
+    unreadCount: Number(row.unread),
+    firstUnreadSeq: row.first === null ? null : Number(row.first),
+    mentionCount: Number(row.mentioned),
+    archived: row.archived_at !== null,
+    lastSeq: Number(row.last_seq),
+  };
 }
 
 /** An attachment row, timestamps as ISO text and `size` a number (Postgres hands back bigint as text). */

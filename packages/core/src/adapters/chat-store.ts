@@ -82,6 +82,13 @@ export interface ChatStore {
    * total over all their conversations that are not archived. Non-members are left out.
    */
   unreadSummary(conversationId: string, userIds: string[]): Promise<UnreadSummary[]>;
+  /**
+   * The user's unread state in every conversation they are a member of, read in one snapshot,
+   * each with the conversation's `lastSeq` in that snapshot: the counts cover exactly the
+   * messages up to it. The realtime hub keeps pushed counts in step from this (adding the
+   * messages it sees go by above `lastSeq`) instead of counting again for every push.
+   */
+  unreadStates(userId: string): Promise<UnreadState[]>;
   listUserConversationIds(userId: string): Promise<string[]>;
   /** Everyone who shares at least one conversation with the user, the user excluded; in one query. */
   listContacts(userId: string): Promise<string[]>;
@@ -386,6 +393,19 @@ export interface UnreadSummary {
   mentionCount?: number;
 }
 
+/** A member's unread state in one conversation (`unreadStates`). */
+export interface UnreadState {
+  conversationId: string;
+  /** As in `UnreadSummary`: the messages counting as unread, the first of them, those mentioning the member. */
+  unreadCount: number;
+  firstUnreadSeq: number | null;
+  mentionCount: number;
+  /** Archived by the member: left out of their total. */
+  archived: boolean;
+  /** The conversation's last seq in the same snapshot as the counts. */
+  lastSeq: number;
+}
+
 /** An attachment whose bytes a purge may delete now. */
 export interface AttachmentPurge {
   id: string;
@@ -633,6 +653,7 @@ export type ConversationStoreMethods = Pick<
   | 'listConversations'
   | 'getConversationStats'
   | 'unreadSummary'
+  | 'unreadStates'
   | 'listUserConversationIds'
   | 'listContacts'
   | 'getMember'

@@ -193,6 +193,16 @@ export function memoryConversations(rows: MemoryRows): ConversationStoreMethods 
       });
     },
 
+    async unreadStates(userId) {
+      return [...(db.userConversations.get(userId) ?? [])].flatMap((conversationId) => {
+        const member = db.members.get(conversationId)?.get(userId);
+        const conversation = db.conversations.get(conversationId);
+        if (member === undefined || conversation === undefined) return [];
+        const { count, first, mentioned } = rows.unread(conversationId, member);
+        return [{ conversationId, unreadCount: count, firstUnreadSeq: first, mentionCount: mentioned, archived: member.archivedAt !== null, lastSeq: conversation.lastSeq }];
+      });
+    },
+
     async listUserConversationIds(userId) {
       return [...(db.userConversations.get(userId) ?? [])];
     },

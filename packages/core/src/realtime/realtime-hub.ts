@@ -40,11 +40,17 @@ export interface RealtimeHubOptions {
    */
   rateLimits?: Partial<{ frames: number; frameWindowMs: number; userFrames: number; typing: number; typingWindowMs: number }>;
   /**
-   * `unread_changed` pushes are coalesced: at most one read of the store per conversation per
-   * this many ms, for every user of it concerned. Each read counts the user's unread messages,
-   * so under a stream of messages this bounds that work. Default 100 ms.
+   * `unread_changed` pushes are coalesced: at most one per user and conversation per this
+   * many ms. Default 100 ms.
    */
   unreadPushDelayMs?: number;
+  /**
+   * Unread counts are read from the store once per connected user and then kept in step with
+   * the messages going by; every other change (a read, a delete, a membership change) reads
+   * them again. After this many ms they are read again anyway, which bounds how long a change
+   * no event announces can go unseen. Default 30,000.
+   */
+  unreadCountsMaxAgeMs?: number;
   /** Conversations one `sync` frame may name. Default 200. */
   maxSyncConversations?: number;
   /**
@@ -178,7 +184,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
     this.sessions = new SessionClock((socketId) => this.expire(socketId));
     this.unread = new UnreadPushes(this.services.store, this.registry, this.services.membership, (userId, frame) => {
       for (const entry of this.registry.userSockets(userId)) sendRaw(entry.socket, frame);
-    }, this.logger, options.unreadPushDelayMs ?? 100);
+    }, this.logger, options.unreadPushDelayMs ?? 100, options.unreadCountsMaxAgeMs ?? 30_000);
     this.heartbeat = setInterval(() => void this.beat(), options.heartbeatIntervalMs ?? 15_000);
     this.heartbeat.unref?.();
     this.detach.push(
@@ -363,6 +369,8 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       const lists = await Promise.all(scope.conversationIds.map((id) => this.services.membership.memberIds(id).catch(() => [] as string[])));
       targets = new Set([...scope.userIds, ...lists.flat()].flatMap((id) => [...this.registry.userSockets(id)]));
     }
+    // Unread counts kept in step may have missed messages too: read them again.
+    this.unread.forgetAll();
     const frame = JSON.stringify({ type: 'resync', data: { reason } });
     let sockets = 0;
     for (const entry of targets) {
@@ -487,7 +495,7 @@ export class RealtimeHub extends EventEmitter<HubEventMap> {
       toRoom: (conversationId, event, data, exceptSocketId) => this.toRoom(conversationId, event, data, exceptSocketId),
       reauthenticate: (token) => this.reauthenticate(entry, token),
       refreshUnread: (conversationId) => {
-        this.unread.touch(conversationId, [entry.userId]);
+        this.unread.recount(conversationId, [entry.userId]);
         this.unread.touchFollowedThreads(conversationId, entry.userId);
       },
       userId: entry.userId,

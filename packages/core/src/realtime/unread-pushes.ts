@@ -4,17 +4,21 @@ import type { MembershipCache } from '../services/membership-cache.js';
 import type { Logger } from '../util/logger.js';
 import type { SocketRegistry } from './socket-registry.js';
 import { THREAD_READ } from './service-event-routes.js';
+import { UnreadTally, type TalliedMessage } from './unread-tally.js';
 
-/** Conversation updates after which a member's unread total may have changed. */
-const MEMBERSHIP_UPDATES = new Set(['created', 'members_added', 'member_removed', 'member_left', 'deleted', 'archived', 'unarchived']);
+/** Conversation updates after which a member's counts or unread total may have changed. */
+const COUNTING_UPDATES = new Set(['created', 'members_added', 'member_removed', 'member_left', 'deleted', 'archived', 'unarchived', 'history_truncated']);
+/** How often the counts of users no longer connected here are dropped. */
+const SWEEP_MS = 10_000;
 
 /**
  * Pushes unread counts as absolute values (SPEC §7): `unread_changed { conversationId,
  * unreadCount, firstUnreadSeq, totalUnread }` to every socket of a user whose count may have
  * moved — a message in, a delete, a read, a read position moved back, a membership change.
  * Each node reads what it sees go by (its own events and the other nodes') and pushes to its
- * own sockets only, so nothing extra crosses nodes. Bursts are coalesced: one read of the
- * store per conversation per `delayMs` for the users concerned who are connected here.
+ * own sockets only, so nothing extra crosses nodes. Bursts are coalesced: one push per user
+ * and conversation per `delayMs`. The counts come from an `UnreadTally`, which reads the
+ * store once per user and keeps the counts in step with the messages going by.
  */
 export class UnreadPushes {
   private readonly pending = new Map<string, Set<string>>();
@@ -22,6 +26,8 @@ export class UnreadPushes {
   private readonly pendingThreads = new Map<string, Set<string> | null>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  private readonly tally: UnreadTally;
+  private lastSweep = Date.now();
 
   constructor(
     private readonly store: ChatStore,
@@ -30,13 +36,16 @@ export class UnreadPushes {
     private readonly send: (userId: string, frame: string) => void,
     private readonly logger: Logger,
     private readonly delayMs = 100,
-  ) {}
+    countsMaxAgeMs = 30_000,
+  ) {
+    this.tally = new UnreadTally(store, countsMaxAgeMs);
+  }
 
   /** Looks at an envelope delivered on this node. */
   observe(envelope: BrokerEnvelope): void {
     const data = envelope.data as {
       conversationId?: string;
-      message?: { conversationId: string; senderId: string; threadId?: string | null; alsoToConversation?: boolean };
+      message?: TalliedMessage;
       userId?: string;
       threadId?: string;
       forEveryone?: boolean;
@@ -44,12 +53,18 @@ export class UnreadPushes {
     };
     switch (envelope.event) {
       case 'new_message': {
-        const { conversationId, senderId, threadId, alsoToConversation } = data.message!;
+        const message = data.message!;
+        const { conversationId, senderId, threadId, alsoToConversation } = message;
         if (threadId != null) this.touchThread(threadId, null);
-        // A reply kept in its thread moves no conversation count.
-        if (threadId == null || alsoToConversation === true) {
-          void this.members(conversationId).then((ids) => this.touch(conversationId, ids.filter((id) => id !== senderId)));
-        }
+        const pushTo = (ids: string[]) => {
+          // Every member's counts move past its seq, the sender's and a thread reply's too.
+          for (const id of ids) this.tally.message(id, message);
+          // A reply kept in its thread moves no conversation count.
+          if (threadId == null || alsoToConversation === true) this.touch(conversationId, ids.filter((id) => id !== senderId));
+        };
+        const known = this.membership.peek(conversationId);
+        if (known !== undefined) pushTo(known);
+        else void this.members(conversationId).then(pushTo);
         return;
       }
       case THREAD_READ:
@@ -57,22 +72,28 @@ export class UnreadPushes {
         return;
       case 'message_deleted':
         if (data.threadId !== undefined) this.touchThread(data.threadId, data.forEveryone === true ? null : envelope.target.kind === 'users' ? envelope.target.userIds : null);
-        if (data.forEveryone === true) void this.members(data.conversationId!).then((ids) => this.touch(data.conversationId!, ids));
-        else if (envelope.target.kind === 'users') this.touch(data.conversationId!, envelope.target.userIds);
+        if (data.forEveryone === true) void this.members(data.conversationId!).then((ids) => this.recount(data.conversationId!, ids));
+        else if (envelope.target.kind === 'users') this.recount(data.conversationId!, envelope.target.userIds);
         return;
       case 'messages_read':
       case 'read_position_changed':
-        this.touch(data.conversationId!, [data.userId!]);
+        this.recount(data.conversationId!, [data.userId!]);
         return;
       case 'conversation_updated':
-        if (MEMBERSHIP_UPDATES.has(data.updateType ?? '') && envelope.target.kind === 'users') this.touch(data.conversationId!, envelope.target.userIds);
+        if (COUNTING_UPDATES.has(data.updateType ?? '') && envelope.target.kind === 'users') this.recount(data.conversationId!, envelope.target.userIds);
         return;
       default:
     }
   }
 
+  /** After a resync: every count may have missed something. */
+  forgetAll(): void {
+    this.tally.forgetAll();
+  }
+
   close(): void {
     this.closed = true;
+    this.tally.forgetAll();
     if (this.timer !== null) clearTimeout(this.timer);
     this.pending.clear();
     this.pendingThreads.clear();
@@ -131,8 +152,14 @@ export class UnreadPushes {
     return this.membership.peek(conversationId) ?? (await this.membership.memberIds(conversationId).catch(() => []));
   }
 
-  /** Pushes the current counts of these users in this conversation soon (after a catch-up, say). */
-  touch(conversationId: string, userIds: string[]): void {
+  /** Reads these users' counts again from the store and pushes them in this conversation soon (after a catch-up, say). */
+  recount(conversationId: string, userIds: string[]): void {
+    for (const id of userIds) this.tally.forget(id);
+    this.touch(conversationId, userIds);
+  }
+
+  /** Pushes the current counts of these users in this conversation soon. */
+  private touch(conversationId: string, userIds: string[]): void {
     if (this.closed) return;
     const here = userIds.filter((id) => this.registry.socketCount(id) > 0);
     if (here.length === 0) return;
@@ -152,33 +179,23 @@ export class UnreadPushes {
     const threads = [...this.pendingThreads];
     this.pendingThreads.clear();
     if (threads.length > 0) void this.flushThreads(threads);
+    if (Date.now() - this.lastSweep > SWEEP_MS) {
+      this.lastSweep = Date.now();
+      this.tally.retain((userId) => this.registry.socketCount(userId) > 0);
+    }
     await Promise.all(
-      batch.map(async ([conversationId, users]) => {
-        try {
-          const summaries = await this.store.unreadSummary(conversationId, [...users]);
-          const reported = new Set(summaries.map((s) => s.userId));
-          for (const { userId, unreadCount, firstUnreadSeq, totalUnread, mentionCount } of summaries) {
-            this.send(userId, JSON.stringify({ type: 'unread_changed', data: { conversationId, unreadCount, firstUnreadSeq, totalUnread, mentionCount: mentionCount ?? 0 } }));
+      batch.flatMap(([conversationId, users]) =>
+        [...users].map(async (userId) => {
+          try {
+            // No longer a member (removed, left, or the group ended): zeros, and their total.
+            const { unreadCount, firstUnreadSeq, totalUnread, mentionCount } = await this.tally.counts(userId, conversationId);
+            if (this.registry.socketCount(userId) === 0) return;
+            this.send(userId, JSON.stringify({ type: 'unread_changed', data: { conversationId, unreadCount, firstUnreadSeq, totalUnread, mentionCount } }));
+          } catch (error) {
+            this.logger.warn('could not push unread counts', { conversationId, userId, error: String(error) });
           }
-          // No longer a member (removed, left, or the group ended): nothing unread there.
-          const gone = [...users].filter((id) => !reported.has(id));
-          if (gone.length === 0) return;
-          const totals = await Promise.all(gone.map((id) => this.totalOf(id)));
-          gone.forEach((userId, i) =>
-            this.send(userId, JSON.stringify({ type: 'unread_changed', data: { conversationId, unreadCount: 0, firstUnreadSeq: null, totalUnread: totals[i], mentionCount: 0 } })),
-          );
-        } catch (error) {
-          this.logger.warn('could not push unread counts', { conversationId, error: String(error) });
-        }
-      }),
+        }),
+      ),
     );
-  }
-
-  /** A user's total, read through any conversation of theirs (0 when they have none). */
-  private async totalOf(userId: string): Promise<number> {
-    const [any] = await this.store.listUserConversationIds(userId);
-    if (any === undefined) return 0;
-    const [summary] = await this.store.unreadSummary(any, [userId]);
-    return summary?.totalUnread ?? 0;
   }
 }

@@ -127,6 +127,31 @@ export function readStateCases(test: CaseFn): void {
     assert.deepEqual(await store.unreadSummary(g, ['stranger']), [], 'non-members are left out');
   });
 
+  test('unread states: every conversation of the user in one snapshot, each with the last seq its counts cover', async ({ chat, store, users, group, direct, send }) => {
+    const [a, b, c] = users(3) as [string, string, string];
+    const g = await group(a, [b, c]);
+    const d = await direct(a, b);
+    const one = await send(b, g, 'one');
+    await send(c, g, 'two @a', { mentions: [a] });
+    const hidden = await send(c, g, 'hidden later');
+    await send(a, g, 'mine');
+    const last = await send(b, d, 'direct');
+    await chat.messages.deleteMessage(hidden.id, a, false);
+    await chat.conversations.archiveConversation(d, a);
+    const byId = (states: Awaited<ReturnType<typeof store.unreadStates>>) => new Map(states.map((s) => [s.conversationId, s]));
+    const states = byId(await store.unreadStates(a));
+    assert.equal(states.size, 2);
+    assert.deepEqual(states.get(g), { conversationId: g, unreadCount: 2, firstUnreadSeq: one.seq, mentionCount: 1, archived: false, lastSeq: (await store.getConversation(g))!.lastSeq });
+    assert.deepEqual(states.get(d), { conversationId: d, unreadCount: 1, firstUnreadSeq: last.seq, mentionCount: 0, archived: true, lastSeq: last.seq });
+    // The same counts as the summary, conversation by conversation.
+    const [summary] = await store.unreadSummary(g, [a]);
+    assert.equal(summary!.unreadCount, states.get(g)!.unreadCount);
+    assert.equal(summary!.totalUnread, states.get(g)!.unreadCount, 'the archived conversation is out of the total');
+    await chat.messages.markAsRead(g, a);
+    assert.deepEqual(byId(await store.unreadStates(a)).get(g), { conversationId: g, unreadCount: 0, firstUnreadSeq: null, mentionCount: 0, archived: false, lastSeq: (await store.getConversation(g))!.lastSeq });
+    assert.deepEqual(await store.unreadStates('stranger'), [], 'no conversations, no states');
+  });
+
   test('mark as unread moves the read position back to just before a message, for the caller only', async ({ chat, users, group, send }) => {
     const [a, b] = users(2) as [string, string];
     const id = await group(a, [b]);
