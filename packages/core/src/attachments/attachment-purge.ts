@@ -1,6 +1,7 @@
 import type { AttachmentStore } from '../adapters/attachment-store.js';
 import type { ChatStore } from '../adapters/chat-store.js';
 import type { Logger } from '../util/logger.js';
+import { PollingJob } from '../util/polling-job.js';
 
 export interface AttachmentPurgeOptions {
   intervalMs: number;
@@ -17,10 +18,7 @@ export interface AttachmentPurgeOptions {
  * Bytes go before rows: a crash in between deletes them again, which storage ignores.
  */
 export class AttachmentPurge {
-  private timer: ReturnType<typeof setInterval> | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly job: PollingJob;
 
   constructor(
     private readonly store: ChatStore,
@@ -28,31 +26,17 @@ export class AttachmentPurge {
     private readonly options: AttachmentPurgeOptions,
     private readonly logger: Logger,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.job = new PollingJob(() => this.runOnce(), options.intervalMs, (error) => this.logger.warn('attachment purge failed; the next pass retries', { error: String(error) }));
+  }
 
   start(): void {
-    if (this.timer !== null || this.stopped) return;
-    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
-    this.timer.unref?.();
+    this.job.start({ runNow: false });
   }
 
   /** Runs a pass soon (after a delete for everyone); passes never overlap. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running !== null) {
-      this.again = true;
-      return;
-    }
-    this.running = this.runOnce()
-      .then(() => undefined)
-      .catch((error: unknown) => this.logger.warn('attachment purge failed; the next pass retries', { error: String(error) }))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          setImmediate(() => this.kick());
-        }
-      });
+    this.job.kick();
   }
 
   /** Purges everything due now, batch after batch; returns how many were deleted. */
@@ -64,18 +48,15 @@ export class AttachmentPurge {
       await this.storage.delete(due.map((d) => d.storageKey));
       await this.store.deleteAttachments(due.map((d) => d.id));
       total += due.length;
-      if (due.length < this.options.batchSize || this.stopped) return total;
+      if (due.length < this.options.batchSize || this.job.stopping) return total;
     }
   }
 
-  async idle(): Promise<void> {
-    while (this.running !== null) await this.running;
+  idle(): Promise<void> {
+    return this.job.idle();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
-    await this.idle();
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 }

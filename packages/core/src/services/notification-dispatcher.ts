@@ -3,6 +3,7 @@ import type { PresenceStore } from '../adapters/presence-store.js';
 import type { Conversation, Message } from '../domain/types.js';
 import type { Logger } from '../util/logger.js';
 import { inTimeline } from '../adapter-kit/unread.js';
+import { PollingJob, retryDelayMs } from '../util/polling-job.js';
 
 /** What the host's notifier receives: one message and the members to push it to. */
 export interface Notification {
@@ -49,10 +50,7 @@ export const DEFAULT_NOTIFICATION_RETRY: NotificationRetryOptions = {
  * jitter on failure, until `maxAttempts` parks them as dead (kept, and logged).
  */
 export class NotificationDispatcher {
-  private timer: ReturnType<typeof setInterval> | null = null;
-  private running: Promise<number> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly job: PollingJob;
 
   constructor(
     private readonly store: ChatStore,
@@ -61,34 +59,17 @@ export class NotificationDispatcher {
     private readonly options: NotificationRetryOptions,
     private readonly logger: Logger,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.job = new PollingJob(() => this.runOnce(), options.pollIntervalMs, (error) => this.logger.error('notification pass failed', { error: String(error) }));
+  }
 
   start(): void {
-    if (this.timer !== null || this.stopped) return;
-    this.timer = setInterval(() => this.kick(), this.options.pollIntervalMs);
-    this.timer.unref?.();
-    this.kick();
+    this.job.start({ runNow: true });
   }
 
   /** Runs a delivery pass soon; passes never overlap, and a kick during one schedules another. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running !== null) {
-      this.again = true;
-      return;
-    }
-    this.running = this.runOnce()
-      .catch((error: unknown) => {
-        this.logger.error('notification pass failed', { error: String(error) });
-        return 0;
-      })
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          setImmediate(() => this.kick());
-        }
-      });
+    this.job.kick();
   }
 
   /** One pass: claims due entries and delivers them. Returns how many were claimed. */
@@ -108,15 +89,12 @@ export class NotificationDispatcher {
   }
 
   /** Waits for the pass in progress, for tests and graceful shutdown. */
-  async idle(): Promise<void> {
-    while (this.running !== null) await this.running;
+  idle(): Promise<void> {
+    return this.job.idle();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
-    await this.idle();
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
   private async deliver(entry: OutboxEntry): Promise<void> {
@@ -160,8 +138,7 @@ export class NotificationDispatcher {
       await this.store.failOutbox(entry.id, reason, null);
       return;
     }
-    const exponential = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (entry.attempts - 1));
-    const jittered = exponential * (0.8 + Math.random() * 0.4);
+    const jittered = retryDelayMs(entry.attempts, this.options.baseDelayMs, this.options.maxDelayMs);
     this.logger.warn('notifier failed; will retry', { id: entry.id, attempts: entry.attempts, retryInMs: Math.round(jittered), error: reason });
     await this.store.failOutbox(entry.id, reason, new Date(this.now() + jittered).toISOString());
   }

@@ -1,6 +1,7 @@
 import { ChatError } from '../domain/errors.js';
 import type { Conversation } from '../domain/types.js';
 import { newId } from '../util/ids.js';
+import { PollingJob } from '../util/polling-job.js';
 import { announceUpdate } from './announcements.js';
 import { nowIso, type ServiceContext } from './service-context.js';
 
@@ -42,16 +43,16 @@ export interface RetentionRun {
  * `conversation_updated` `history_truncated` with `truncatedBefore`; catch-up carries the same.
  */
 export class RetentionService {
-  private timer: ReturnType<typeof setInterval> | null = null;
-  private running: Promise<unknown> | null = null;
-  private stopped = false;
+  private readonly job: PollingJob;
   /** This node's name for the lease. */
   private readonly holder = `node-${newId()}`;
 
   constructor(
     private readonly ctx: ServiceContext,
     readonly options: RetentionOptions,
-  ) {}
+  ) {
+    this.job = new PollingJob(() => this.runOnce(), options.intervalMs, (error) => this.ctx.logger.warn('retention pass failed; the next one retries', { error: String(error) }));
+  }
 
   /**
    * Host only: sets the conversation's own retention in seconds (60 s to 100 years), or clears
@@ -72,16 +73,7 @@ export class RetentionService {
 
   /** Starts the periodic job on this node (`createChatServices` does it). */
   start(): void {
-    if (this.timer !== null || this.stopped) return;
-    this.timer = setInterval(() => {
-      if (this.running !== null) return;
-      this.running = this.runOnce()
-        .catch((error: unknown) => this.ctx.logger.warn('retention pass failed; the next one retries', { error: String(error) }))
-        .finally(() => {
-          this.running = null;
-        });
-    }, this.options.intervalMs);
-    this.timer.unref?.();
+    this.job.start({ runNow: false });
   }
 
   /**
@@ -104,7 +96,7 @@ export class RetentionService {
           await this.announce(entry.conversationId, entry.truncatedBefore, entry.removed);
         }
         if (removed > 0) this.ctx.onFilesReleased();
-        if (removed < this.options.batchSize || this.stopped) break;
+        if (removed < this.options.batchSize || this.job.stopping) break;
         // A long purge keeps the job: renew, and stop if another node took it meanwhile.
         if (!(await store.acquireJobLease(JOB, this.holder, nowIso(this.ctx), this.options.leaseMs))) break;
       }
@@ -119,10 +111,7 @@ export class RetentionService {
     announceUpdate(this.ctx, conversationId, 'history_truncated', { truncatedBefore, removed }, members.map((m) => m.userId), {});
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
-    while (this.running !== null) await this.running;
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 }

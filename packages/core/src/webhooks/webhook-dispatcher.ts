@@ -3,6 +3,7 @@ import { ChatError } from '../domain/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { WebhookEndpoint, WebhookSettings } from './webhook-options.js';
 import { signWebhook, WEBHOOK_HEADERS } from './webhook-signature.js';
+import { PollingJob, retryDelayMs } from '../util/polling-job.js';
 
 /** A page of deliveries for the host's admin tools. */
 export interface WebhookDeliveryPage {
@@ -28,10 +29,7 @@ const MAX_ERROR_LENGTH = 500;
  * event: the rows are written once, with the event, in its transaction.
  */
 export class WebhookDispatcher {
-  private timer: ReturnType<typeof setInterval> | null = null;
-  private running: Promise<number> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly job: PollingJob;
   private lastPrune = 0;
   private readonly endpoints: Map<string, WebhookEndpoint>;
   /** Aborts attempts in flight when the services close. */
@@ -45,34 +43,16 @@ export class WebhookDispatcher {
     private readonly now: () => number,
   ) {
     this.endpoints = new Map(endpoints.map((e) => [e.id, e]));
+    this.job = new PollingJob(() => this.runOnce(), settings.pollIntervalMs, (error) => this.logger.error('webhook pass failed', { error: String(error) }));
   }
 
   start(): void {
-    if (this.timer !== null || this.stopped) return;
-    this.timer = setInterval(() => this.kick(), this.settings.pollIntervalMs);
-    this.timer.unref?.();
-    this.kick();
+    this.job.start({ runNow: true });
   }
 
   /** Runs a pass soon; passes never overlap, and a kick during one schedules another. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running !== null) {
-      this.again = true;
-      return;
-    }
-    this.running = this.runOnce()
-      .catch((error: unknown) => {
-        this.logger.error('webhook pass failed', { error: String(error) });
-        return 0;
-      })
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          setImmediate(() => this.kick());
-        }
-      });
+    this.job.kick();
   }
 
   /** One pass: claims the due deliveries and sends them in parallel. Returns how many it claimed. */
@@ -84,17 +64,13 @@ export class WebhookDispatcher {
   }
 
   /** Waits for the pass in progress, for tests and graceful shutdown. */
-  async idle(): Promise<void> {
-    while (this.running !== null) await this.running;
+  idle(): Promise<void> {
+    return this.job.idle();
   }
 
   /** Stops polling and aborts attempts in flight; their rows are retried after their lease, here or on another node. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
-    this.closing.abort(new Error('the services are closing'));
-    await this.idle();
+  stop(): Promise<void> {
+    return this.job.stop(() => this.closing.abort(new Error('the services are closing')));
   }
 
   /**
@@ -184,8 +160,7 @@ export class WebhookDispatcher {
       await this.store.failWebhookDelivery(delivery.id, delivery.attempts, error, null);
       return;
     }
-    const exponential = Math.min(this.settings.maxDelayMs, this.settings.baseDelayMs * 2 ** (delivery.attempts - 1));
-    const delay = Math.min(this.settings.maxDelayMs, Math.max(exponential * (0.8 + Math.random() * 0.4), retryAfterMs ?? 0));
+    const delay = retryDelayMs(delivery.attempts, this.settings.baseDelayMs, this.settings.maxDelayMs, retryAfterMs ?? 0);
     this.logger.warn('webhook attempt failed; will retry', { id: delivery.id, endpointId: delivery.endpointId, attempts: delivery.attempts, retryInMs: Math.round(delay), error });
     await this.store.failWebhookDelivery(delivery.id, delivery.attempts, error, new Date(this.now() + delay).toISOString());
   }
