@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { parleyBuild } from '../../tsup.base.js';
 
-export default defineConfig(parleyBuild({ index: 'src/index.ts' }));
+// Shims: the WAL checkpoint worker finds better-sqlite3 through import.meta.url, in the CJS build too.
+export default defineConfig(parleyBuild({ index: 'src/index.ts' }, { shims: true }));

@@ -15,6 +15,7 @@ import { sqliteOutbox } from './sqlite-outbox.js';
 import { sqliteRetention } from './sqlite-retention.js';
 import { sqlitePins } from './sqlite-pins.js';
 import { sqliteWebhooks } from './sqlite-webhooks.js';
+import { startWalCheckpointer } from './wal-checkpointer.js';
 import { sqliteSearch } from './search.js';
 
 export interface SqliteStoreOptions {
@@ -36,6 +37,16 @@ export interface SqliteStoreOptions {
    * indexes what is still pending first. Default 50 ms.
    */
   searchIndexDelayMs?: number;
+  /**
+   * Who copies the write-ahead log back into the database file. `background` (the default for
+   * a file Parley opens): a worker thread, every `checkpointIntervalMs`, so that no send batch
+   * pays for it on the event loop; the store's connection checkpoints itself only past a far
+   * backstop. `inline`: SQLite's default, inside the commit that crosses 1,000 pages. A
+   * database the host passes in (`database`) keeps the host's settings.
+   */
+  checkpoints?: 'background' | 'inline';
+  /** How often the background checkpoint runs. Default 200 ms. */
+  checkpointIntervalMs?: number;
 }
 
 export interface SqliteStore extends ChatStore {
@@ -66,6 +77,15 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
   db.function('parley_fold', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? foldText(text) : null));
   db.function('parley_lower', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : null));
   migrate(db);
+  const checkpointer =
+    owned && !db.memory && !db.name.startsWith('file:') && (options.checkpoints ?? 'background') === 'background'
+      ? startWalCheckpointer(db, {
+          filename: db.name,
+          synchronous: options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL',
+          intervalMs: options.checkpointIntervalMs ?? 200,
+          onError: (message) => process.emitWarning(message, 'ParleySqliteCheckpoint'),
+        })
+      : null;
 
   const context = createSqliteContext(db, options.searchIndexDelayMs ?? 50);
   const store: ChatStore = classifyStoreFailures(
@@ -85,6 +105,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       },
       async close() {
         context.search.close();
+        await checkpointer?.stop();
         if (!db.open) return;
         try {
           context.search.flush();
