@@ -13,13 +13,16 @@ import type { PresenceKind, StoreKind } from './ipc.js';
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** Names carry the runner's pid, so what one bench process created can be found (and checked gone). */
+export const SCHEMA_PREFIX = `parley_bench_${process.pid}_`;
+export const KEY_PREFIX = `parley-bench:${process.pid}:`;
 const suffix = () => `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 
 /** A schema name no other run uses (a plain identifier, as the Postgres adapter requires). */
-export const freshSchema = (): string => `parley_bench_${suffix()}`;
+export const freshSchema = (): string => `${SCHEMA_PREFIX}${suffix()}`;
 
 /** A Redis key prefix no other run uses. */
-export const freshPrefix = (): string => `parley-bench:${suffix()}:`;
+export const freshPrefix = (): string => `${KEY_PREFIX}${suffix()}:`;
 
 /** Drops a run's schema with everything in it. */
 export async function dropSchema(schema: string, url = DATABASE_URL): Promise<void> {
