@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WebSocket, WebSocketServer } from 'ws';
-import { openBaselineDb } from './baseline-db.js';
+import { openBaselineDb, type BaselineMessage } from './baseline-db.js';
 import { Rooms, WS_PATH, type StartServer } from './contract.js';
 
 interface Pending {
@@ -29,7 +29,7 @@ export const startRaw: StartServer = async (config, http) => {
   /** Postgres: a batch is being committed; the next one waits for it (one in flight, as Parley's batcher). */
   let inFlight = false;
 
-  const relay = (stored: Array<Pending & { id: string; seq: number }>, createdAt: string) => {
+  const relay = (stored: Array<Pending & BaselineMessage>, createdAt: string) => {
     for (const m of stored) {
       const frame = JSON.stringify({
         type: 'new_message',
@@ -47,8 +47,9 @@ export const startRaw: StartServer = async (config, http) => {
     const pending = batch;
     batch = [];
     const createdAt = new Date().toISOString();
-    const stored = pending.map((p) => ({ ...p, id: randomUUID(), seq: rooms.nextSeq(p.conversationId) }));
-    const committed = db.insertBatch(stored.map((m) => ({ id: m.id, conversationId: m.conversationId, seq: m.seq, senderId: m.senderId, content: m.content, clientMessageId: m.tempId, createdAt })));
+    // One object per message, as before the database was factored out: it is also the row.
+    const stored = pending.map((p) => ({ ...p, id: randomUUID(), seq: rooms.nextSeq(p.conversationId), clientMessageId: p.tempId, createdAt }));
+    const committed = db.insertBatch(stored);
     // SQLite: committed already.
     if (committed === undefined) return relay(stored, createdAt);
     inFlight = true;
