@@ -4,10 +4,11 @@ import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchDir, buildBundles } from './build.js';
-import { fileLimits, type Durability, type PresenceKind, type ServerKind, type StoreKind } from './ipc.js';
+import { fileLimits, type Durability, type PresenceKind, type ServerKind, type SqliteDurability, type StoreKind } from './ipc.js';
 import { formatProfile, summarizeProfile } from './profile.js';
 import { formatReport, ratios, summarize, targets } from './report.js';
 import { runBench, type BenchOptions } from './runner.js';
+import { servicesUnavailable } from './services.js';
 import { SCENARIO_IDS, type ScenarioId } from './scenarios.js';
 
 const HELP = `npm run bench [-- flags]
@@ -16,9 +17,13 @@ const HELP = `npm run bench [-- flags]
   --servers LIST          parley,socketio,raw (default: all three)
   --scenarios LIST        ${SCENARIO_IDS.join(',')}
                           (default: all; --quick: direct,paced-5k,idle,storm,thread10k)
-  --durability LIST       FULL,NORMAL (default: both; --quick: FULL)
-  --store NAME            sqlite (the only store adapter today)
-  --presence NAME         memory (the only presence adapter today)
+  --durability LIST       FULL,NORMAL: SQLite's synchronous (default: both; --quick: FULL);
+                          does not apply to Postgres (shown as "pg": synchronous_commit = on)
+  --store NAME            sqlite or postgres, for all three servers (default sqlite);
+                          postgres: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test),
+                          a fresh schema per run, dropped after it
+  --presence NAME         memory or redis, Parley's presence (default memory);
+                          redis: REDIS_URL (default redis://127.0.0.1:6379), a fresh key prefix per run
   --rounds N              rounds per scenario, servers alternated (default 5; --quick 2)
   --warmup S              seconds of load before the window (default 0.5; --quick 0.3)
   --duration S            seconds measured per run (default 2; --quick 1)
@@ -92,12 +97,22 @@ export async function main(argv: string[]): Promise<void> {
   const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
   const resultsDir = join(benchDir, 'results');
   const servers = list<ServerKind>(values.servers, ['parley', 'socketio', 'raw'], 'servers', ['parley', 'socketio', 'raw']);
+  const stores = list<StoreKind>(values.store, ['sqlite', 'postgres'], 'store', ['sqlite']);
+  const presences = list<PresenceKind>(values.presence, ['memory', 'redis'], 'presence', ['memory']);
+  if (stores.length !== 1 || presences.length !== 1) throw new Error('--store and --presence take one name each');
+  const store = stores[0] as StoreKind;
+  // Postgres has one durability here, its default: --durability (SQLite's synchronous) does not apply.
+  const durabilities: Durability[] =
+    store === 'postgres' ? ['pg'] : list<SqliteDurability>(values.durability, ['FULL', 'NORMAL'], 'durability', quick ? ['FULL'] : ['FULL', 'NORMAL']);
+  if (store === 'postgres' && values.durability !== undefined) {
+    process.stdout.write(`--durability ${values.durability} does not apply to Postgres: every server commits at synchronous_commit = on (its default), shown as "pg".\n`);
+  }
   const options: BenchOptions = {
     servers,
     scenarios: list<ScenarioId>(values.scenarios, SCENARIO_IDS, 'scenarios', quick ? ['direct', 'paced-5k', 'idle', 'storm', 'thread10k'] : SCENARIO_IDS),
-    durabilities: list<Durability>(values.durability, ['FULL', 'NORMAL'], 'durability', quick ? ['FULL'] : ['FULL', 'NORMAL']),
-    store: list<StoreKind>(values.store, ['sqlite'], 'store', ['sqlite'])[0] as StoreKind,
-    presence: list<PresenceKind>(values.presence, ['memory'], 'presence', ['memory'])[0] as PresenceKind,
+    durabilities,
+    store,
+    presence: presences[0] as PresenceKind,
     rounds: Math.round(number(values.rounds, quick ? 2 : 5, 'rounds')),
     warmupMs: number(values.warmup, quick ? 0.3 : 0.5, 'warmup') * 1000,
     durationMs: number(values.duration, quick ? 1 : 2, 'duration') * 1000,
@@ -114,11 +129,15 @@ export async function main(argv: string[]): Promise<void> {
     log: (line) => process.stdout.write(`${line}\n`),
   };
 
+  const unavailable = await servicesUnavailable(options.store, options.presence);
+  if (unavailable.length > 0) throw new Error(unavailable.join('\n'));
+
   const started = performance.now();
   const info = machine();
   const limits = info.fileLimit;
   process.stdout.write(
     `Parley bench${quick ? ' (quick)' : ''}: ${options.servers.join(', ')} × ${options.scenarios.join(', ')} × ${options.durabilities.join('/')}, ` +
+      `store ${options.store === 'postgres' ? 'postgres (synchronous_commit = on)' : 'sqlite'}, presence ${options.presence}, ` +
       `${options.rounds} rounds, ${options.durationMs / 1000} s windows — node ${info.node}, ${info.nproc} cores, ${info.cpu}, load ${info.loadavg.join(' ')}\n`,
   );
   if (limits.soft < 12_000) {

@@ -7,19 +7,32 @@ import type { HistogramJson } from './stats.js';
  */
 
 export type ServerKind = 'parley' | 'socketio' | 'raw';
-export type Durability = 'FULL' | 'NORMAL';
-/** Where Parley keeps its data. Only SQLite exists today; `postgres` is added here when its adapter lands. */
-export type StoreKind = 'sqlite';
-/** Parley's presence adapter. Only memory exists today; `redis` is added here when its adapter lands. */
-export type PresenceKind = 'memory';
+/** SQLite's `synchronous` for a run (all three servers). */
+export type SqliteDurability = 'FULL' | 'NORMAL';
+/**
+ * A run's durability: SQLite's `synchronous`, or `pg` on Postgres, where `--durability` does
+ * not apply: every server commits at Postgres's default, `synchronous_commit = on` (the WAL
+ * flushed before a commit returns).
+ */
+export type Durability = SqliteDurability | 'pg';
+/** Where the data goes, for all three servers: Parley's store adapter, and the baselines' database. */
+export type StoreKind = 'sqlite' | 'postgres';
+/** Parley's presence adapter (the baselines keep who is online in memory). */
+export type PresenceKind = 'memory' | 'redis';
 
 export interface ServerConfig {
   kind: ServerKind;
   durability: Durability;
   store: StoreKind;
   presence: PresenceKind;
-  /** A fresh database file for this run. */
+  /** SQLite: a fresh database file for this run. */
   filename: string;
+  /** Postgres: the database, and a fresh schema for this run (the runner drops it afterwards). */
+  databaseUrl?: string;
+  schema?: string;
+  /** Redis presence: the server, and a fresh key prefix for this run (the runner deletes its keys afterwards). */
+  redisUrl?: string;
+  redisPrefix?: string;
 }
 
 /** A conversation to create: `members[0]` creates it; user ids are plain strings. */

@@ -19,6 +19,7 @@ import {
   type PagingResult,
 } from './ipc.js';
 import { pageToStart } from './paging.js';
+import { DATABASE_URL, deleteKeys, dropSchema, freshPrefix, freshSchema, REDIS_URL } from './services.js';
 import type { BenchOptions, IdleMetrics, LoadMetrics, RunResult } from './runner.js';
 import { directPairs, loners, seeds, splitPlans, type Scenario, type Topology } from './scenarios.js';
 import { Histogram } from './stats.js';
@@ -37,14 +38,24 @@ export interface RunContext {
   runs: RunResult[];
 }
 
-type ServerChild = Child<ServerRequest, ServerReply> & { port: number };
+type ServerChild = Child<ServerRequest, ServerReply> & { port: number; config: ServerConfig };
 
 /** PARLEY_BENCH_DEBUG=1 prints how long each phase of a run takes (to stderr). */
 const debug = process.env.PARLEY_BENCH_DEBUG ? (tag: string, phase: string) => process.stderr.write(`${performance.now().toFixed(0).padStart(8)} ${tag} ${phase}\n`) : () => {};
 type GeneratorChild = Child<GeneratorRequest, GeneratorReply>;
 
 async function startServer(ctx: RunContext, kind: ServerKind, durability: Durability, tag: string): Promise<ServerChild> {
-  const config: ServerConfig = { kind, durability, store: ctx.options.store, presence: ctx.options.presence, filename: join(ctx.dataDir, `${tag}.db`) };
+  const config: ServerConfig = {
+    kind,
+    durability,
+    store: ctx.options.store,
+    presence: ctx.options.presence,
+    filename: join(ctx.dataDir, `${tag}.db`),
+    // A schema and a key prefix of the run's own, removed in stopServer. The baselines keep
+    // presence in memory, so only Parley gets a prefix.
+    ...(ctx.options.store === 'postgres' ? { databaseUrl: DATABASE_URL, schema: freshSchema() } : {}),
+    ...(ctx.options.presence === 'redis' && kind === 'parley' ? { redisUrl: REDIS_URL, redisPrefix: freshPrefix() } : {}),
+  };
   const execArgv = ['--expose-gc'];
   if (ctx.options.profileServers.includes(kind)) {
     mkdirSync(ctx.options.profileDir, { recursive: true });
@@ -54,9 +65,10 @@ async function startServer(ctx: RunContext, kind: ServerKind, durability: Durabi
   try {
     const first = await child.next(30_000);
     if (first.op !== 'listening') throw new Error(`server ${tag} did not start: ${JSON.stringify(first)}`);
-    return Object.assign(child, { port: first.port });
+    return Object.assign(child, { port: first.port, config });
   } catch (error) {
     await child.kill();
+    await removeRunData(config);
     throw error;
   }
 }
@@ -68,7 +80,16 @@ async function stopServer(ctx: RunContext, server: ServerChild, tag: string): Pr
   } finally {
     await server.kill();
     for (const suffix of ['', '-wal', '-shm']) rmSync(join(ctx.dataDir, `${tag}.db${suffix}`), { force: true });
+    await removeRunData(server.config);
   }
+}
+
+/** Drops the run's Postgres schema and deletes its Redis keys (once its server is gone, even if it crashed). */
+async function removeRunData(config: ServerConfig): Promise<void> {
+  const failures: string[] = [];
+  if (config.schema !== undefined) await dropSchema(config.schema, config.databaseUrl).catch((error: unknown) => failures.push(`schema ${config.schema}: ${String(error)}`));
+  if (config.redisPrefix !== undefined) await deleteKeys(config.redisPrefix, config.redisUrl).catch((error: unknown) => failures.push(`keys ${config.redisPrefix}*: ${String(error)}`));
+  if (failures.length > 0) process.stderr.write(`bench: could not remove ${failures.join('; ')}\n`);
 }
 
 function startGenerators(ctx: RunContext, count: number, tag: string): GeneratorChild[] {

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Database } from 'better-sqlite3';
-import type { ConversationSeed, Durability, ServerConfig, ThreadSeed } from '../ipc.js';
+import type { ConversationSeed, ServerConfig, SqliteDurability, ThreadSeed } from '../ipc.js';
+import type { BaselineConversation } from './baseline-db.js';
 
 /** What each server under test implements; `http` is created by the harness so every server is measured the same way. */
 export interface BenchServer {
@@ -22,7 +23,7 @@ export const WS_PATH = '/chat';
  * Runs the (unmeasured) setup with `synchronous=OFF`, then puts the run's durability back:
  * creating 2,500 conversations should not take 2,500 fsyncs.
  */
-export async function withoutSync<T>(db: Database, durability: Durability, work: () => Promise<T>): Promise<T> {
+export async function withoutSync<T>(db: Database, durability: SqliteDurability, work: () => Promise<T>): Promise<T> {
   db.pragma('synchronous = OFF');
   try {
     return await work();
@@ -32,7 +33,7 @@ export async function withoutSync<T>(db: Database, durability: Durability, work:
 }
 
 /** WAL and the run's durability: the pragmas Parley's SQLite adapter sets, for the baselines. */
-export function baselinePragmas(db: Database, durability: Durability): void {
+export function baselinePragmas(db: Database, durability: SqliteDurability): void {
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${durability}`);
   db.pragma('busy_timeout = 5000');
@@ -64,28 +65,20 @@ export class Rooms {
   readonly byUser = new Map<string, string[]>();
   readonly seq = new Map<string, number>();
 
-  /** Stores the seeds (one transaction) and remembers them. */
-  create(db: Database, seeds: ConversationSeed[], newId: () => string): string[] {
-    const insertConversation = db.prepare('INSERT INTO conversations (id, type, created_at) VALUES (?, ?, ?)');
-    const insertMember = db.prepare('INSERT INTO members (conversation_id, user_id) VALUES (?, ?)');
-    const ids: string[] = [];
-    db.transaction(() => {
-      for (const seed of seeds) {
-        const id = newId();
-        insertConversation.run(id, seed.type, new Date().toISOString());
-        for (const user of seed.members) {
-          insertMember.run(id, user);
-          const list = this.byUser.get(user);
-          if (list === undefined) this.byUser.set(user, [id]);
-          else list.push(id);
-        }
-        this.members.set(id, [...seed.members]);
-        this.memberSets.set(id, new Set(seed.members));
-        this.seq.set(id, 0);
-        ids.push(id);
+  /** Gives each seed an id and remembers it; the caller stores the result (`BaselineDb.createConversations`). */
+  create(seeds: ConversationSeed[], newId: () => string): BaselineConversation[] {
+    return seeds.map((seed) => {
+      const id = newId();
+      for (const user of seed.members) {
+        const list = this.byUser.get(user);
+        if (list === undefined) this.byUser.set(user, [id]);
+        else list.push(id);
       }
-    })();
-    return ids;
+      this.members.set(id, [...seed.members]);
+      this.memberSets.set(id, new Set(seed.members));
+      this.seq.set(id, 0);
+      return { id, type: seed.type, members: [...seed.members] };
+    });
   }
 
   isMember(conversationId: string, userId: string): boolean {

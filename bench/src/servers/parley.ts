@@ -1,7 +1,10 @@
+import { createPostgresStore } from '@parley/adapter-postgres';
+import { createRedisPresence } from '@parley/adapter-redis';
 import { createSqliteStore, type SqliteStore } from '@parley/adapter-sqlite';
 import { createChatServices, createMemoryPresence, RealtimeHub, type Authenticate, type ChatStore, type NewMessage, type PresenceStore } from '@parley/core';
 import { createHttpHandler } from '@parley/transport-http';
 import { attachWebSocket } from '@parley/transport-ws';
+import pg from 'pg';
 import type { PresenceKind, ServerConfig, StoreKind } from '../ipc.js';
 import { BENCH_ORIGIN, withoutSync, WS_PATH, type StartServer } from './contract.js';
 
@@ -12,17 +15,72 @@ import { BENCH_ORIGIN, withoutSync, WS_PATH, type StartServer } from './contract
  * counted on every frame and message.
  */
 
-/** How Parley stores data in a run. Add `postgres` here (and to StoreKind) once its adapter exists. */
-const stores: Record<StoreKind, (config: ServerConfig) => { store: ChatStore; setupAround: <T>(work: () => Promise<T>) => Promise<T> }> = {
+interface StoreSetup {
+  store: ChatStore;
+  /** Runs the (unmeasured) setup made cheap, then puts the run's durability back. */
+  setupAround: <T>(work: () => Promise<T>) => Promise<T>;
+  /** What the store does not close itself (a pool the bench owns). */
+  close?: () => Promise<void>;
+}
+
+/** Connections in the pool Parley's Postgres store uses in a run (the adapter's default). */
+const PG_POOL_SIZE = 10;
+
+/** How Parley stores data in a run. */
+const stores: Record<StoreKind, (config: ServerConfig) => StoreSetup> = {
   sqlite(config) {
-    const store: SqliteStore = createSqliteStore({ filename: config.filename, synchronous: config.durability });
-    return { store, setupAround: (work) => withoutSync(store.database, config.durability, work) };
+    if (config.durability === 'pg') throw new Error('SQLite runs need a durability of FULL or NORMAL');
+    const durability = config.durability;
+    const store: SqliteStore = createSqliteStore({ filename: config.filename, synchronous: durability });
+    return { store, setupAround: (work) => withoutSync(store.database, durability, work) };
+  },
+  postgres(config) {
+    if (config.databaseUrl === undefined || config.schema === undefined) throw new Error('a Postgres run needs databaseUrl and schema');
+    // The bench's own pool, handed to the adapter (which then never ends it), so that setup can
+    // run its sessions with synchronous_commit = off and put every one back to the default
+    // (on: the WAL flushed before each commit returns) before anything is measured.
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: PG_POOL_SIZE });
+    let setup = false;
+    pool.on('connect', (client) => {
+      if (setup) void client.query('SET synchronous_commit = off').catch(() => undefined);
+    });
+    /** Every connection the pool has (and up to its size), each checked out at once: none is missed. */
+    const onEveryConnection = async (sql: string) => {
+      const clients = await Promise.all(Array.from({ length: PG_POOL_SIZE }, () => pool.connect()));
+      try {
+        return await Promise.all(clients.map(async (client) => (await client.query(sql)).rows));
+      } finally {
+        for (const client of clients) client.release();
+      }
+    };
+    const store = createPostgresStore({ pool, schema: config.schema });
+    return {
+      store,
+      async setupAround(work) {
+        setup = true;
+        await onEveryConnection('SET synchronous_commit = off');
+        try {
+          return await work();
+        } finally {
+          setup = false;
+          await onEveryConnection('SET synchronous_commit TO DEFAULT');
+          const settings = (await onEveryConnection('SHOW synchronous_commit')).map((rows) => (rows[0] as { synchronous_commit: string }).synchronous_commit);
+          if (settings.some((value) => value !== 'on')) throw new Error(`synchronous_commit after setup: ${settings.join(', ')}; the bench measures at Postgres's default, on`);
+        }
+      },
+      close: () => pool.end(),
+    };
   },
 };
 
-/** Parley's presence in a run. Add `redis` here (and to PresenceKind) once its adapter exists. */
-const presences: Record<PresenceKind, () => PresenceStore> = {
+/** Parley's presence in a run: in memory, or on Redis under the run's own key prefix. */
+const presences: Record<PresenceKind, (config: ServerConfig) => PresenceStore> = {
   memory: () => createMemoryPresence(),
+  redis(config) {
+    if (config.redisUrl === undefined || config.redisPrefix === undefined) throw new Error('a Redis presence run needs redisUrl and redisPrefix');
+    // Its own connection, closed by chat.close(); the runner deletes the prefix's keys afterwards.
+    return createRedisPresence({ url: config.redisUrl, prefix: config.redisPrefix });
+  },
 };
 
 /** Raised limits, as a host expecting this load would set them: far above what one client sends. */
@@ -52,8 +110,8 @@ function seedMessage(conversationId: string, senderId: string, content: string, 
 const authenticate: Authenticate = (token) => (token === null ? null : { id: token, name: token, status: 'active' });
 
 export const startParley: StartServer = async (config, http) => {
-  const { store, setupAround } = stores[config.store](config);
-  const chat = createChatServices({ store, presence: presences[config.presence](), limits: { messageRate: BENCH_LIMITS.messageRate } });
+  const { store, setupAround, close: closeStore } = stores[config.store](config);
+  const chat = createChatServices({ store, presence: presences[config.presence](config), limits: { messageRate: BENCH_LIMITS.messageRate } });
   await chat.ready();
   const hub = new RealtimeHub({ services: chat, rateLimits: BENCH_LIMITS.frames });
   const api = createHttpHandler(chat, { authenticate, hub, basePath: '/api' });
@@ -104,6 +162,7 @@ export const startParley: StartServer = async (config, http) => {
       api.metrics?.close();
       await hub.close();
       await chat.close();
+      await closeStore?.();
     },
   };
 };

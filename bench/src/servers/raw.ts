@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import BetterSqlite3 from 'better-sqlite3';
 import { WebSocket, WebSocketServer } from 'ws';
-import { BASELINE_SCHEMA, baselinePragmas, Rooms, WS_PATH, type StartServer } from './contract.js';
+import { openBaselineDb, type BaselineMessage } from './baseline-db.js';
+import { Rooms, WS_PATH, type StartServer } from './contract.js';
 
 interface Pending {
   socket: WebSocket;
@@ -15,28 +15,21 @@ interface Pending {
 /**
  * The raw limit: a bare `ws` relay speaking Parley's envelope (`send_message` →
  * `message_sent`, `new_message` to every other member). Sends of one event-loop turn are
- * stored in one transaction; each message is serialised once and that frame goes to every
- * recipient. The same checks as the Socket.IO baseline, nothing more.
+ * stored in one transaction (SQLite: one transaction of INSERTs; Postgres: ONE multi-row
+ * INSERT, and while it commits the next turns' sends gather into the next batch); each
+ * message is serialised once and that frame goes to every recipient, after the commit. The
+ * same checks as the Socket.IO baseline, nothing more.
  */
 export const startRaw: StartServer = async (config, http) => {
-  const db = new BetterSqlite3(config.filename);
-  baselinePragmas(db, config.durability);
-  db.exec(BASELINE_SCHEMA);
+  const db = await openBaselineDb(config);
   const rooms = new Rooms();
-  const insert = db.prepare(
-    'INSERT INTO messages (id, conversation_id, seq, sender_id, content, client_message_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
   const sockets = new Map<string, Set<WebSocket>>();
   let batch: Pending[] = [];
+  let scheduled = false;
+  /** Postgres: a batch is being committed; the next one waits for it (one in flight, as Parley's batcher). */
+  let inFlight = false;
 
-  const flush = () => {
-    const pending = batch;
-    batch = [];
-    const createdAt = new Date().toISOString();
-    const stored = pending.map((p) => ({ ...p, id: randomUUID(), seq: rooms.nextSeq(p.conversationId) }));
-    db.transaction(() => {
-      for (const m of stored) insert.run(m.id, m.conversationId, m.seq, m.senderId, m.content, m.tempId, createdAt);
-    }).immediate();
+  const relay = (stored: Array<Pending & BaselineMessage>, createdAt: string) => {
     for (const m of stored) {
       const frame = JSON.stringify({
         type: 'new_message',
@@ -47,6 +40,35 @@ export const startRaw: StartServer = async (config, http) => {
       }
       m.socket.send(JSON.stringify({ type: 'message_sent', data: { id: m.id, seq: m.seq, tempId: m.tempId }, replyTo: m.replyTo }));
     }
+  };
+
+  const flush = () => {
+    scheduled = false;
+    const pending = batch;
+    batch = [];
+    const createdAt = new Date().toISOString();
+    // One object per message, as before the database was factored out: it is also the row.
+    const stored = pending.map((p) => ({ ...p, id: randomUUID(), seq: rooms.nextSeq(p.conversationId), clientMessageId: p.tempId, createdAt }));
+    const committed = db.insertBatch(stored);
+    // SQLite: committed already.
+    if (committed === undefined) return relay(stored, createdAt);
+    inFlight = true;
+    committed
+      .then(
+        () => relay(stored, createdAt),
+        () => {
+          for (const m of stored) m.socket.send(JSON.stringify({ type: 'error', data: { code: 'INTERNAL' }, replyTo: m.replyTo }));
+        },
+      )
+      .finally(() => {
+        inFlight = false;
+        if (batch.length > 0) schedule();
+      });
+  };
+  const schedule = () => {
+    if (scheduled || inFlight) return;
+    scheduled = true;
+    setImmediate(flush);
   };
 
   const wss = new WebSocketServer({ server: http, path: WS_PATH, perMessageDeflate: false, maxPayload: 1024 * 1024 });
@@ -73,20 +95,22 @@ export const startRaw: StartServer = async (config, http) => {
         return refuse('VALIDATION_FAILED');
       }
       if (!rooms.isMember(conversationId, userId)) return refuse('FORBIDDEN');
-      if (batch.length === 0) setImmediate(flush);
       batch.push({ socket, replyTo: frame.id, tempId: typeof tempId === 'string' ? tempId : null, conversationId, senderId: userId, content });
+      schedule();
     });
     socket.send(JSON.stringify({ type: 'connected', data: { userId } }));
   });
 
   return {
     async setup(seeds) {
-      return rooms.create(db, seeds, randomUUID);
+      const conversations = rooms.create(seeds, randomUUID);
+      await db.createConversations(conversations);
+      return conversations.map((c) => c.id);
     },
     async close() {
       for (const socket of wss.clients) socket.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
-      db.close();
+      await db.close();
     },
   };
 };

@@ -1,21 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import BetterSqlite3 from 'better-sqlite3';
 import { Server } from 'socket.io';
-import { BASELINE_SCHEMA, baselinePragmas, Rooms, WS_PATH, type StartServer } from './contract.js';
+import { openBaselineDb } from './baseline-db.js';
+import { Rooms, WS_PATH, type StartServer } from './contract.js';
 
 /**
  * What a team writes instead of Parley: Socket.IO with a room per conversation, the check
  * that the sender is in the room and the content is a string of sane length, one INSERT per
- * message (its own transaction), an emit to the room and an acknowledgement to the sender.
+ * message (its own transaction; on Postgres an `await`ed query on one connection), an emit to
+ * the room and an acknowledgement to the sender, once the message is committed.
  */
 export const startSocketIo: StartServer = async (config, http) => {
-  const db = new BetterSqlite3(config.filename);
-  baselinePragmas(db, config.durability);
-  db.exec(BASELINE_SCHEMA);
+  const db = await openBaselineDb(config);
   const rooms = new Rooms();
-  const insert = db.prepare(
-    'INSERT INTO messages (id, conversation_id, seq, sender_id, content, client_message_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
 
   const io = new Server(http, { path: WS_PATH, transports: ['websocket'], serveClient: false, perMessageDeflate: false, cors: { origin: '*' } });
   io.use((socket, next) => {
@@ -43,19 +39,26 @@ export const startSocketIo: StartServer = async (config, http) => {
         clientMessageId: typeof clientMessageId === 'string' ? clientMessageId : null,
         createdAt: new Date().toISOString(),
       };
-      insert.run(message.id, conversationId, message.seq, userId, content, message.clientMessageId, message.createdAt);
-      socket.to(conversationId).emit('message', message);
-      ack({ id: message.id, seq: message.seq });
+      const relay = () => {
+        socket.to(conversationId).emit('message', message);
+        ack({ id: message.id, seq: message.seq });
+      };
+      const committed = db.insertOne(message);
+      // SQLite: committed already; Postgres: once the statement's own transaction is.
+      if (committed === undefined) relay();
+      else committed.then(relay, () => ack({ error: 'not stored' }));
     });
   });
 
   return {
     async setup(seeds) {
-      return rooms.create(db, seeds, randomUUID);
+      const conversations = rooms.create(seeds, randomUUID);
+      await db.createConversations(conversations);
+      return conversations.map((c) => c.id);
     },
     async close() {
       await io.close();
-      db.close();
+      await db.close();
     },
   };
 };
