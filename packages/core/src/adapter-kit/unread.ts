@@ -10,7 +10,8 @@
  * The conformance kit checks each clause on every store.
  */
 export function countsAsUnread(
-  message: { senderId: string; type: string; deletedForEveryone: boolean; threadId?: string | null; alsoToConversation?: boolean },
+  // Optional fields left out hold their wire defaults (a compact message: text, not deleted).
+  message: { senderId: string; type?: string; deletedForEveryone?: boolean; threadId?: string | null; alsoToConversation?: boolean },
   viewerId: string,
   hiddenForViewer: boolean,
 ): boolean {
@@ -18,8 +19,8 @@ export function countsAsUnread(
 }
 
 /** A thread reply counts as unread in its thread by the same rule, the timeline clause aside. */
-export function countsAsThreadUnread(message: { senderId: string; type: string; deletedForEveryone: boolean }, viewerId: string, hiddenForViewer: boolean): boolean {
-  return message.senderId !== viewerId && !message.deletedForEveryone && message.type !== 'system' && !hiddenForViewer;
+export function countsAsThreadUnread(message: { senderId: string; type?: string; deletedForEveryone?: boolean }, viewerId: string, hiddenForViewer: boolean): boolean {
+  return message.senderId !== viewerId && message.deletedForEveryone !== true && message.type !== 'system' && !hiddenForViewer;
 }
 
 /** Shown in the conversation's timeline: not a thread reply, or one also sent to the conversation. */

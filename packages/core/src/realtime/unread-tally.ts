@@ -143,9 +143,8 @@ function add(counts: UserCounts, userId: string, message: TalliedMessage): boole
   if (message.seq <= state.lastSeq) return true; // in the snapshot already
   if (message.seq !== state.lastSeq + 1) return false;
   state.lastSeq = message.seq;
-  const shape = { ...message, type: message.type ?? 'text', deletedForEveryone: message.deletedForEveryone ?? false };
-  // A new message is hidden for nobody yet: a later hide is an event of its own, which forgets.
-  if (!countsAsUnread(shape, userId, false)) return true;
+  // A message that has just arrived is hidden for nobody: a later hide is an event of its own, which forgets.
+  if (!countsAsUnread(message, userId, false)) return true;
   state.unreadCount += 1;
   state.firstUnreadSeq ??= message.seq;
   if (mentions(message, userId)) state.mentionCount += 1;
