@@ -1,24 +1,8 @@
-import { connect } from 'node:net';
 import { describe, it } from 'vitest';
+import { probe } from './tcp-probe.js';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** Connects to host:port, sends `hello` if given, and resolves with the first bytes back (or null on failure). */
-function probe(url: string, defaultPort: number, hello?: string): Promise<string | null> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname || '127.0.0.1', port: Number(port || defaultPort) });
-    const done = (result: string | null) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(2_000, () => done(null));
-    socket.once('error', () => done(null));
-    socket.once('connect', () => (hello === undefined ? done('') : socket.write(hello)));
-    socket.once('data', (data) => done(data.toString()));
-  });
-}
 
 /** Why Postgres cannot be used, or null when it answers on DATABASE_URL's port. */
 export async function postgresUnavailable(): Promise<string | null> {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { PresenceKind, StoreKind } from './ipc.js';
+import { probe } from '../../test-support/tcp-probe.js';
 
 /**
  * The services a Postgres or Redis run uses, as the adapters' tests find them: DATABASE_URL
@@ -53,22 +53,6 @@ export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<numbe
   } finally {
     redis.disconnect();
   }
-}
-
-/** Connects to the URL's host and port (and sends `hello`): the first bytes back, or null. */
-function probe(url: string, defaultPort: number, hello?: string): Promise<string | null> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname || '127.0.0.1', port: Number(port || defaultPort) });
-    const done = (result: string | null) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(2_000, () => done(null));
-    socket.once('error', () => done(null));
-    socket.once('connect', () => (hello === undefined ? done('') : socket.write(hello)));
-    socket.once('data', (data) => done(data.toString()));
-  });
 }
 
 /** Why the services a run needs cannot be used (one line each), or an empty list. */

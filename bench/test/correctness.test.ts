@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { benchDir, buildBundles } from '../src/build.js';
-import { runBench, type BenchOptions, type LoadMetrics } from '../src/runner.js';
+import { runBench, type LoadMetrics } from '../src/runner.js';
+import { tinyRun } from './tiny-run.js';
 
 /**
  * The bench's own check: a tiny 1-to-1 run against all three servers loses, repeats and
@@ -15,23 +16,7 @@ describe('bench harness', () => {
   it('delivers every message once and in order, and every send is acknowledged, on all three servers', async () => {
     const bundles = await buildBundles(bundleDir);
     const runs = await runBench(
-      {
-        servers: ['parley', 'socketio', 'raw'],
-        scenarios: ['direct'],
-        durabilities: ['NORMAL'],
-        store: 'sqlite',
-        presence: 'memory',
-        rounds: 1,
-        warmupMs: 200,
-        durationMs: 700,
-        generators: 2,
-        scale: { pairs: 4, idleConnections: 10, stormClients: 10 },
-        contentBytes: 120,
-        profileServers: [],
-        profileDir: '',
-        clientBoundPct: 100,
-        log: () => {},
-      },
+      tinyRun({ servers: ['parley', 'socketio', 'raw'], scenarios: ['direct'], durabilities: ['NORMAL'], store: 'sqlite', presence: 'memory', durationMs: 700, generators: 2 }),
       bundles,
     );
     expect(runs.map((r) => r.server).sort()).toEqual(['parley', 'raw', 'socketio']);
@@ -50,23 +35,7 @@ describe('bench harness', () => {
 
   it('pages a thread of 10,000 replies and its conversation to the start: every reply once, in order, none in the timeline', async () => {
     const bundles = await buildBundles(bundleDir);
-    const options: BenchOptions = {
-      servers: ['parley', 'socketio', 'raw'],
-      scenarios: ['thread10k'],
-      durabilities: ['NORMAL'],
-      store: 'sqlite',
-      presence: 'memory',
-      rounds: 1,
-      warmupMs: 0,
-      durationMs: 0,
-      generators: 1,
-      scale: { pairs: 1, idleConnections: 1, stormClients: 2 },
-      contentBytes: 120,
-      profileServers: [],
-      profileDir: '',
-      clientBoundPct: 100,
-      log: () => {},
-    };
+    const options = tinyRun({ servers: ['parley', 'socketio', 'raw'], scenarios: ['thread10k'], durabilities: ['NORMAL'], store: 'sqlite', presence: 'memory', warmupMs: 0, durationMs: 0, scale: { pairs: 1, idleConnections: 1, stormClients: 2 } });
     const runs = await runBench(options, bundles);
     expect(runs.map((r) => r.server)).toEqual(['parley']);
     const [run] = runs;

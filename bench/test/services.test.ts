@@ -8,6 +8,7 @@ import { benchDir, buildBundles } from '../src/build.js';
 import type { Durability } from '../src/ipc.js';
 import { ratios, summarize, targets } from '../src/report.js';
 import { runBench, type LoadMetrics } from '../src/runner.js';
+import { tinyRun } from './tiny-run.js';
 import { KEY_PREFIX, SCHEMA_PREFIX } from '../src/services.js';
 
 /**
@@ -25,23 +26,7 @@ describeWithService('bench harness on Postgres and Redis', unavailable, () => {
     const bundles = await buildBundles(bundleDir);
     const durabilities: Durability[] = ['pg'];
     const runs = await runBench(
-      {
-        servers: ['parley', 'socketio', 'raw'],
-        scenarios: ['direct', 'group20'],
-        durabilities,
-        store: 'postgres',
-        presence: 'redis',
-        rounds: 1,
-        warmupMs: 200,
-        durationMs: 500,
-        generators: 1,
-        scale: { pairs: 4, idleConnections: 10, stormClients: 10 },
-        contentBytes: 120,
-        profileServers: [],
-        profileDir: '',
-        clientBoundPct: 100,
-        log: () => {},
-      },
+      tinyRun({ servers: ['parley', 'socketio', 'raw'], scenarios: ['direct', 'group20'], durabilities, store: 'postgres', presence: 'redis' }),
       bundles,
     );
     expect(runs.map((r) => `${r.scenario} ${r.durability} ${r.server}`).sort()).toEqual(
