@@ -53,7 +53,7 @@ type Derived = Omit<Message, 'id' | 'seq' | 'version' | 'createdAt'>;
 
 /** The message as its sender can work it out from the send alone. */
 export function sentMessageBasis(sent: SentMessage): Derived {
-  return {
+  const basis: Derived = {
     conversationId: sent.conversationId,
     senderId: sent.senderId,
     type: sent.type ?? 'text',
@@ -66,14 +66,23 @@ export function sentMessageBasis(sent: SentMessage): Derived {
     deletedAt: null,
     deletedForEveryone: false,
     reactions: [],
-    // Thread and mention fields only when the send has them: absent, the wire default holds.
-    ...((sent.threadId ?? null) === null ? {} : { threadId: sent.threadId, alsoToConversation: sent.alsoToConversation === true }),
-    ...((sent.mentions ?? []).length === 0 ? {} : { mentions: sent.mentions }),
-    ...(sent.mentionEveryone === true ? { mentionEveryone: true } : {}),
   };
+  // Thread and mention fields only when the send has them: absent, the wire default holds.
+  // (Assigned rather than spread in: this runs for every acknowledgement.)
+  if ((sent.threadId ?? null) !== null) {
+    basis.threadId = sent.threadId!;
+    basis.alsoToConversation = sent.alsoToConversation === true;
+  }
+  if ((sent.mentions ?? []).length > 0) basis.mentions = sent.mentions!;
+  if (sent.mentionEveryone === true) basis.mentionEveryone = true;
+  return basis;
 }
 
-const same = (a: unknown, b: unknown) => a === b || (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && JSON.stringify(a) === JSON.stringify(b));
+const isEmptyArray = (value: object) => Array.isArray(value) && value.length === 0;
+
+/** Equal values; objects by their JSON (empty arrays, the common case, without serialising). */
+const same = (a: unknown, b: unknown) =>
+  a === b || (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && ((isEmptyArray(a) && isEmptyArray(b)) || JSON.stringify(a) === JSON.stringify(b)));
 
 /** `message` without the fields that hold their default. */
 export function compactMessage(message: Message): Partial<Message> {
