@@ -691,6 +691,30 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       DROP INDEX IF EXISTS {s}.conversations_by_activity;
     `,
   },
+  {
+    version: 9,
+    name: 'an index of changed messages only',
+    sql: `
+      -- Catch-up's changes are the messages whose version moved after their insert (an edit,
+      -- a delete, a reaction, a thread reply on a root): only those need an index by version,
+      -- so an insert no longer pays for one. The rows already here count as changed (nobody
+      -- knows which were); new rows default to unchanged, so insert_messages stays as it is.
+      -- Whatever moves a message's version marks it (the trigger), so no write path can forget.
+      ALTER TABLE {s}.messages ADD COLUMN changed boolean NOT NULL DEFAULT true;
+      ALTER TABLE {s}.messages ALTER COLUMN changed SET DEFAULT false;
+      CREATE INDEX messages_changed ON {s}.messages (conversation_id, version) WHERE changed;
+      DROP INDEX IF EXISTS {s}.messages_by_version;
+      CREATE FUNCTION {s}.mark_message_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        NEW.changed := true;
+        RETURN NEW;
+      END
+      $fn$;
+      CREATE TRIGGER messages_version_moved BEFORE UPDATE OF version ON {s}.messages
+        FOR EACH ROW WHEN (NEW.version IS DISTINCT FROM OLD.version AND NOT OLD.changed)
+        EXECUTE FUNCTION {s}.mark_message_changed();
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -60,7 +60,7 @@ export async function messagePage(db: Database, key: string, viewer: string, ran
 export async function changesSince(db: Database, conversationId: string, viewer: string, since: ChangeCursor, limit: number): Promise<ChangesSince> {
   const row = await db.one<{ last_seq: number | null; version: number | null; purged_through_seq: number | null; fresh: Array<Record<string, unknown>> | null; changed: Array<Record<string, unknown>> | null; hidden: Array<{ message_id: string; version: number }> | null }>(
     `WITH fresh AS (${BASE} AND m.seq > $3 ORDER BY m.seq LIMIT $5),
-          changed AS (${BASE} AND m.seq <= $3 AND m.version > $4 ORDER BY m.version LIMIT $5),
+          changed AS (${BASE} AND m.changed AND m.seq <= $3 AND m.version > $4 ORDER BY m.version LIMIT $5),
           hidden AS (SELECT h.message_id, h.version FROM {s}.hidden_messages h JOIN {s}.messages m ON m.id = h.message_id
                      WHERE h.user_id = $2 AND h.version > $4 AND m.conversation_id = $1 ORDER BY h.version LIMIT $5)
      SELECT c.last_seq, c.version, c.purged_through_seq,

@@ -62,7 +62,7 @@ export class MessageReads {
     return db.transaction(() => {
       const params = { conversationId, viewer, seq: since.seq, version: since.version, limit: limit + 1 };
       const fresh = sql(`${BASE} AND m.seq > @seq ORDER BY m.seq LIMIT @limit`).all(params) as MessageRow[];
-      const changed = sql(`${BASE} AND m.seq <= @seq AND m.version > @version ORDER BY m.version LIMIT @limit`).all(params) as MessageRow[];
+      const changed = sql(`${BASE} AND m.changed = 1 AND m.seq <= @seq AND m.version > @version ORDER BY m.version LIMIT @limit`).all(params) as MessageRow[];
       const hidden = sql(
         `SELECT h.message_id, h.version FROM hidden_messages h JOIN messages m ON m.id = h.message_id
          WHERE h.user_id = @viewer AND h.version > @version AND m.conversation_id = @conversationId ORDER BY h.version LIMIT @limit`,

@@ -308,6 +308,25 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       INSERT INTO search_state (id, indexed_upto) VALUES (1, (SELECT COALESCE(MAX(rowid), 0) FROM messages));
     `,
   },
+  {
+    version: 10,
+    name: 'an index of changed messages only',
+    sql: `
+      -- Catch-up's changes are the messages whose version moved after their insert (an edit,
+      -- a delete, a reaction, a thread reply on a root): only those need an index by version,
+      -- so an insert no longer pays for one. New rows are stored with changed = 0; the rows
+      -- already here count as changed, since nobody knows which of them were. Any statement
+      -- that moves a message's version marks it (the trigger), so no write path can forget.
+      ALTER TABLE messages ADD COLUMN changed INTEGER NOT NULL DEFAULT 1;
+      CREATE INDEX messages_changed ON messages (conversation_id, version) WHERE changed = 1;
+      DROP INDEX messages_by_version;
+      CREATE TRIGGER messages_version_moved AFTER UPDATE OF version ON messages
+        WHEN NEW.version <> OLD.version AND NEW.changed = 0
+      BEGIN
+        UPDATE messages SET changed = 1 WHERE rowid = NEW.rowid;
+      END;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -23,9 +23,9 @@ export function sqliteMessages(context: SqliteContext): MessageStoreMethods {
     // clientMessageId. The batch holds the write lock, so the head read above is still true.
     insertMessage: db.prepare<Record<string, unknown>, { rowid: number }>(
       `INSERT INTO messages (id, conversation_id, seq, sender_id, type, content, reply_to_id, attachments, metadata,
-         client_message_id, created_at, version, thread_id, also_to_conversation, mentions, mention_everyone)
+         client_message_id, created_at, version, thread_id, also_to_conversation, mentions, mention_everyone, changed)
        SELECT @id, @conversationId, @seq, @senderId, @type, @content, @replyToId, @attachments, @metadata,
-         @clientMessageId, @createdAt, @version, @threadId, @alsoToConversation, @mentions, @mentionEveryone
+         @clientMessageId, @createdAt, @version, @threadId, @alsoToConversation, @mentions, @mentionEveryone, 0
        WHERE @type = 'system' OR EXISTS (SELECT 1 FROM members mb WHERE mb.conversation_id = @conversationId AND mb.user_id = @senderId
                                           AND (mb.silenced_until IS NULL OR mb.silenced_until <= @createdAt))
        ON CONFLICT (conversation_id, sender_id, client_message_id) DO NOTHING

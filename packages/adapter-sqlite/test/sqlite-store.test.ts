@@ -213,7 +213,7 @@ describe('SQLite store: indexes', () => {
     const queries = [
       [`SELECT * FROM messages m WHERE m.conversation_id = ? AND ${hidden} AND m.seq < ? ORDER BY m.seq DESC LIMIT 50`, 'c', 'u', 10],
       [`SELECT * FROM messages m WHERE m.conversation_id = ? AND ${hidden} AND m.seq > ? ORDER BY m.seq LIMIT 50`, 'c', 'u', 10],
-      [`SELECT * FROM messages m WHERE m.conversation_id = ? AND m.seq <= ? AND m.version > ? ORDER BY m.version LIMIT 9`, 'c', 1, 1],
+      [`SELECT * FROM messages m WHERE m.conversation_id = ? AND m.changed = 1 AND m.seq <= ? AND m.version > ? ORDER BY m.version LIMIT 9`, 'c', 1, 1],
       ['SELECT * FROM messages WHERE conversation_id = ? AND sender_id = ? AND client_message_id = ?', 'c', 's', 'k'],
       ['SELECT COUNT(*) FROM messages m WHERE m.conversation_id = ? AND m.seq > ? AND m.sender_id <> ?', 'c', 1, 'u'],
       ['SELECT conversation_id FROM members WHERE user_id = ?', 'u'],
@@ -228,7 +228,27 @@ describe('SQLite store: indexes', () => {
       expect(detail, sql).not.toMatch(fullScan);
       expect(detail, sql).toMatch(/USING (COVERING )?INDEX|USING PRIMARY KEY|USING INTEGER PRIMARY KEY/);
     }
+    // Catch-up's changes come from the partial index of changed messages, which inserts do not pay for.
+    expect(plan(`SELECT * FROM messages m WHERE m.conversation_id = ? AND m.changed = 1 AND m.seq <= ? AND m.version > ? ORDER BY m.version LIMIT 9`, 'c', 1, 1)).toMatch(/messages_changed/);
     db.close();
+  });
+
+  it('a message is marked changed by whatever moves its version, and only then', async () => {
+    const store = createSqliteStore();
+    const chat = createChatServices({ store });
+    const { id } = await chat.conversations.createGroupConversation('ann', { name: 'g', memberIds: ['ben'] });
+    const root = await chat.messages.sendMessage('ann', { conversationId: id, content: 'root' });
+    const plain = await chat.messages.sendMessage('ben', { conversationId: id, content: 'plain' });
+    const edited = await chat.messages.sendMessage('ben', { conversationId: id, content: 'edit me' });
+    const reacted = await chat.messages.sendMessage('ben', { conversationId: id, content: 'react to me' });
+    const deleted = await chat.messages.sendMessage('ben', { conversationId: id, content: 'delete me' });
+    await chat.messages.sendMessage('ben', { conversationId: id, content: 'a reply', threadId: root.id });
+    await chat.messages.editMessage(edited.id, 'ben', 'edited');
+    await chat.messages.reactToMessage(reacted.id, 'ann', '👍');
+    await chat.messages.deleteMessage(deleted.id, 'ben', true);
+    const changed = (messageId: string) => (store.database.prepare('SELECT changed FROM messages WHERE id = ?').get(messageId) as { changed: number }).changed;
+    expect([root, plain, edited, reacted, deleted].map((m) => changed(m.id))).toEqual([1, 0, 1, 1, 1]);
+    await chat.close();
   });
 });
 

@@ -122,7 +122,19 @@ export function webhookKey(d: { eventId: string; endpointId: string }): string {
 
 /** Row helpers shared by the memory store's parts. Rows are copied on the way out. */
 export class MemoryRows {
+  /**
+   * Each message's version when it was stored: a message whose version moved since (edit,
+   * delete, reaction, thread reply) is a change for catch-up; an untouched one never is —
+   * as the SQL stores keep it with their `changed` flag.
+   */
+  readonly storedVersions = new WeakMap<MessageRow, number>();
+
   constructor(readonly db: MemoryDatabase) {}
+
+  /** Whether the message's version moved after it was stored. */
+  changedSinceStored(row: MessageRow): boolean {
+    return this.storedVersions.get(row) !== row.version;
+  }
 
   /** Emoji in the order their earliest current reaction was added; users likewise. */
   reactionsOf(messageId: string): Message['reactions'] {

@@ -53,6 +53,7 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
         conversation.lastSeq += 1;
         conversation.version += 1;
         db.messages.set(row.id, row);
+        rows.storedVersions.set(row, row.version);
         db.timeline.get(input.conversationId)!.push(row);
         if (input.clientMessageId !== null) db.clientIds.set(clientKey(input), row.id);
         const thread = row.threadId === null ? undefined : rows.addThreadReply(row);
@@ -205,7 +206,7 @@ export function memoryMessages(rows: MemoryRows): MessageStoreMethods {
       const visible = all.filter((row) => !rows.isHidden(row.id, viewerId));
       const fresh = visible.filter((row) => row.seq > since.seq);
       type Change = { version: number; row?: MessageRow; hiddenId?: string };
-      const changes: Change[] = visible.filter((row) => row.seq <= since.seq && row.version > since.version).map((row) => ({ version: row.version, row }));
+      const changes: Change[] = visible.filter((row) => row.seq <= since.seq && row.version > since.version && rows.changedSinceStored(row)).map((row) => ({ version: row.version, row }));
       for (const row of all) {
         const hiddenAt = db.hidden.get(row.id)?.get(viewerId);
         if (hiddenAt !== undefined && hiddenAt > since.version) changes.push({ version: hiddenAt, hiddenId: row.id });

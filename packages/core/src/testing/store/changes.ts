@@ -57,6 +57,20 @@ export function changesCases(test: CaseFn): void {
     assert.deepEqual([none.messages, none.changes], [[], []]);
   });
 
+  test('a message untouched since it was stored is never a change, even to a cursor whose version lags its seq', async ({ chat, users, direct, send }) => {
+    const [a, b] = users(2) as [string, string];
+    const id = await direct(a, b);
+    const m1 = await send(a, id, 'one');
+    await chat.messages.editMessage(m1.id, a, 'one, edited'); // the version runs ahead of the seq
+    const m2 = await send(a, id, 'two');
+    assert.ok(m2.version > m2.seq);
+    // A plain seq as the cursor (version = seq): m2 is covered by the seq and untouched.
+    const plain = await chat.messages.getChangesSince(id, b, m2.seq);
+    assert.deepEqual([plain.messages, plain.changes], [[], []]);
+    await chat.messages.reactToMessage(m2.id, b, '👍');
+    assert.deepEqual((await chat.messages.getChangesSince(id, b, m2.seq)).changes.map((m) => m.id), [m2.id], 'once touched, it is one');
+  });
+
   test('a message deleted for me on one device is reported to my other devices, and to nobody else', async ({ chat, users, direct, send }) => {
     const [a, b] = users(2) as [string, string];
     const id = await direct(a, b);
