@@ -42,7 +42,9 @@ export interface SqliteStoreOptions {
    * a file Parley opens): a worker thread, every `checkpointIntervalMs`, so that no send batch
    * pays for it on the event loop; the store's connection checkpoints itself only past a far
    * backstop. `inline`: SQLite's default, inside the commit that crosses 1,000 pages. A
-   * database the host passes in (`database`) keeps the host's settings.
+   * database the host passes in (`database`) keeps the host's settings. Each store with
+   * background checkpoints has its own worker thread (a few MB): a host with many SQLite
+   * files in one process may prefer `inline`.
    */
   checkpoints?: 'background' | 'inline';
   /** How often the background checkpoint runs. Default 200 ms. */
@@ -80,7 +82,8 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
   const checkpointer =
     owned && !db.memory && !db.name.startsWith('file:') && (options.checkpoints ?? 'background') === 'background'
       ? startWalCheckpointer(db, {
-          filename: db.name,
+          // Absolute: the worker opens the file after this call returns, whatever the cwd is then.
+          filename: resolve(db.name),
           synchronous: options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL',
           intervalMs: options.checkpointIntervalMs ?? 200,
           onError: (message) => process.emitWarning(message, 'ParleySqliteCheckpoint'),

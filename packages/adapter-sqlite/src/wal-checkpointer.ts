@@ -70,9 +70,15 @@ export function startWalCheckpointer(
   let passes = 0;
   let exited = false;
   const exit = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  // A checkpoint failing every pass (a lock held elsewhere, a full disk) is reported once a
+  // minute, not five times a second; the backstop still bounds the log meanwhile.
+  let lastReport = 0;
   worker.on('message', (message: string) => {
     if (message === 'pass') passes += 1;
-    else options.onError?.(message);
+    else if (Date.now() - lastReport >= 60_000) {
+      lastReport = Date.now();
+      options.onError?.(message);
+    }
   });
   worker.on('error', (error) => options.onError?.(`checkpoint worker failed: ${String(error)}`));
   worker.once('exit', () => {

@@ -212,4 +212,29 @@ describe('unread counts kept in step never drift from the store (SPEC §2)', () 
     expect(w.frames.get('u0')!.at(-1)).toEqual(await truth(w.store, 'u0', a));
     expect(w.frames.get('u0')!.at(-1)).toMatchObject({ unreadCount: 22, mentionCount: 1 });
   });
+
+  it('an erase resets the user’s read positions, and the counts pushed after it say so', async () => {
+    const w = (open = await world(30_000));
+    const [a, b] = w.conversations as [string, string];
+    const chat = w.nodes[0]!.services;
+    for (let i = 0; i < 3; i += 1) await chat.messages.sendMessage('u1', { conversationId: a, content: `a${i}` });
+    await chat.messages.markAsRead(a, 'u0');
+    await chat.messages.markAsRead(b, 'u0');
+    await settle();
+    expect(w.frames.get('u0')!.at(-1)).toMatchObject({ totalUnread: 0 });
+    await chat.userData.eraseUserData('u0'); // u0 sent nothing: no message of theirs to delete
+    await chat.messages.sendMessage('u1', { conversationId: b, content: 'b' });
+    await settle();
+    // Each conversation's latest push has its count; the latest push of all has the total
+    // (an earlier push for another conversation carried the total of its moment).
+    const frames = w.frames.get('u0')!;
+    for (const conversationId of w.conversations) {
+      const { totalUnread: _total, ...count } = frames.filter((f) => f.conversationId === conversationId).at(-1)!;
+      const { totalUnread: _truthTotal, ...expected } = await truth(w.store, 'u0', conversationId);
+      expect(count).toEqual(expected);
+    }
+    expect(frames.at(-1)!.totalUnread).toBe((await truth(w.store, 'u0', b)).totalUnread);
+    expect(frames.filter((f) => f.conversationId === a).at(-1)).toMatchObject({ unreadCount: 3 });
+    expect(frames.at(-1)!.totalUnread).toBe(4);
+  });
 });

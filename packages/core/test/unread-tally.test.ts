@@ -109,4 +109,20 @@ describe('UnreadTally', () => {
     tally.forgetAll();
     expect(tally.holds('ben')).toBe(false);
   });
+
+  it('a store that throws before its first await does not wedge the user: the next push reads again', async () => {
+    let fail = true;
+    const store = {
+      unreadStates(_userId: string): Promise<UnreadState[]> {
+        if (fail) throw new Error('boom');
+        return Promise.resolve([state('c', 1, 1)]);
+      },
+    };
+    const tally = new UnreadTally(store);
+    await expect(tally.counts('ann', 'c')).rejects.toThrow('boom');
+    fail = false;
+    tally.message('ann', msg('c', 2));
+    expect(await tally.counts('ann', 'c')).toMatchObject({ unreadCount: 1 });
+    expect(tally.holds('ann')).toBe(true);
+  });
 });

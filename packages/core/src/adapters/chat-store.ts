@@ -86,7 +86,9 @@ export interface ChatStore {
    * The user's unread state in every conversation they are a member of, read in one snapshot,
    * each with the conversation's `lastSeq` in that snapshot: the counts cover exactly the
    * messages up to it. The realtime hub keeps pushed counts in step from this (adding the
-   * messages it sees go by above `lastSeq`) instead of counting again for every push.
+   * messages it sees go by above `lastSeq`) instead of counting again for every push — which
+   * relies on what every store here does anyway: within a conversation, messages commit in
+   * seq order, so a snapshot holding seq n holds every message below it.
    */
   unreadStates(userId: string): Promise<UnreadState[]>;
   listUserConversationIds(userId: string): Promise<string[]>;

@@ -112,27 +112,29 @@ export class UnreadTally {
 
   private load(userId: string): Load {
     const load: Load = { promise: Promise.resolve(null as never), seen: [], stale: false };
-    load.promise = (async () => {
-      try {
-        // A load that something forgot while it ran is taken again (twice at most; the
-        // third is used for this push but not kept, so the next push reads once more).
-        for (let attempt = 1; ; attempt += 1) {
-          load.seen = [];
-          load.stale = false;
-          const loadedAt = this.now();
-          const states = await this.store.unreadStates(userId);
-          const counts: UserCounts = { conversations: new Map(states.map((s) => [s.conversationId, { ...s }])), total: 0, loadedAt };
-          for (const state of states) if (!state.archived) counts.total += state.unreadCount;
-          const consistent = load.seen.every((message) => add(counts, userId, message)) && !load.stale;
-          if (consistent) this.users.set(userId, counts);
-          if (consistent || attempt === 3) return counts;
-        }
-      } finally {
-        this.loads.delete(userId);
-      }
-    })();
+    // Registered before the read starts, so that what goes by meanwhile is seen, and removed
+    // only if still this load — even when the store throws before its first await.
     this.loads.set(userId, load);
+    load.promise = this.read(userId, load).finally(() => {
+      if (this.loads.get(userId) === load) this.loads.delete(userId);
+    });
     return load;
+  }
+
+  private async read(userId: string, load: Load): Promise<UserCounts> {
+    // A load that something forgot while it ran is taken again (twice at most; the third is
+    // used for this push but not kept, so the next push reads once more).
+    for (let attempt = 1; ; attempt += 1) {
+      load.seen = [];
+      load.stale = false;
+      const loadedAt = this.now();
+      const states = await this.store.unreadStates(userId);
+      const counts: UserCounts = { conversations: new Map(states.map((s) => [s.conversationId, { ...s }])), total: 0, loadedAt };
+      for (const state of states) if (!state.archived) counts.total += state.unreadCount;
+      const consistent = load.seen.every((message) => add(counts, userId, message)) && !load.stale;
+      if (consistent) this.users.set(userId, counts);
+      if (consistent || attempt === 3) return counts;
+    }
   }
 }
 

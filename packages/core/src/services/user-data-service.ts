@@ -96,7 +96,8 @@ export class UserDataService {
    * attachment purge. Memberships stay: remove the user from conversations with the ordinary
    * calls. Runs in passes of one transaction each and is idempotent, so a crash midway is
    * repaired by calling it again. Members' clients hear `message_deleted` and
-   * `reaction_updated` as for any delete.
+   * `reaction_updated` as for any delete; the user's own, `read_position_changed` (to 0) for
+   * each conversation they are still in.
    */
   async eraseUserData(userId: string, options: { batchSize?: number } = {}): Promise<EraseResult> {
     const id = validate(this.ctx.schemas.id, userId, 'userId');
@@ -136,6 +137,11 @@ export class UserDataService {
         }
       }
       if (pass.done) break;
+    }
+    // Their read positions went back to the start: their own sockets (and the unread counts
+    // the hub keeps for them) hear it, conversation by conversation, as after mark_unread.
+    for (const conversationId of await this.ctx.store.listUserConversationIds(id)) {
+      this.ctx.events.emit('read_position_changed', { conversationId, userId: id, lastReadSeq: 0, audience: [id], origin: {} });
     }
     // Their files are the purge's now: delete them soon rather than at the next pass.
     this.ctx.onFilesReleased();
