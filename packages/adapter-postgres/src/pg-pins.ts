@@ -1,24 +1,9 @@
-import type { PinHistoryStoreMethods, PinRecord } from '@parley/core';
+import type { PinHistoryStoreMethods } from '@parley/core';
+import { pinFromRow, type PinRow } from '@parley/core/adapter-kit';
 import type { Database } from './database.js';
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './rows.js';
 
-interface PinRow {
-  message_id: string;
-  conversation_id: string;
-  pinned_by: string;
-  pinned_at: string;
-  expires_at: string | null;
-}
-
 const PIN_COLUMNS = 'p.message_id, p.conversation_id, p.pinned_by, p.pinned_at, p.expires_at';
-
-const toPin = (row: PinRow): PinRecord => ({
-  conversationId: row.conversation_id,
-  messageId: row.message_id,
-  pinnedBy: row.pinned_by,
-  pinnedAt: row.pinned_at,
-  expiresAt: row.expires_at,
-});
 
 /** Pins and edit history on Postgres. */
 export function pgPins(db: Database): PinHistoryStoreMethods {
@@ -60,7 +45,7 @@ export function pgPins(db: Database): PinHistoryStoreMethods {
         `DELETE FROM {s}.pins p WHERE p.message_id = $1 RETURNING ${PIN_COLUMNS}, (p.expires_at IS NULL OR p.expires_at > $2) AS in_force`,
         [messageId, now],
       );
-      return row === undefined || !row.in_force ? null : toPin(row);
+      return row === undefined || !row.in_force ? null : pinFromRow(row);
     },
 
     async listPins(conversationId, now) {
@@ -70,7 +55,7 @@ export function pgPins(db: Database): PinHistoryStoreMethods {
          ORDER BY p.pinned_at DESC, p.message_id DESC`,
         [conversationId, now],
       );
-      return rows.map((row) => ({ ...toPin(row), message: toMessage(row) }));
+      return rows.map((row) => ({ ...pinFromRow(row), message: toMessage(row) }));
     },
 
     async listMessageHistory(messageId, offset, limit) {

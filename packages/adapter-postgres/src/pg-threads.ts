@@ -1,5 +1,5 @@
-import type { ThreadReadState, ThreadStoreMethods } from '@parley/core';
-import { threadUnreadCondition } from '@parley/core/adapter-kit';
+import type { ThreadStoreMethods } from '@parley/core';
+import { threadReadStateFromRow, threadUnreadCondition, type ThreadReadStateRow } from '@parley/core/adapter-kit';
 import type { Database } from './database.js';
 import { messagePage, THREAD } from './pg-reads.js';
 
@@ -7,22 +7,6 @@ import { messagePage, THREAD } from './pg-reads.js';
 const THREAD_UNREAD = `(SELECT count(*) FROM {s}.messages m WHERE m.thread_id = tr.thread_id AND m.seq > tr.last_read_seq
   AND ${threadUnreadCondition({ message: 'm', viewer: 'tr.user_id', falseValue: 'false', hiddenTable: '{s}.hidden_messages' })})`;
 const STATE_COLUMNS = `tr.conversation_id, tr.thread_id, tr.user_id, tr.last_read_seq, ${THREAD_UNREAD} AS unread`;
-
-interface StateRow {
-  conversation_id: string;
-  thread_id: string;
-  user_id: string;
-  last_read_seq: number;
-  unread: number;
-}
-
-const toState = (row: StateRow): ThreadReadState => ({
-  conversationId: row.conversation_id,
-  threadId: row.thread_id,
-  userId: row.user_id,
-  lastReadSeq: row.last_read_seq,
-  unreadCount: row.unread,
-});
 
 /** Thread pages and per-thread read state on Postgres. */
 export function pgThreads(db: Database): ThreadStoreMethods {
@@ -66,22 +50,22 @@ export function pgThreads(db: Database): ThreadStoreMethods {
     async threadReadStates(threadId, userIds) {
       const rows =
         userIds === undefined
-          ? await db.query<StateRow>(`SELECT ${STATE_COLUMNS} FROM {s}.thread_reads tr WHERE tr.thread_id = $1 ORDER BY tr.user_id`, [threadId])
-          : await db.query<StateRow>(`SELECT ${STATE_COLUMNS} FROM {s}.thread_reads tr WHERE tr.thread_id = $1 AND tr.user_id = ANY ($2::text[]) ORDER BY tr.user_id`, [
+          ? await db.query<ThreadReadStateRow>(`SELECT ${STATE_COLUMNS} FROM {s}.thread_reads tr WHERE tr.thread_id = $1 ORDER BY tr.user_id`, [threadId])
+          : await db.query<ThreadReadStateRow>(`SELECT ${STATE_COLUMNS} FROM {s}.thread_reads tr WHERE tr.thread_id = $1 AND tr.user_id = ANY ($2::text[]) ORDER BY tr.user_id`, [
               threadId,
               userIds,
             ]);
-      return rows.map(toState);
+      return rows.map(threadReadStateFromRow);
     },
 
     async listThreadReadStates(userId, conversationId, limit) {
-      const rows = await db.query<StateRow>(
+      const rows = await db.query<ThreadReadStateRow>(
         `SELECT ${STATE_COLUMNS} FROM {s}.thread_reads tr JOIN {s}.messages r ON r.id = tr.thread_id
          WHERE tr.user_id = $1 AND tr.conversation_id = $2
          ORDER BY COALESCE(r.last_reply_at, r.created_at) DESC, r.seq DESC LIMIT $3`,
         [userId, conversationId, limit],
       );
-      return rows.map(toState);
+      return rows.map(threadReadStateFromRow);
     },
   };
 }

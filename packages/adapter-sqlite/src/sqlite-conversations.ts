@@ -1,5 +1,5 @@
 import type { ConversationChange, ConversationStoreMethods, ConversationDecision, ConversationListRow, ConversationPlan, ConversationStats, Member } from '@parley/core';
-import { banFromRow, conversationFromRow, conversationRecordFromRow, escapeLike, memberFromRow, summariesInOrder, unreadCondition, unreadStateFromRow, type BanRow } from '@parley/core/adapter-kit';
+import { banFromRow, conversationFromRow, conversationRecordFromRow, escapeLike, memberFromRow, summariesInOrder, unreadCondition, unreadStateFromRow, type BanRow, type UnreadStateRow } from '@parley/core/adapter-kit';
 import { insertAudit } from './sqlite-moderation.js';
 import { insertWebhookDeliveries } from './sqlite-webhooks.js';
 import type { ConversationRow, MemberRow, MessageRow } from './rows.js';
@@ -61,7 +61,7 @@ export function sqliteConversations({ db, sql, reactions, search }: SqliteContex
          SELECT mb.user_id, mb.archived_at, ${UNREAD_COUNT} AS unread, ${FIRST_UNREAD} AS first, ${OTHER_UNREAD} AS other, ${MENTION_COUNT} AS mentioned
          FROM members mb WHERE mb.conversation_id = ? AND mb.user_id IN (SELECT value FROM json_each(?)))`,
     ),
-    unreadStates: db.prepare<[string], { conversation_id: string; unread: number; first: number | null; mentioned: number; archived_at: string | null; last_seq: number }>(
+    unreadStates: db.prepare<[string], UnreadStateRow>(
       `SELECT mb.conversation_id, mb.archived_at, c.last_seq, ${UNREAD_COUNT} AS unread, ${FIRST_UNREAD} AS first, ${MENTION_COUNT} AS mentioned
        FROM members mb JOIN conversations c ON c.id = mb.conversation_id WHERE mb.user_id = ?`,
     ),

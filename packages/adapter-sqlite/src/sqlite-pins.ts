@@ -1,22 +1,7 @@
 import type { PinHistoryStoreMethods, PinOutcome, PinRecord } from '@parley/core';
+import { pinFromRow, type PinRow } from '@parley/core/adapter-kit';
 import type { MessageRow } from './rows.js';
 import type { SqliteContext } from './sqlite-context.js';
-
-interface PinRow {
-  message_id: string;
-  conversation_id: string;
-  pinned_by: string;
-  pinned_at: string;
-  expires_at: string | null;
-}
-
-const toPin = (row: PinRow): PinRecord => ({
-  conversationId: row.conversation_id,
-  messageId: row.message_id,
-  pinnedBy: row.pinned_by,
-  pinnedAt: row.pinned_at,
-  expiresAt: row.expires_at,
-});
 
 /** Pins and edit history on SQLite. Pinning runs in one IMMEDIATE transaction, so the cap holds for every connection to the file. */
 export function sqlitePins(context: SqliteContext): PinHistoryStoreMethods {
@@ -59,14 +44,14 @@ export function sqlitePins(context: SqliteContext): PinHistoryStoreMethods {
 
     async unpinMessage(messageId, now) {
       const row = q.unpin.get(messageId);
-      return row === undefined || (row.expires_at !== null && row.expires_at <= now) ? null : toPin(row);
+      return row === undefined || (row.expires_at !== null && row.expires_at <= now) ? null : pinFromRow(row);
     },
 
     async listPins(conversationId, now) {
       return db.transaction(() => {
         const pins = q.list.all(conversationId, now);
         const messages = new Map(reactions.messages(q.messages.all(JSON.stringify(pins.map((p) => p.message_id)))).map((m) => [m.id, m]));
-        return pins.map((row) => ({ ...toPin(row), message: messages.get(row.message_id)! }));
+        return pins.map((row) => ({ ...pinFromRow(row), message: messages.get(row.message_id)! }));
       })();
     },
 

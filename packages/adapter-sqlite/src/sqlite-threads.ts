@@ -1,27 +1,11 @@
 import type { ThreadStoreMethods } from '@parley/core';
-import { threadUnreadCondition } from '@parley/core/adapter-kit';
+import { threadReadStateFromRow, threadUnreadCondition, type ThreadReadStateRow } from '@parley/core/adapter-kit';
 import { MessageReads, THREAD } from './message-reads.js';
 import type { SqliteContext } from './sqlite-context.js';
 
 /** A follower `tr`'s unread replies (core's rule: adapter-kit's `threadUnreadCondition`). */
 const THREAD_UNREAD = `(SELECT COUNT(*) FROM messages m WHERE m.thread_id = tr.thread_id AND m.seq > tr.last_read_seq
   AND ${threadUnreadCondition({ message: 'm', viewer: 'tr.user_id', falseValue: '0' })})`;
-
-interface StateRow {
-  conversation_id: string;
-  thread_id: string;
-  user_id: string;
-  last_read_seq: number;
-  unread: number;
-}
-
-const toState = (row: StateRow) => ({
-  conversationId: row.conversation_id,
-  threadId: row.thread_id,
-  userId: row.user_id,
-  lastReadSeq: row.last_read_seq,
-  unreadCount: row.unread,
-});
 
 /** Thread pages and per-thread read state on SQLite. */
 export function sqliteThreads(context: SqliteContext): ThreadStoreMethods {
@@ -45,15 +29,15 @@ export function sqliteThreads(context: SqliteContext): ThreadStoreMethods {
       `INSERT INTO thread_reads (thread_id, user_id, conversation_id, last_read_seq, last_read_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (thread_id, user_id) DO NOTHING`,
     ),
-    states: db.prepare<[string], StateRow>(
+    states: db.prepare<[string], ThreadReadStateRow>(
       `SELECT tr.conversation_id, tr.thread_id, tr.user_id, tr.last_read_seq, ${THREAD_UNREAD} AS unread
        FROM thread_reads tr WHERE tr.thread_id = ? ORDER BY tr.user_id`,
     ),
-    statesOf: db.prepare<[string, string], StateRow>(
+    statesOf: db.prepare<[string, string], ThreadReadStateRow>(
       `SELECT tr.conversation_id, tr.thread_id, tr.user_id, tr.last_read_seq, ${THREAD_UNREAD} AS unread
        FROM thread_reads tr WHERE tr.thread_id = ? AND tr.user_id IN (SELECT value FROM json_each(?)) ORDER BY tr.user_id`,
     ),
-    followed: db.prepare<[string, string, number], StateRow>(
+    followed: db.prepare<[string, string, number], ThreadReadStateRow>(
       `SELECT tr.conversation_id, tr.thread_id, tr.user_id, tr.last_read_seq, ${THREAD_UNREAD} AS unread
        FROM thread_reads tr JOIN messages r ON r.id = tr.thread_id
        WHERE tr.user_id = ? AND tr.conversation_id = ?
@@ -85,10 +69,10 @@ export function sqliteThreads(context: SqliteContext): ThreadStoreMethods {
     },
     async threadReadStates(threadId, userIds) {
       const rows = userIds === undefined ? q.states.all(threadId) : q.statesOf.all(threadId, JSON.stringify(userIds));
-      return rows.map(toState);
+      return rows.map(threadReadStateFromRow);
     },
     async listThreadReadStates(userId, conversationId, limit) {
-      return q.followed.all(userId, conversationId, limit).map(toState);
+      return q.followed.all(userId, conversationId, limit).map(threadReadStateFromRow);
     },
   };
 }

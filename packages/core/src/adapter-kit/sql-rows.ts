@@ -1,5 +1,6 @@
 import type { ConversationRecord, NewMessage, UnreadState, UnreadSummary } from '../adapters/chat-store.js';
-import type { AttachmentRecord, AttachmentStatus, AuditAction, AuditEntry, Ban, Report, ReportResolution, ReportStatus, Conversation, Member, MemberRole, Message, MessageType, ReactionSummary } from '../domain/types.js';
+import type { PinRecord } from '../domain/pins.js';
+import type { AttachmentRecord, AttachmentStatus, AuditAction, AuditEntry, Ban, Report, ReportResolution, ReportStatus, Conversation, Member, MemberRole, Message, MessageType, ReactionSummary, ThreadReadState } from '../domain/types.js';
 
 /**
  * Rows as Parley's SQL stores name their columns, and the domain objects they become. A
@@ -164,25 +165,51 @@ export function summariesInOrder(userIds: string[], rows: Array<{ user_id: strin
   });
 }
 
-/** A row of `unreadStates`: counts may come back as text (Postgres bigint), `archived_at` as text or a Date. */
+/** A row of `unreadStates` (both SQL stores hand back numbers and ISO text: Postgres parses bigints and timestamps). */
 export interface UnreadStateRow {
   conversation_id: string;
-  unread: number | string;
-  first: number | string | null;
-  mentioned: number | string;
-  archived_at: unknown;
-  last_seq: number | string;
+  unread: number;
+  first: number | null;
+  mentioned: number;
+  archived_at: string | null;
+  last_seq: number;
 }
 
 export function unreadStateFromRow(row: UnreadStateRow): UnreadState {
   return {
     conversationId: row.conversation_id,
-    unreadCount: Number(row.unread),
-    firstUnreadSeq: row.first === null ? null : Number(row.first),
-    mentionCount: Number(row.mentioned),
+    unreadCount: row.unread,
+    firstUnreadSeq: row.first,
+    mentionCount: row.mentioned,
     archived: row.archived_at !== null,
-    lastSeq: Number(row.last_seq),
+    lastSeq: row.last_seq,
   };
+}
+
+/** A pin row (`pins`), timestamps as ISO text. */
+export interface PinRow {
+  message_id: string;
+  conversation_id: string;
+  pinned_by: string;
+  pinned_at: string;
+  expires_at: string | null;
+}
+
+export function pinFromRow(row: PinRow): PinRecord {
+  return { conversationId: row.conversation_id, messageId: row.message_id, pinnedBy: row.pinned_by, pinnedAt: row.pinned_at, expiresAt: row.expires_at };
+}
+
+/** A follower's thread read state (`thread_reads` with the unread replies counted as `unread`). */
+export interface ThreadReadStateRow {
+  conversation_id: string;
+  thread_id: string;
+  user_id: string;
+  last_read_seq: number;
+  unread: number;
+}
+
+export function threadReadStateFromRow(row: ThreadReadStateRow): ThreadReadState {
+  return { conversationId: row.conversation_id, threadId: row.thread_id, userId: row.user_id, lastReadSeq: row.last_read_seq, unreadCount: row.unread };
 }
 
 /** An attachment row, timestamps as ISO text and `size` a number (Postgres hands back bigint as text). */
